@@ -1,0 +1,49 @@
+"""On the House: one-tap comps next to the till, inside a per-shift allowance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from pos_plugin import settings as settings_module
+from pos_plugin.database import db, tune_engine
+from pos_plugin.extensions import migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; `test_config` may carry `SETTINGS` and any Flask config key."""
+    test_config = dict(test_config or {})
+    settings = test_config.pop("SETTINGS", None) or settings_module.load()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.home))
+    clock: Callable[[], datetime] = _utc_now
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        POS_PLUGIN_SETTINGS=settings,
+        POS_PLUGIN_CLOCK=clock,
+        # A tap body is a few hundred bytes; anything near this is a mistake or abuse.
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config)
+
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+
+    from pos_plugin import api
+
+    api.init_app(app)
+    return app

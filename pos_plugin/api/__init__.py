@@ -1,0 +1,41 @@
+"""The JSON API under /api/v1, its OpenAPI document, and /healthz."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+from pos_plugin.api.errors import ProblemApi, register_problem_handlers
+
+API_CONFIG = {
+    "API_TITLE": "On the House",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "security": [{"bearerAuth": []}],
+        "info": {
+            "description": "One-tap 'on the house' comps inside a per-shift allowance. "
+            "Errors are application/problem+json (RFC 9457); money is integer minor units."
+        },
+    },
+}
+
+
+def init_app(app: Flask) -> None:
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "pos-plugin token create"}
+    )
+    from pos_plugin.api import catalog, comps, shifts
+
+    for blueprint in (catalog.blp, shifts.blp, comps.blp):
+        api.register_blueprint(blueprint)
+    register_problem_handlers(app)
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        return jsonify(status="ok")

@@ -1,0 +1,19 @@
+"""GET /api/v1/catalog: the comps a barista can give."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from pos_plugin.api.auth import current_actor
+from pos_plugin.api.schemas import CatalogItemSchema
+from pos_plugin.models import CatalogItem
+from pos_plugin.services import catalog
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog",
+                description="The comp catalog")
+
+
+@blp.get("")
+@blp.response(200, CatalogItemSchema(many=True))
+def list_catalog() -> list[CatalogItem]:
+    return catalog.list_items(current_actor())

@@ -1,0 +1,65 @@
+"""/api/v1/comps: tap a comp, undo it, list them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from pos_plugin.api.auth import current_actor, now
+from pos_plugin.api.schemas import (
+    CompCreateSchema,
+    CompListQuerySchema,
+    CompSchema,
+    IdempotencyHeaderSchema,
+    ProblemSchema,
+    VoidSchema,
+)
+from pos_plugin.database import write_transaction
+from pos_plugin.models import Comp
+from pos_plugin.services import comps
+from pos_plugin.services.store import get_store
+
+blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comps on the house")
+
+
+@blp.post("")
+@blp.arguments(IdempotencyHeaderSchema, location="headers")
+@blp.arguments(CompCreateSchema)
+@blp.response(201, CompSchema)
+@blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
+@blp.alt_response(409, schema=ProblemSchema, description="over the shift's allowance")
+def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
+    actor = current_actor()
+    with write_transaction():
+        result = comps.record_comp(
+            actor, get_store(), comps.CompRequest(**body), now(), headers["idempotency_key"]
+        )
+    if result.created:
+        return result.comp, 201, {"Location": f"/api/v1/comps/{result.comp.id}"}
+    return result.comp, 200, {"Idempotent-Replayed": "true"}
+
+
+@blp.get("")
+@blp.arguments(CompListQuerySchema, location="query")
+@blp.response(200, CompSchema(many=True))
+def list_(query: dict[str, Any]) -> list[Comp]:
+    return comps.list_comps(current_actor(), get_store(), now(), **query)
+
+
+@blp.get("/<uuid:comp_id>")
+@blp.response(200, CompSchema)
+def show(comp_id: uuid.UUID) -> Comp:
+    return comps.get_comp(current_actor(), comp_id)
+
+
+@blp.post("/<uuid:comp_id>/void")
+@blp.arguments(VoidSchema)
+@blp.response(200, CompSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="not yours, or the undo window passed")
+@blp.alt_response(409, schema=ProblemSchema, description="already voided")
+def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
+    actor = current_actor()
+    with write_transaction():
+        return comps.void_comp(actor, comp_id, body["reason"], now())

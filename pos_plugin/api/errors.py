@@ -1,0 +1,112 @@
+"""Every error leaves as application/problem+json (RFC 9457), mapped here and only here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from pos_plugin.services import errors as domain
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+STATUS_FOR: dict[type[domain.DomainError], int] = {
+    domain.NotFound: 404,
+    domain.InvalidInput: 422,
+    domain.NotAuthenticated: 401,
+    domain.PermissionDenied: 403,
+    domain.AllowanceExceeded: 409,
+    domain.AlreadyVoided: 409,
+    domain.IdempotencyKeyRequired: 400,
+    domain.IdempotencyKeyReused: 422,
+}
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str | None = None, **extra: Any
+) -> Response:
+    body = {
+        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pos-plugin"'
+    return response
+
+
+def _status_for(error: domain.DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_FOR:
+            return STATUS_FOR[cls]  # type: ignore[index]
+    return 400
+
+
+def handle_domain_error(error: domain.DomainError) -> Response:
+    extra = dict(error.extra)
+    if error.field:
+        extra["invalid_params"] = [{"name": error.field, "reason": error.detail}]
+    return problem(_status_for(error), error.title, error.detail, error.slug, **extra)
+
+
+def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list[dict[str, str]]:
+    """Flatten webargs/marshmallow messages {"json": {"item_id": ["..."]}} into named params."""
+    if isinstance(messages, dict):
+        out: list[dict[str, str]] = []
+        for key, value in messages.items():
+            if not location:
+                out += _invalid_params(value, str(key), "")
+            else:
+                name = str(key) if key != "_schema" else "(body)"
+                out += _invalid_params(value, location, f"{prefix}.{name}" if prefix else name)
+        return out
+    reasons = messages if isinstance(messages, list) else [messages]
+    return [{"name": prefix or "(body)", "in": location, "reason": " ".join(map(str, reasons))}]
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with its HTTP error payloads turned into problem details."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        status = error.code or 500
+        if isinstance(error, InternalServerError):
+            original = getattr(error, "original_exception", None)
+            if original is not None:
+                log.error("unhandled error on %s %s", request.method, request.path,
+                          exc_info=original)
+            return problem(500, "Internal error",
+                           "Something went wrong on our side; nothing was recorded by this "
+                           "request. Try again, and tell the manager if it keeps happening.")
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if messages:
+            params = _invalid_params(messages)
+            detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
+            if status == 400 and any("Invalid JSON" in p["reason"] for p in params):
+                return problem(400, "Malformed JSON", "The request body is not valid JSON.",
+                               "malformed-json")
+            return problem(status, "Invalid input", detail, "invalid-input",
+                           invalid_params=params)
+        return problem(status, error.name, error.description or error.name)
+
+
+def register_problem_handlers(app: Flask) -> None:
+    app.register_error_handler(domain.DomainError, handle_domain_error)
+
+    @app.before_request
+    def _require_json_bodies() -> Response | None:
+        if request.method in ("POST", "PATCH", "PUT") and request.path.startswith("/api/"):
+            if request.content_length and not request.is_json:
+                return problem(415, "Unsupported media type",
+                               "Send the body as JSON with Content-Type: application/json.",
+                               "unsupported-media-type")
+        return None

@@ -1,0 +1,134 @@
+"""Marshmallow schemas: they validate requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
+
+from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
+from pos_plugin.money import Money
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class MoneySchema(StrictSchema):
+    amount = fields.Integer(strict=True, required=True, metadata={"description": "minor units"})
+    currency = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code like EUR."),
+    )
+
+    @post_load
+    def _money(self, data: dict[str, Any], **_: Any) -> Money:
+        return Money(data["amount"], data["currency"])
+
+
+def _text(max_length: int, description: str) -> fields.String:
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=max_length),
+        metadata={"description": description},
+    )
+
+
+class CompCreateSchema(StrictSchema):
+    item_id = fields.Integer(strict=True, required=True)
+    note = _text(NOTE_MAX, "customer-facing note printed on the receipt")
+    customer_name = _text(CUSTOMER_NAME_MAX, "who it is for, to personalise the note")
+    reason = _text(NOTE_MAX, "internal reason, kept for the report")
+    order_ref = _text(ORDER_REF_MAX, "the till's order reference")
+    breakdown_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    staff_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+
+    @pre_load
+    def _blank_is_none(self, data: Any, **_: Any) -> Any:
+        """Tablets send "" for an untouched text box; store that as no note."""
+        if isinstance(data, dict):
+            return {k: (None if isinstance(v, str) and not v.strip() else v)
+                    for k, v in data.items()}
+        return data
+
+
+class IdempotencyHeaderSchema(Schema):
+    # Headers carry much else, so unknown ones are ignored, not refused.
+    class Meta:
+        unknown = "exclude"
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None,
+        validate=validate.Regexp(r"^[\x21-\x7e]{1,255}$",
+                                 error="Use 1-255 visible ASCII characters, e.g. a UUID."),
+        metadata={"description": "required for till tokens; a retry with the same key and "
+                  "body returns the first comp"},
+    )
+
+
+class VoidSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
+
+
+class CompListQuerySchema(StrictSchema):
+    business_date = fields.Date(load_default=None)
+    shift_id = fields.Integer(load_default=None)
+
+
+class ShiftOverrideSchema(StrictSchema):
+    allowance = fields.Nested(MoneySchema, required=True)
+    max_comps = fields.Integer(strict=True, required=True, allow_none=True,
+                               validate=validate.Range(min=1))
+
+
+class CatalogItemSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    value = fields.Nested(MoneySchema)
+    icon = fields.String()
+    active = fields.Boolean()
+    per_shift_limit = fields.Integer(allow_none=True)
+
+
+class ShiftSchema(Schema):
+    """Dumped from a `ShiftTally`: the shift plus what is used and left."""
+
+    id = fields.Integer(attribute="shift.id")
+    name = fields.String(attribute="shift.name")
+    business_date = fields.Date(attribute="shift.business_date")
+    starts_at = fields.AwareDateTime(attribute="shift.starts_at")
+    ends_at = fields.AwareDateTime(attribute="shift.ends_at")
+    allowance = fields.Nested(MoneySchema, attribute="shift.allowance")
+    max_comps = fields.Integer(attribute="shift.max_comps", allow_none=True)
+    max_comps_per_staff = fields.Integer(attribute="shift.max_comps_per_staff", allow_none=True)
+    used = fields.Nested(MoneySchema)
+    comps_count = fields.Integer()
+    remaining = fields.Nested(MoneySchema)
+    remaining_comps = fields.Integer(allow_none=True)
+    overridden_by = fields.String(attribute="shift.overridden_by", allow_none=True)
+
+
+class CompSchema(Schema):
+    id = fields.UUID()
+    item_id = fields.Integer()
+    item_name = fields.String(attribute="item.name")
+    value = fields.Nested(MoneySchema)
+    shift_id = fields.Integer()
+    business_date = fields.Date()
+    staff_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    note = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    order_ref = fields.String(allow_none=True)
+    breakdown_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    voided_at = fields.AwareDateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()

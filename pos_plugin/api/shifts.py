@@ -1,0 +1,38 @@
+"""/api/v1/shifts/current: the running shift's allowance, and a manager's override."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from pos_plugin.api.auth import current_actor, now
+from pos_plugin.api.schemas import ProblemSchema, ShiftOverrideSchema, ShiftSchema
+from pos_plugin.database import write_transaction
+from pos_plugin.services import shifts
+from pos_plugin.services.shifts import ShiftTally
+from pos_plugin.services.store import get_store
+
+blp = Blueprint("shifts", __name__, url_prefix="/api/v1/shifts",
+                description="The running shift and its allowance")
+
+
+@blp.get("/current")
+@blp.response(200, ShiftSchema)
+def current() -> ShiftTally:
+    actor = current_actor()
+    # Opening the shift on first use writes, so this read takes the write path.
+    with write_transaction():
+        return shifts.current_tally(actor, get_store(), now())
+
+
+@blp.patch("/current")
+@blp.arguments(ShiftOverrideSchema)
+@blp.response(200, ShiftSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="not a manager")
+def override(body: dict[str, Any]) -> ShiftTally:
+    actor = current_actor()
+    with write_transaction():
+        return shifts.override_current(
+            actor, get_store(), body["allowance"], body["max_comps"], now()
+        )

@@ -1,0 +1,232 @@
+"""The `pos-plugin` command: thin wrappers that parse, call one service, and print."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from flask import Flask
+from flask.cli import ScriptInfo
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from pos_plugin import create_app, demo, lifecycle
+from pos_plugin import settings as settings_module
+from pos_plugin.database import db, write_transaction
+from pos_plugin.models import Role, Staff
+from pos_plugin.services import staff as staff_service
+from pos_plugin.services import tokens
+from pos_plugin.services.actors import Actor
+from pos_plugin.services.errors import DomainError
+from pos_plugin.services.store import get_store
+from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
+
+CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
+DEMO_TOKEN_NAME = "demo till"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _load_app() -> Flask:
+    info = click.get_current_context().ensure_object(ScriptInfo)
+    try:
+        app: Flask = info.load_app()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return app
+
+
+@contextmanager
+def _in_app() -> Iterator[Flask]:
+    """An app context, with domain and database errors turned into one-line messages."""
+    app = _load_app()
+    with app.app_context():
+        try:
+            yield app
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"The database cannot be used: {exc.orig}") from None
+
+
+def with_app(command: F) -> F:
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _in_app():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(app: Flask) -> Settings:
+    settings: Settings = app.config["POS_PLUGIN_SETTINGS"]
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="on-the-house")
+def cli() -> None:
+    """On the House: one-tap comps inside a per-shift allowance."""
+
+
+@cli.command()
+@click.option("--demo", "with_demo", is_flag=True, help="Add the demo cafe and its history.")
+def init(with_demo: bool) -> None:
+    """Create or upgrade the database in POS_PLUGIN_HOME."""
+    _init(with_demo)
+
+
+def _init(with_demo: bool) -> None:
+    with _in_app() as app:
+        if with_demo:
+            _adopt_demo_config(app)
+        settings = _settings(app)
+        revision = lifecycle.upgrade_schema()
+        store = lifecycle.apply_settings(settings, CLI_ACTOR, _now())
+        click.echo(f"Database ready (schema {revision}) for {store.name} [{store.id}].")
+        click.echo(f"Data directory: {settings.home}")
+        if not with_demo:
+            return
+        if db.session.scalar(select(func.count(Staff.id))):
+            click.echo("Demo data is already there; nothing added.")
+        else:
+            with write_transaction():
+                report = demo.seed(get_store(), CLI_ACTOR, _now())
+            click.echo(f"Demo added: {report.comps} past comps ({report.voided} voided).")
+        click.echo("Demo PINs:")
+        for name, role, pin in demo.DEMO_STAFF:
+            click.echo(f"  {name:<6} {role.value:<8} PIN {pin}")
+
+
+def _adopt_demo_config(app: Flask) -> None:
+    """Give a demo data directory without a config file the demo cafe's own, to read and edit."""
+    settings = _settings(app)
+    if settings.source is not None:
+        return
+    path = settings.home / CONFIG_FILENAME
+    path.write_text(demo.DEMO_CONFIG, encoding="utf-8")
+    app.config["POS_PLUGIN_SETTINGS"] = settings_module.parse(
+        tomllib.loads(demo.DEMO_CONFIG), home=settings.home, source=path,
+        database_url=settings.database_url,
+    )
+    click.echo(f"Wrote the demo configuration to {path}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on (default from config).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the production server (waitress)."""
+    _serve(host, port)
+
+
+def _serve(host: str | None, port: int | None, banner: str = "") -> None:
+    import waitress
+
+    with _in_app() as app:
+        try:
+            lifecycle.check_ready(app)
+        except lifecycle.DatabaseNotReady as exc:
+            raise click.ClickException(str(exc)) from None
+        settings = _settings(app)
+        lifecycle.apply_settings(settings, CLI_ACTOR, _now())
+        host = host or settings.server.host
+        port = port or settings.server.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    if banner:
+        click.echo(banner)
+    waitress.serve(app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin")
+
+
+@cli.command("demo")
+@click.option("--host", default=None, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+def demo_command(host: str | None, port: int | None) -> None:
+    """Set up the demo cafe if needed, then serve it."""
+    _init(with_demo=True)
+    with _in_app() as app:
+        with write_transaction():
+            tokens.revoke_tokens_named(CLI_ACTOR, DEMO_TOKEN_NAME, _now())
+            _, secret = tokens.create_token(CLI_ACTOR, role=Role.TILL, name=DEMO_TOKEN_NAME,
+                                            now=_now())
+        settings = _settings(app)
+    base = f"http://{host or settings.server.host}:{port or settings.server.port}"
+    banner = "\n".join([
+        "",
+        "Open:",
+        f"  {base}/healthz",
+        f"  {base}/api/v1/openapi.json",
+        "Try it (a till token for this demo run):",
+        f"  export TOKEN={secret}",
+        f'  curl -s {base}/api/v1/shifts/current -H "Authorization: Bearer $TOKEN"',
+        f'  curl -s {base}/api/v1/comps -H "Authorization: Bearer $TOKEN" '
+        '-H "Idempotency-Key: $(uuidgen || date +%s%N)" -H "Content-Type: application/json" '
+        """-d '{"item_id": 1, "note": "On the house, enjoy!"}'""",
+        "",
+    ])
+    _serve(host, port, banner)
+
+
+@cli.group()
+def token() -> None:
+    """API tokens for the till and tablets."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="What the token is for, e.g. 'front till'.")
+@with_app
+def token_create(role: str, name: str) -> None:
+    """Create a token and print it (only the token, on stdout)."""
+    with write_transaction():
+        _, secret = tokens.create_token(CLI_ACTOR, role=Role(role), name=name, now=_now())
+    click.echo(secret)
+
+
+@cli.group()
+def staff() -> None:
+    """Staff members and their PINs."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([Role.BARISTA.value, Role.MANAGER.value]),
+              default=Role.BARISTA.value, show_default=True)
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="4-8 digits; asked for if not given.")
+@with_app
+def staff_add(name: str, role: str, pin: str) -> None:
+    """Add a barista or manager."""
+    with write_transaction():
+        member = staff_service.add_staff(CLI_ACTOR, name=name, role=Role(role), pin=pin,
+                                         now=_now())
+    click.echo(f"Added {member.name} ({member.role.value}) as staff #{member.id}.")
+
+
+@staff.command("list")
+@with_app
+def staff_list() -> None:
+    """List staff members."""
+    for member in staff_service.list_staff():
+        state = "" if member.active else "  (inactive)"
+        click.echo(f"{member.id:>4}  {member.name:<20} {member.role.value}{state}")
+
+
+def main() -> None:
+    cli(obj=ScriptInfo(create_app=create_app), prog_name="pos-plugin")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

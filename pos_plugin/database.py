@@ -1,0 +1,104 @@
+"""The database handle, engine tuning and the one transaction helper every door uses.
+
+SQLite is tuned for a till: WAL, `synchronous=FULL` (an acknowledged comp survives
+a power cut) and a busy timeout. Write transactions on SQLite start with
+`BEGIN IMMEDIATE`, so the write lock is held before anything is read and two
+tablets can never both pass an allowance check; PostgreSQL gets the same
+guarantee from row locks taken in the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE = "pos_plugin_write"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Objects stay readable after commit: views serialise what the service returned
+# without a second round trip.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so store naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def tune_engine(engine: Engine) -> None:
+    """Apply the till settings to every new SQLite connection; PostgreSQL needs nothing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, emit BEGIN, so we can choose IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_WRITE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """Run a unit of work that writes: commit on success, roll back on any error.
+
+    Any read-only transaction already open (say, the token lookup) is ended
+    first, so on SQLite the write lock is taken before the work reads anything.
+    """
+    session = db.session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("unflushed changes outside a write transaction")
+        session.rollback()
+    session.connection(execution_options={_WRITE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,25 @@
+"""The store's tables, one module per domain; importing this registers them all."""
+
+from pos_plugin.models.audit import AuditEvent
+from pos_plugin.models.catalog import CatalogItem
+from pos_plugin.models.comps import Comp, CompStatus, IdempotencyKey
+from pos_plugin.models.people import ApiToken, Role, Staff
+from pos_plugin.models.playbook import Breakdown, BreakdownStatus
+from pos_plugin.models.shifts import Shift, ShiftTemplate
+from pos_plugin.models.store import Store
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Breakdown",
+    "BreakdownStatus",
+    "CatalogItem",
+    "Comp",
+    "CompStatus",
+    "IdempotencyKey",
+    "Role",
+    "Shift",
+    "ShiftTemplate",
+    "Staff",
+    "Store",
+]

@@ -1,0 +1,73 @@
+"""Comps given on the house, and the idempotency keys that make a retried tap safe."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pos_plugin.database import Base, UTCDateTime
+from pos_plugin.models.catalog import CatalogItem
+from pos_plugin.money import Money
+
+NOTE_MAX = 280
+CUSTOMER_NAME_MAX = 80
+ORDER_REF_MAX = 64
+
+
+class CompStatus(enum.StrEnum):
+    ACTIVE = "active"
+    VOIDED = "voided"
+
+
+class Comp(Base):
+    __tablename__ = "comp"
+    __table_args__ = (Index("ix_comp_shift_status", "shift_id", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id"))
+    # The value when given: later price changes do not rewrite history.
+    value_amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"))
+    business_date: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    reason: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    customer_name: Mapped[str | None] = mapped_column(String(CUSTOMER_NAME_MAX))
+    order_ref: Mapped[str | None] = mapped_column(String(ORDER_REF_MAX))
+    breakdown_id: Mapped[int | None] = mapped_column(ForeignKey("breakdown.id"))
+    status: Mapped[CompStatus] = mapped_column(
+        Enum(CompStatus, name="comp_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=CompStatus.ACTIVE,
+    )
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(String(120))
+    void_reason: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+
+    item: Mapped[CatalogItem] = relationship(lazy="joined")
+
+    @property
+    def value(self) -> Money:
+        return Money(self.value_amount, self.currency)
+
+
+class IdempotencyKey(Base):
+    """A client's `Idempotency-Key`, scoped to the token or person that sent it."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    comp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("comp.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,48 @@
+"""Staff who sign in with a PIN, and the API tokens the till and tablets use."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pos_plugin.database import Base, UTCDateTime
+
+
+class Role(enum.StrEnum):
+    BARISTA = "barista"
+    MANAGER = "manager"
+    TILL = "till"
+
+
+_role = Enum(Role, name="role", native_enum=False, length=16, validate_strings=True,
+             values_callable=lambda e: [m.value for m in e])
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[Role] = mapped_column(_role)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[Role] = mapped_column(_role)
+    # sha256 of the token: tokens are long random secrets, so a fast hash is
+    # enough and lets a request find its token with one indexed lookup.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff | None] = relationship()

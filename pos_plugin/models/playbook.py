@@ -1,0 +1,32 @@
+"""The breakdown playbook: known things that go wrong and the comp that makes up for them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos_plugin.database import Base, UTCDateTime
+
+
+class BreakdownStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class Breakdown(Base):
+    __tablename__ = "breakdown"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    recovery: Mapped[str] = mapped_column(Text)
+    suggested_item_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_item.id"))
+    status: Mapped[BreakdownStatus] = mapped_column(
+        Enum(BreakdownStatus, name="breakdown_status", native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

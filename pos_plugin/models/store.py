@@ -1,0 +1,34 @@
+"""The store this service runs for: one row, its identity and its local rules.
+
+The row is written from the `[store]` and `[allowance]` config sections by
+`pos-plugin init` and on every `serve`, so the services read one place.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos_plugin.database import Base
+
+
+class Store(Base):
+    __tablename__ = "store"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    currency: Mapped[str] = mapped_column(String(3))
+    locale: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(64))
+    business_day_starts: Mapped[time] = mapped_column(Time)
+    # The `[allowance]` default, for times no shift template covers.
+    default_allowance_amount: Mapped[int] = mapped_column(Integer)
+    default_max_comps: Mapped[int | None] = mapped_column(Integer)
+    default_max_comps_per_staff: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,47 @@
+"""The comp catalog: what a barista can give and what each is worth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from pos_plugin.database import db
+from pos_plugin.models import CatalogItem, Store
+from pos_plugin.money import Money
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput
+
+
+def list_items(actor: Actor) -> list[CatalogItem]:
+    actor.require(Permission.READ_CATALOG)
+    return list(db.session.scalars(select(CatalogItem).order_by(CatalogItem.position, CatalogItem.id)))
+
+
+def add_item(
+    actor: Actor, store: Store, *, name: str, value: Money, icon: str,
+    per_shift_limit: int | None = None, now: datetime,
+) -> CatalogItem:
+    actor.require(Permission.MANAGE)
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("A name needs 1 to 80 characters.", field="name")
+    if value.currency != store.currency:
+        raise InvalidInput(f"The store counts in {store.currency}.", field="value.currency")
+    if value.amount < 0:
+        raise InvalidInput("A value cannot be negative.", field="value.amount")
+    if per_shift_limit is not None and per_shift_limit < 1:
+        raise InvalidInput("Use at least 1, or no limit.", field="per_shift_limit")
+    if db.session.scalars(select(CatalogItem.id).where(CatalogItem.name == name)).first():
+        raise InvalidInput(f"There is already an item called {name!r}.", field="name")
+    position = db.session.scalar(select(func.coalesce(func.max(CatalogItem.position), 0))) or 0
+    item = CatalogItem(
+        name=name, value_amount=value.amount, currency=value.currency, icon=icon,
+        active=True, per_shift_limit=per_shift_limit, position=position + 1,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "catalog_item.created", "catalog_item", item.id, now,
+                 name=name, value=value.amount, per_shift_limit=per_shift_limit)
+    return item

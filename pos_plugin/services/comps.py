@@ -1,0 +1,274 @@
+"""Giving a comp (the tap), undoing it (the void) and listing them.
+
+The allowance rule lives here and only here: a tap holds its shift's lock
+while it checks the caps and records the comp, so concurrent taps from
+several tablets can never take a shift past its value or count cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from pos_plugin.database import db
+from pos_plugin.models import (
+    Breakdown,
+    BreakdownStatus,
+    CatalogItem,
+    Comp,
+    CompStatus,
+    IdempotencyKey,
+    Role,
+    Shift,
+    Staff,
+    Store,
+)
+from pos_plugin.services import audit, shifts
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.business_day import business_date_of
+from pos_plugin.services.errors import (
+    AllowanceExceeded,
+    AlreadyVoided,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    UndoWindowClosed,
+)
+
+UNDO_WINDOW = timedelta(minutes=2)
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CompRequest:
+    item_id: int
+    note: str | None = None
+    customer_name: str | None = None
+    reason: str | None = None
+    order_ref: str | None = None
+    breakdown_id: int | None = None
+    staff_id: int | None = None
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TapResult:
+    comp: Comp
+    created: bool
+
+
+def record_comp(
+    actor: Actor,
+    store: Store,
+    request: CompRequest,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> TapResult:
+    """Give one comp inside the running shift's allowance, or refuse and record nothing."""
+    actor.require(Permission.TAP)
+    if idempotency_key is None and actor.role is Role.TILL:
+        raise IdempotencyKeyRequired(
+            "A till must send an Idempotency-Key header with every tap, so a retry "
+            "after a dropped connection cannot give the comp twice.",
+            field="Idempotency-Key",
+        )
+    shift = shifts.lock(shifts.open_current_shift(store, now))
+    if idempotency_key is not None:
+        replay = _replay(actor, idempotency_key, request, now)
+        if replay is not None:
+            return TapResult(comp=replay, created=False)
+    item = _active_item(request.item_id)
+    staff_id = _giving_staff(actor, request.staff_id)
+    if request.breakdown_id is not None:
+        _approved_breakdown(request.breakdown_id)
+    _check_allowance(store, shift, item, staff_id)
+    comp = Comp(
+        id=uuid.uuid4(),
+        item_id=item.id,
+        value_amount=item.value_amount,
+        currency=item.currency,
+        staff_id=staff_id,
+        shift_id=shift.id,
+        business_date=shift.business_date,
+        created_at=now,
+        created_by=actor.label,
+        created_by_token_id=actor.token_id,
+        note=request.note,
+        reason=request.reason,
+        customer_name=request.customer_name,
+        order_ref=request.order_ref,
+        breakdown_id=request.breakdown_id,
+        status=CompStatus.ACTIVE,
+    )
+    db.session.add(comp)
+    if idempotency_key is not None:
+        db.session.add(
+            IdempotencyKey(
+                scope=actor.idempotency_scope, key=idempotency_key,
+                request_hash=request.fingerprint(), comp_id=comp.id, created_at=now,
+            )
+        )
+    audit.record(
+        actor, "comp.created", "comp", comp.id, now,
+        item_id=item.id, value=item.value_amount, shift_id=shift.id, staff_id=staff_id,
+    )
+    db.session.flush()
+    return TapResult(comp=comp, created=True)
+
+
+def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> Comp:
+    """Undo a comp and give its value back to the shift's allowance."""
+    comp = db.session.scalars(
+        select(Comp).where(Comp.id == comp_id).with_for_update(of=Comp).execution_options(
+            populate_existing=True
+        )
+    ).first()
+    if comp is None:
+        raise NotFound(f"No comp with id {comp_id}.")
+    _check_may_void(actor, comp, now)
+    if not reason.strip():
+        raise InvalidInput("Say why the comp is being voided.", field="reason")
+    if comp.status is CompStatus.VOIDED:
+        raise AlreadyVoided(
+            f"This comp was already voided at {comp.voided_at:%H:%M} UTC by {comp.voided_by}.",
+        )
+    comp.status = CompStatus.VOIDED
+    comp.voided_at = now
+    comp.voided_by = actor.label
+    comp.void_reason = reason.strip()
+    audit.record(actor, "comp.voided", "comp", comp.id, now, reason=comp.void_reason)
+    db.session.flush()
+    return comp
+
+
+def list_comps(
+    actor: Actor, store: Store, now: datetime,
+    business_date: date | None = None, shift_id: int | None = None,
+) -> list[Comp]:
+    """Comps newest first; with no filter, those of the current business date."""
+    actor.require(Permission.READ_COMPS)
+    query = select(Comp).order_by(Comp.created_at.desc())
+    if shift_id is not None:
+        query = query.where(Comp.shift_id == shift_id)
+    if business_date is not None or shift_id is None:
+        day = business_date or business_date_of(now, store.zone, store.business_day_starts)
+        query = query.where(Comp.business_date == day)
+    return list(db.session.scalars(query))
+
+
+def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
+    actor.require(Permission.READ_COMPS)
+    comp = db.session.get(Comp, comp_id)
+    if comp is None:
+        raise NotFound(f"No comp with id {comp_id}.")
+    return comp
+
+
+def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
+    found = db.session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.scope == actor.idempotency_scope, IdempotencyKey.key == key
+        )
+    ).first()
+    if found is None:
+        return None
+    if found.created_at < now - IDEMPOTENCY_KEY_TTL:
+        # Expired: the key may be used afresh.
+        db.session.delete(found)
+        db.session.flush()
+        return None
+    if found.request_hash != request.fingerprint():
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different comp; "
+            "send a new key for a new comp.",
+            field="Idempotency-Key",
+        )
+    return db.session.get_one(Comp, found.comp_id)
+
+
+def _active_item(item_id: int) -> CatalogItem:
+    item = db.session.get(CatalogItem, item_id)
+    if item is None:
+        raise InvalidInput(f"There is no catalog item {item_id}.", field="item_id")
+    if not item.active:
+        raise InvalidInput(f"{item.name!r} is not on the catalog any more.", field="item_id")
+    return item
+
+
+def _giving_staff(actor: Actor, staff_id: int | None) -> int | None:
+    """Who gave the comp: the named staff member, else the person behind the token."""
+    if staff_id is None:
+        return actor.staff_id
+    if actor.role is Role.BARISTA and actor.staff_id not in (None, staff_id):
+        raise PermissionDenied("A barista gives comps in their own name only.", field="staff_id")
+    staff = db.session.get(Staff, staff_id)
+    if staff is None or not staff.active:
+        raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
+    return staff.id
+
+
+def _approved_breakdown(breakdown_id: int) -> None:
+    breakdown = db.session.get(Breakdown, breakdown_id)
+    if breakdown is None or breakdown.status is not BreakdownStatus.APPROVED:
+        raise InvalidInput(
+            f"There is no approved playbook breakdown {breakdown_id}.", field="breakdown_id"
+        )
+
+
+def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: int | None) -> None:
+    usage = shifts.usage_for_tap(shift, staff_id, item.id)
+    tally = usage.tally
+    remaining = tally.remaining
+    value = item.value.format(store.locale)
+    facts = {
+        "remaining": remaining.as_json(),
+        "remaining_comps": tally.remaining_comps,
+        "shift_id": shift.id,
+    }
+    if item.value.amount > remaining.amount:
+        raise AllowanceExceeded(
+            f"{item.name} ({value}) is more than the {remaining.format(store.locale)} left "
+            f"in the {shift.name} shift's allowance.",
+            limit="allowance", **facts,
+        )
+    if tally.remaining_comps == 0:
+        raise AllowanceExceeded(
+            f"The {shift.name} shift has given all {shift.max_comps} comps it may.",
+            limit="max_comps", **facts,
+        )
+    cap = shift.max_comps_per_staff
+    if staff_id is not None and cap is not None and usage.staff_count >= cap:
+        raise AllowanceExceeded(
+            f"You have given your {cap} comps for this shift.", limit="max_comps_per_staff",
+            **facts,
+        )
+    if item.per_shift_limit is not None and usage.item_count >= item.per_shift_limit:
+        raise AllowanceExceeded(
+            f"{item.name} may be given {item.per_shift_limit} times a shift; that is used up.",
+            limit="per_item", **facts,
+        )
+
+
+def _check_may_void(actor: Actor, comp: Comp, now: datetime) -> None:
+    if actor.can(Permission.MANAGE):
+        return
+    actor.require(Permission.VOID_OWN_RECENT)
+    own = (actor.token_id is not None and comp.created_by_token_id == actor.token_id) or (
+        actor.staff_id is not None and comp.staff_id == actor.staff_id
+    )
+    if not own:
+        raise PermissionDenied("A barista may undo only their own comps; ask a manager.")
+    if now - comp.created_at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UndoWindowClosed(
+            f"The {minutes}-minute undo window has passed; ask a manager to void it."
+        )

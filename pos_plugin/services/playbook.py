@@ -1,0 +1,39 @@
+"""The breakdown playbook: staff propose a known breakdown and its recovery; a manager approves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pos_plugin.database import db
+from pos_plugin.models import Breakdown, BreakdownStatus
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput, NotFound
+
+
+def propose(
+    actor: Actor, *, title: str, recovery: str, suggested_item_id: int | None,
+    proposed_by_id: int | None, now: datetime,
+) -> Breakdown:
+    actor.require(Permission.TAP)
+    if not title.strip():
+        raise InvalidInput("Name the breakdown.", field="title")
+    breakdown = Breakdown(
+        title=title.strip(), recovery=recovery.strip(), suggested_item_id=suggested_item_id,
+        status=BreakdownStatus.PROPOSED, proposed_by_id=proposed_by_id, created_at=now,
+    )
+    db.session.add(breakdown)
+    db.session.flush()
+    audit.record(actor, "breakdown.proposed", "breakdown", breakdown.id, now, title=title)
+    return breakdown
+
+
+def approve(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
+    actor.require(Permission.MANAGE)
+    breakdown = db.session.get(Breakdown, breakdown_id)
+    if breakdown is None:
+        raise NotFound(f"No breakdown {breakdown_id}.")
+    breakdown.status = BreakdownStatus.APPROVED
+    audit.record(actor, "breakdown.approved", "breakdown", breakdown.id, now)
+    db.session.flush()
+    return breakdown

@@ -1,0 +1,237 @@
+"""Shifts: opening the one now running from the schedule, its tallies, and overrides.
+
+A shift opens on first use. If a template covers the moment it copies the
+template's allowance; otherwise an unscheduled shift fills the gap between
+scheduled ones with the store's default allowance. Either way the allowance is
+copied in, so editing the schedule never changes a shift already running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from pos_plugin.database import db
+from pos_plugin.models import Comp, CompStatus, Shift, ShiftTemplate, Store
+from pos_plugin.money import Money
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.business_day import (
+    business_date_of,
+    business_day_bounds,
+    fits_in_business_day,
+    window_in_day,
+)
+from pos_plugin.services.errors import InvalidInput
+
+UNSCHEDULED = "Unscheduled"
+
+
+@dataclass(frozen=True)
+class ShiftTally:
+    """A shift with what has been given so far and what is left."""
+
+    shift: Shift
+    used: Money
+    comps_count: int
+
+    @property
+    def remaining(self) -> Money:
+        return (self.shift.allowance - self.used).clamp_at_zero()
+
+    @property
+    def remaining_comps(self) -> int | None:
+        if self.shift.max_comps is None:
+            return None
+        return max(0, self.shift.max_comps - self.comps_count)
+
+
+def open_current_shift(store: Store, now: datetime) -> Shift:
+    """The shift running at `now`, opened (and flushed) if this is its first use."""
+    running = db.session.scalars(
+        select(Shift)
+        .where(Shift.starts_at <= now, Shift.ends_at > now)
+        .order_by(Shift.starts_at.desc())
+        .limit(1)
+    ).first()
+    if running is not None:
+        return running
+    shift = _planned_shift(store, now)
+    try:
+        # A savepoint, so a tablet that lost the race to open it reads the winner's row.
+        with db.session.begin_nested():
+            db.session.add(shift)
+    except IntegrityError:
+        return db.session.scalars(select(Shift).where(Shift.starts_at == shift.starts_at)).one()
+    return shift
+
+
+def lock(shift: Shift) -> Shift:
+    """Hold the shift's row until commit, so allowance checks on it run one at a time.
+
+    PostgreSQL takes a row lock; SQLite already holds the database write lock
+    (see `database.write_transaction`) and renders no FOR UPDATE.
+    """
+    return db.session.scalars(
+        select(Shift).where(Shift.id == shift.id).with_for_update().execution_options(
+            populate_existing=True
+        )
+    ).one()
+
+
+def tally(shift: Shift) -> ShiftTally:
+    used, count = db.session.execute(
+        select(func.coalesce(func.sum(Comp.value_amount), 0), func.count(Comp.id)).where(
+            Comp.shift_id == shift.id, Comp.status == CompStatus.ACTIVE
+        )
+    ).one()
+    return ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count))
+
+
+@dataclass(frozen=True)
+class TapUsage:
+    """Everything one allowance check needs, from a single query."""
+
+    tally: ShiftTally
+    staff_count: int
+    item_count: int
+
+
+def usage_for_tap(shift: Shift, staff_id: int | None, item_id: int) -> TapUsage:
+    active = (Comp.shift_id == shift.id) & (Comp.status == CompStatus.ACTIVE)
+    used, count, by_staff, by_item = db.session.execute(
+        select(
+            func.coalesce(func.sum(Comp.value_amount), 0),
+            func.count(Comp.id),
+            func.coalesce(func.sum(case((Comp.staff_id == staff_id, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Comp.item_id == item_id, 1), else_=0)), 0),
+        ).where(active)
+    ).one()
+    return TapUsage(
+        tally=ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count)),
+        staff_count=int(by_staff),
+        item_count=int(by_item),
+    )
+
+
+def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
+    actor.require(Permission.READ_CATALOG)
+    return tally(open_current_shift(store, now))
+
+
+def override_current(
+    actor: Actor, store: Store, allowance: Money, max_comps: int | None, now: datetime
+) -> ShiftTally:
+    """A manager changes the running shift's allowance (more for a busy day, less for a slow one)."""
+    actor.require(Permission.MANAGE)
+    if allowance.currency != store.currency:
+        raise InvalidInput(
+            f"The store counts in {store.currency}, not {allowance.currency}.",
+            field="allowance.currency",
+        )
+    if allowance.amount < 0:
+        raise InvalidInput("An allowance cannot be negative.", field="allowance.amount")
+    if max_comps is not None and max_comps < 1:
+        raise InvalidInput("Use at least 1, or null for no count cap.", field="max_comps")
+    shift = lock(open_current_shift(store, now))
+    before = {"allowance": shift.allowance_amount, "max_comps": shift.max_comps}
+    shift.allowance_amount = allowance.amount
+    shift.max_comps = max_comps
+    shift.overridden_at = now
+    shift.overridden_by = actor.label
+    audit.record(
+        actor, "shift.overridden", "shift", shift.id, now,
+        before=before, after={"allowance": allowance.amount, "max_comps": max_comps},
+    )
+    db.session.flush()
+    return tally(shift)
+
+
+def _planned_shift(store: Store, now: datetime) -> Shift:
+    zone, day_starts = store.zone, store.business_day_starts
+    business_date = business_date_of(now, zone, day_starts)
+    templates = db.session.scalars(
+        select(ShiftTemplate).where(
+            ShiftTemplate.weekday == business_date.weekday(), ShiftTemplate.active.is_(True)
+        )
+    ).all()
+    windows = [
+        (template, *window_in_day(business_date, template.starts, template.ends, zone, day_starts))
+        for template in templates
+    ]
+    for template, start, end in sorted(windows, key=lambda w: w[1]):
+        if start <= now < end:
+            return Shift(
+                template_id=template.id,
+                name=template.name,
+                business_date=business_date,
+                starts_at=start,
+                ends_at=end,
+                allowance_amount=template.allowance_amount,
+                currency=template.currency,
+                max_comps=template.max_comps,
+                max_comps_per_staff=template.max_comps_per_staff,
+            )
+    day_start, day_end = business_day_bounds(business_date, zone, day_starts)
+    gap_start = max([end for _, _, end in windows if end <= now], default=day_start)
+    gap_end = min([start for _, start, _ in windows if start > now], default=day_end)
+    return Shift(
+        name=UNSCHEDULED,
+        business_date=business_date,
+        starts_at=gap_start,
+        ends_at=gap_end,
+        allowance_amount=store.default_allowance_amount,
+        currency=store.currency,
+        max_comps=store.default_max_comps,
+        max_comps_per_staff=store.default_max_comps_per_staff,
+    )
+
+
+def add_template(
+    actor: Actor,
+    store: Store,
+    *,
+    name: str,
+    weekday: int,
+    starts: time,
+    ends: time,
+    allowance: Money,
+    max_comps: int | None,
+    max_comps_per_staff: int | None,
+    now: datetime,
+) -> ShiftTemplate:
+    """Add one weekday window to the schedule; windows on a day may not overlap."""
+    actor.require(Permission.MANAGE)
+    if not 0 <= weekday <= 6:
+        raise InvalidInput("Use 0 (Monday) to 6 (Sunday).", field="weekday")
+    if not fits_in_business_day(starts, ends, store.business_day_starts):
+        raise InvalidInput(
+            f"{starts:%H:%M}-{ends:%H:%M} must end after it starts and stay inside one "
+            f"business day (which starts at {store.business_day_starts:%H:%M}).",
+            field="ends",
+        )
+    if allowance.currency != store.currency:
+        raise InvalidInput(f"The store counts in {store.currency}.", field="allowance.currency")
+    probe = date(2001, 1, 1)  # any date: overlap is about wall-clock order only
+    new_start, new_end = window_in_day(probe, starts, ends, store.zone, store.business_day_starts)
+    for other in db.session.scalars(
+        select(ShiftTemplate).where(ShiftTemplate.weekday == weekday, ShiftTemplate.active)
+    ):
+        start, end = window_in_day(probe, other.starts, other.ends, store.zone,
+                                   store.business_day_starts)
+        if new_start < end and start < new_end:
+            raise InvalidInput(f"Overlaps the {other.name!r} shift.", field="starts")
+    template = ShiftTemplate(
+        name=name, weekday=weekday, starts=starts, ends=ends,
+        allowance_amount=allowance.amount, currency=allowance.currency,
+        max_comps=max_comps, max_comps_per_staff=max_comps_per_staff, active=True,
+    )
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor, "shift_template.created", "shift_template", template.id, now,
+                 name=name, weekday=weekday, starts=f"{starts:%H:%M}", ends=f"{ends:%H:%M}",
+                 allowance=allowance.amount, max_comps=max_comps)
+    return template

@@ -1,0 +1,48 @@
+"""Staff members and their PINs (hashed with Argon2, never stored or logged in clear)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from pos_plugin.database import db
+from pos_plugin.models import Role, Staff
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput
+
+_hasher = PasswordHasher()
+PIN_PATTERN = re.compile(r"\d{4,8}")
+
+
+def add_staff(actor: Actor, *, name: str, role: Role, pin: str, now: datetime) -> Staff:
+    actor.require(Permission.MANAGE)
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("A name needs 1 to 80 characters.", field="name")
+    if role not in (Role.BARISTA, Role.MANAGER):
+        raise InvalidInput("Staff are baristas or managers.", field="role")
+    if not PIN_PATTERN.fullmatch(pin):
+        raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+    if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
+        raise InvalidInput(f"There is already a staff member called {name!r}.", field="name")
+    staff = Staff(name=name, role=role, pin_hash=_hasher.hash(pin), active=True, created_at=now)
+    db.session.add(staff)
+    db.session.flush()
+    audit.record(actor, "staff.created", "staff", staff.id, now, name=name, role=role.value)
+    return staff
+
+
+def check_pin(staff: Staff, pin: str) -> bool:
+    try:
+        return _hasher.verify(staff.pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def list_staff() -> list[Staff]:
+    return list(db.session.scalars(select(Staff).order_by(Staff.name)))

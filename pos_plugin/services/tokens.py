@@ -1,0 +1,61 @@
+"""API tokens for the till and tablets: created once, shown once, stored as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from pos_plugin.database import db
+from pos_plugin.models import ApiToken, Role
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput, NotAuthenticated
+
+TOKEN_PREFIX = "oth_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(actor: Actor, *, role: Role, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Returns the stored row and the token itself, which is never retrievable again."""
+    actor.require(Permission.MANAGE)
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("A token name needs 1 to 80 characters.", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=role, token_hash=_digest(secret), created_at=now)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "token.created", "api_token", token.id, now, name=name, role=role.value)
+    return token, secret
+
+
+def revoke_tokens_named(actor: Actor, name: str, now: datetime) -> int:
+    actor.require(Permission.MANAGE)
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+        audit.record(actor, "token.revoked", "api_token", token.id, now, name=name)
+    db.session.flush()
+    return len(tokens)
+
+
+def authenticate(secret: str) -> Actor:
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
+    ).first()
+    if token is None or token.revoked_at is not None:
+        raise NotAuthenticated("The API token is unknown or revoked.")
+    return Actor(
+        role=token.role,
+        label=f"{token.role.value} token {token.name!r}",
+        token_id=token.id,
+        staff_id=token.staff_id,
+    )

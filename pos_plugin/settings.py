@@ -1,0 +1,219 @@
+"""Loads and validates the TOML configuration file into typed, frozen settings.
+
+Unknown keys and bad values stop start-up with a `SettingsError` that names the
+file and the key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import babel
+from babel.numbers import list_currencies
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+DEFAULT_HOME = "instance"
+CONFIG_FILENAME = "pos-plugin.toml"
+
+
+class SettingsError(Exception):
+    """The configuration file is missing, unreadable or has a bad key or value."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    id: str = "store-001"
+    name: str = "My Cafe"
+    currency: str = "EUR"
+    locale: str = "en_GB"
+    timezone: str = "Europe/London"
+    business_day_starts: time = time(4, 0)
+
+
+@dataclass(frozen=True)
+class AllowanceSettings:
+    """The allowance an unscheduled shift gets (no shift template covers the time)."""
+
+    amount: int = 1500
+    max_comps: int | None = 20
+    max_comps_per_staff: int | None = None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    threads: int = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    source: Path | None
+    database_url: str
+    store: StoreSettings = field(default_factory=StoreSettings)
+    allowance: AllowanceSettings = field(default_factory=AllowanceSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+
+
+class _Section(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _hhmm(value: str) -> time:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValidationError('Use 24-hour "HH:MM", for example "04:00".')
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+class _StoreSection(_Section):
+    id = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z0-9][a-z0-9-]{0,39}$",
+            error="Use 1-40 lower-case letters, digits and dashes, e.g. cafe-001.",
+        )
+    )
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    currency = fields.String()
+    locale = fields.String()
+    timezone = fields.String()
+    business_day_starts = fields.String()
+
+    @validates("currency")
+    def _currency(self, value: str, **_: Any) -> None:
+        if value not in list_currencies():
+            raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, GBP).")
+
+    @validates("locale")
+    def _locale(self, value: str, **_: Any) -> None:
+        try:
+            babel.Locale.parse(value)
+        except (ValueError, babel.UnknownLocaleError) as exc:
+            raise ValidationError(f"{value!r} is not a known locale (e.g. en_GB).") from exc
+
+    @validates("timezone")
+    def _timezone(self, value: str, **_: Any) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(f"{value!r} is not an IANA time zone.") from exc
+
+    @validates("business_day_starts")
+    def _day_start(self, value: str, **_: Any) -> None:
+        _hhmm(value)
+
+
+def _cap_field() -> fields.Field:
+    # TOML has no null, so "none" spells "no count cap".
+    return fields.Raw(validate=_validate_cap)
+
+
+def _validate_cap(value: object) -> None:
+    if value == "none":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError('Use a whole number of at least 1, or "none" for no cap.')
+
+
+class _AllowanceSection(_Section):
+    amount = fields.Integer(strict=True, validate=validate.Range(min=0))
+    max_comps = _cap_field()
+    max_comps_per_staff = _cap_field()
+
+
+class _ServerSection(_Section):
+    host = fields.String(validate=validate.Length(min=1))
+    port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
+    threads = fields.Integer(strict=True, validate=validate.Range(min=1, max=64))
+
+
+class _DatabaseSection(_Section):
+    url = fields.String(validate=validate.Length(min=1))
+
+
+class _ConfigFile(_Section):
+    store = fields.Nested(_StoreSection)
+    allowance = fields.Nested(_AllowanceSection)
+    server = fields.Nested(_ServerSection)
+    database = fields.Nested(_DatabaseSection)
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        out: list[str] = []
+        for key, value in messages.items():
+            out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    text = " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+    return [f"{prefix}: {text}"]
+
+
+def _cap(value: object, default: int | None) -> int | None:
+    if value is None:
+        return default
+    return None if value == "none" else int(value)  # type: ignore[call-overload]
+
+
+def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url: str) -> Settings:
+    """Validate a decoded config mapping; `SettingsError` names the file and the key."""
+    try:
+        data = _ConfigFile().load(raw)
+    except ValidationError as exc:
+        where = str(source) if source else "configuration"
+        problems = "; ".join(_flatten(exc.messages))
+        raise SettingsError(f"{where}: {problems}") from None
+    store = data.get("store", {})
+    allowance = data.get("allowance", {})
+    defaults = AllowanceSettings()
+    if "business_day_starts" in store:
+        store["business_day_starts"] = _hhmm(store["business_day_starts"])
+    return Settings(
+        home=home,
+        source=source,
+        database_url=data.get("database", {}).get("url", database_url),
+        store=StoreSettings(**store),
+        allowance=AllowanceSettings(
+            amount=allowance.get("amount", defaults.amount),
+            max_comps=_cap(allowance.get("max_comps"), defaults.max_comps),
+            max_comps_per_staff=_cap(
+                allowance.get("max_comps_per_staff"), defaults.max_comps_per_staff
+            ),
+        ),
+        server=ServerSettings(**data.get("server", {})),
+    )
+
+
+def load(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings the way the CLI and the server do: environment, then the TOML file."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("POS_PLUGIN_HOME") or DEFAULT_HOME).resolve()
+    explicit = env.get("POS_PLUGIN_CONFIG")
+    source = Path(explicit) if explicit else home / CONFIG_FILENAME
+    raw: dict[str, Any] = {}
+    if source.exists():
+        try:
+            raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{source}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise SettingsError(f"{source}: cannot be read: {exc.strerror}") from None
+    elif explicit:
+        raise SettingsError(f"{source}: POS_PLUGIN_CONFIG names a file that does not exist")
+    else:
+        source = None
+    default_url = f"sqlite:///{home / 'pos-plugin.db'}"
+    settings = parse(raw, home=home, source=source, database_url=default_url)
+    override = env.get("POS_PLUGIN_DATABASE_URL")
+    if override:
+        settings = dataclasses.replace(settings, database_url=override)
+    return settings

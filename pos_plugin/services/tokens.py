@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from pos_plugin.database import db
-from pos_plugin.models import ApiToken, Role
+from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated
@@ -21,14 +21,25 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(actor: Actor, *, role: Role, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """Returns the stored row and the token itself, which is never retrievable again."""
+def create_token(
+    actor: Actor, *, role: Role, name: str, now: datetime, staff_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """Returns the stored row and the token itself, which is never retrievable again.
+
+    A token may speak for one staff member (a barista's own tablet), so their
+    comps carry their name and count against their per-barista cap.
+    """
     actor.require(Permission.MANAGE)
     name = name.strip()
     if not 1 <= len(name) <= 80:
         raise InvalidInput("A token name needs 1 to 80 characters.", field="name")
+    if staff_id is not None:
+        member = db.session.get(Staff, staff_id)
+        if member is None or not member.active:
+            raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, token_hash=_digest(secret), created_at=now)
+    token = ApiToken(name=name, role=role, token_hash=_digest(secret), staff_id=staff_id,
+                     created_at=now)
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "token.created", "api_token", token.id, now, name=name, role=role.value)

@@ -1,0 +1,256 @@
+"""Fixtures: an app, a client and a CLI runner on a fresh database per test.
+
+Every test that takes `app` runs twice: on SQLite, and on the PostgreSQL at
+127.0.0.1:5432 (database `test`, or POS_PLUGIN_TEST_POSTGRES_URL). Each test
+session gets its own PostgreSQL schema, dropped at the end, so runs never
+collide; where no PostgreSQL answers, those runs are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from pos_plugin import create_app
+from pos_plugin.database import db, write_transaction
+from pos_plugin.models import CatalogItem, Role, ShiftTemplate, Staff
+from pos_plugin.money import Money
+from pos_plugin.services import catalog, shifts, staff, tokens
+from pos_plugin.services.actors import SYSTEM
+from pos_plugin.services.store import apply_settings, get_store
+from pos_plugin.settings import AllowanceSettings, Settings, StoreSettings
+
+POSTGRES_URL = os.environ.get(
+    "POS_PLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+# A Tuesday, 10:00 in London (GMT): inside no shift template unless a test adds one.
+DEFAULT_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def pytest_report_header() -> str:
+    return f"PostgreSQL for tests: {POSTGRES_URL}"
+
+
+@dataclass
+class PostgresSchema:
+    url: str | None
+    reason: str = ""
+    engine: sa.Engine | None = field(default=None, repr=False)
+
+
+def _schema_url(base: str, schema: str) -> str:
+    url = sa.make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def new_postgres_schema(engine: sa.Engine, prefix: str) -> str:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresSchema]:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+    except Exception as exc:  # any failure to connect means: skip the PostgreSQL runs
+        yield PostgresSchema(None, f"no PostgreSQL reachable at {POSTGRES_URL}: {exc}")
+        return
+    schema = new_postgres_schema(engine, "pos_test")
+    url = _schema_url(POSTGRES_URL, schema)
+    schema_engine = sa.create_engine(url)
+    with schema_engine.begin() as conn:
+        db.metadata.create_all(conn)
+    schema_engine.dispose()
+    try:
+        yield PostgresSchema(url, engine=engine)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, postgres: PostgresSchema) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'pos-plugin.db'}"
+    if postgres.url is None:
+        pytest.skip(postgres.reason)
+    return postgres.url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path, postgres: PostgresSchema) -> Iterator[str]:
+    """A database with no tables at all, for migration and `init` tests."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if postgres.url is None or postgres.engine is None:
+        pytest.skip(postgres.reason)
+    schema = new_postgres_schema(postgres.engine, "pos_empty")
+    yield _schema_url(POSTGRES_URL, schema)
+    with postgres.engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class Clock:
+    """The app's clock, which tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(DEFAULT_NOW)
+
+
+def make_settings(home: Path, database_url: str, **store: Any) -> Settings:
+    return Settings(
+        home=home,
+        source=None,
+        database_url=database_url,
+        store=StoreSettings(**{
+            "id": "test-cafe", "name": "Test Cafe", "currency": "EUR", "locale": "en_GB",
+            "timezone": "Europe/London", "business_day_starts": time(4, 0), **store,
+        }),
+        allowance=AllowanceSettings(amount=1500, max_comps=20),
+    )
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., Settings]:
+    """`settings_for(home, url, **store_keys)`: settings for an app of the test's own."""
+    return make_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "home", database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, backend: str, clock: Clock) -> Iterator[Flask]:
+    app = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        with write_transaction():
+            apply_settings(settings, SYSTEM, clock.now)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """For service tests: run inside the app, as the CLI and workers do."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+# -- factories: functions that create records through the services ------------------------
+
+
+@pytest.fixture
+def make_item(app: Flask, clock: Clock) -> Callable[..., CatalogItem]:
+    counter = iter(range(1, 10_000))
+
+    def make(value: int = 250, name: str | None = None, per_shift_limit: int | None = None,
+             active: bool = True) -> CatalogItem:
+        with app.app_context(), write_transaction():
+            item = catalog.add_item(
+                SYSTEM, get_store(), name=name or f"Treat {next(counter)}",
+                value=Money(value, "EUR"), icon="🍪", per_shift_limit=per_shift_limit,
+                now=clock.now,
+            )
+            item.active = active
+        return item
+
+    return make
+
+
+@pytest.fixture
+def make_staff(app: Flask, clock: Clock) -> Callable[..., Staff]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.BARISTA, name: str | None = None, pin: str = "1234") -> Staff:
+        with app.app_context(), write_transaction():
+            return staff.add_staff(SYSTEM, name=name or f"Barista {next(counter)}", role=role,
+                                   pin=pin, now=clock.now)
+
+    return make
+
+
+@pytest.fixture
+def make_template(app: Flask, clock: Clock) -> Callable[..., ShiftTemplate]:
+    def make(weekday: int, starts: time, ends: time, allowance: int = 1000,
+             max_comps: int | None = None, max_comps_per_staff: int | None = None,
+             name: str = "Morning") -> ShiftTemplate:
+        with app.app_context(), write_transaction():
+            return shifts.add_template(
+                SYSTEM, get_store(), name=name, weekday=weekday, starts=starts, ends=ends,
+                allowance=Money(allowance, "EUR"), max_comps=max_comps,
+                max_comps_per_staff=max_comps_per_staff, now=clock.now,
+            )
+
+    return make
+
+
+@pytest.fixture
+def make_token(app: Flask, clock: Clock) -> Callable[..., str]:
+    def make(role: Role = Role.TILL, name: str = "front till", staff_id: int | None = None) -> str:
+        with app.app_context(), write_transaction():
+            _, secret = tokens.create_token(SYSTEM, role=role, name=name, now=clock.now,
+                                            staff_id=staff_id)
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """Headers for a request as a given role: `client.get(url, headers=auth("manager"))`."""
+
+    def headers(role: str = "till", **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {make_token(Role(role), **kwargs)}"}
+
+    return headers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,7 +116,9 @@ def _adopt_demo_config(app: Flask) -> None:
     path = settings.home / CONFIG_FILENAME
     path.write_text(demo.DEMO_CONFIG, encoding="utf-8")
     app.config["POS_PLUGIN_SETTINGS"] = settings_module.parse(
-        tomllib.loads(demo.DEMO_CONFIG), home=settings.home, source=path,
+        tomllib.loads(demo.DEMO_CONFIG),
+        home=settings.home,
+        source=path,
         database_url=settings.database_url,
     )
     click.echo(f"Wrote the demo configuration to {path}")
@@ -159,23 +160,26 @@ def demo_command(host: str | None, port: int | None) -> None:
     with _in_app() as app:
         with write_transaction():
             tokens.revoke_tokens_named(CLI_ACTOR, DEMO_TOKEN_NAME, _now())
-            _, secret = tokens.create_token(CLI_ACTOR, role=Role.TILL, name=DEMO_TOKEN_NAME,
-                                            now=_now())
+            _, secret = tokens.create_token(
+                CLI_ACTOR, role=Role.TILL, name=DEMO_TOKEN_NAME, now=_now()
+            )
         settings = _settings(app)
     base = f"http://{host or settings.server.host}:{port or settings.server.port}"
-    banner = "\n".join([
-        "",
-        "Open:",
-        f"  {base}/healthz",
-        f"  {base}/api/v1/openapi.json",
-        "Try it (a till token for this demo run):",
-        f"  export TOKEN={secret}",
-        f'  curl -s {base}/api/v1/shifts/current -H "Authorization: Bearer $TOKEN"',
-        f'  curl -s {base}/api/v1/comps -H "Authorization: Bearer $TOKEN" '
-        '-H "Idempotency-Key: $(uuidgen || date +%s%N)" -H "Content-Type: application/json" '
-        """-d '{"item_id": 1, "note": "On the house, enjoy!"}'""",
-        "",
-    ])
+    banner = "\n".join(
+        [
+            "",
+            "Open:",
+            f"  {base}/healthz",
+            f"  {base}/api/v1/openapi.json",
+            "Try it (a till token for this demo run):",
+            f"  export TOKEN={secret}",
+            f'  curl -s {base}/api/v1/shifts/current -H "Authorization: Bearer $TOKEN"',
+            f'  curl -s {base}/api/v1/comps -H "Authorization: Bearer $TOKEN" '
+            '-H "Idempotency-Key: $(uuidgen || date +%s%N)" -H "Content-Type: application/json" '
+            """-d '{"item_id": 1, "note": "On the house, enjoy!"}'""",
+            "",
+        ]
+    )
     _serve(host, port, banner)
 
 
@@ -202,16 +206,24 @@ def staff() -> None:
 
 @staff.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice([Role.BARISTA.value, Role.MANAGER.value]),
-              default=Role.BARISTA.value, show_default=True)
-@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="4-8 digits; asked for if not given.")
+@click.option(
+    "--role",
+    type=click.Choice([Role.BARISTA.value, Role.MANAGER.value]),
+    default=Role.BARISTA.value,
+    show_default=True,
+)
+@click.option(
+    "--pin",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="4-8 digits; asked for if not given.",
+)
 @with_app
 def staff_add(name: str, role: str, pin: str) -> None:
     """Add a barista or manager."""
     with write_transaction():
-        member = staff_service.add_staff(CLI_ACTOR, name=name, role=Role(role), pin=pin,
-                                         now=_now())
+        member = staff_service.add_staff(CLI_ACTOR, name=name, role=Role(role), pin=pin, now=_now())
     click.echo(f"Added {member.name} ({member.role.value}) as staff #{member.id}.")
 
 
@@ -228,5 +240,5 @@ def main() -> None:
     cli(obj=ScriptInfo(create_app=create_app), prog_name="pos-plugin")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":
+    main()

@@ -63,8 +63,11 @@ DEMO_PLAYBOOK = [
     ("Out of oat milk", "Apologise, offer another milk and upgrade the size.", "Size upgrade"),
     ("Order took over 10 minutes", "Bring it to the table with a cookie.", "Free cookie"),
     ("Wrong drink made", "Remake it first, then add a cookie while they wait.", "Free cookie"),
-    ("Card reader down", "Take cash or a tab; stamp their card twice for the trouble.",
-     "Second loyalty stamp"),
+    (
+        "Card reader down",
+        "Take cash or a tab; stamp their card twice for the trouble.",
+        "Second loyalty stamp",
+    ),
 ]
 
 NOTES = [
@@ -91,27 +94,52 @@ def seed(store: Store, admin: Actor, now: datetime, days: int = 14) -> DemoRepor
         for name, role, pin in DEMO_STAFF
     ]
     items = {
-        name: catalog.add_item(admin, store, name=name, value=Money(pence, store.currency),
-                               icon=icon, per_shift_limit=limit, now=now)
+        name: catalog.add_item(
+            admin,
+            store,
+            name=name,
+            value=Money(pence, store.currency),
+            icon=icon,
+            per_shift_limit=limit,
+            now=now,
+        )
         for name, pence, icon, limit in DEMO_CATALOG
     }
     for weekday in range(7):
         plan = SUNDAY_SHIFTS if weekday == 6 else WEEKDAY_SHIFTS
         for name, starts, ends, pence, cap, per_staff in plan:
             shifts.add_template(
-                admin, store, name=name, weekday=weekday, starts=starts, ends=ends,
-                allowance=Money(pence, store.currency), max_comps=cap,
-                max_comps_per_staff=per_staff, now=now,
+                admin,
+                store,
+                name=name,
+                weekday=weekday,
+                starts=starts,
+                ends=ends,
+                allowance=Money(pence, store.currency),
+                max_comps=cap,
+                max_comps_per_staff=per_staff,
+                now=now,
             )
     baristas = [s for s in created_staff if s.role is Role.BARISTA]
     breakdowns = []
     for title, recovery, item_name in DEMO_PLAYBOOK:
-        proposed = playbook.propose(admin, title=title, recovery=recovery,
-                                    suggested_item_id=items[item_name].id,
-                                    proposed_by_id=baristas[0].id, now=now)
+        proposed = playbook.propose(
+            admin,
+            title=title,
+            recovery=recovery,
+            suggested_item_id=items[item_name].id,
+            proposed_by_id=baristas[0].id,
+            now=now,
+        )
         breakdowns.append(playbook.approve(admin, proposed.id, now))
-    playbook.propose(admin, title="Wi-Fi down", recovery="Offer the paper and a refill.",
-                     suggested_item_id=None, proposed_by_id=baristas[1].id, now=now)
+    playbook.propose(
+        admin,
+        title="Wi-Fi down",
+        recovery="Offer the paper and a refill.",
+        suggested_item_id=None,
+        proposed_by_id=baristas[1].id,
+        now=now,
+    )
     given, voided = _history(store, baristas, list(items.values()), breakdowns, now, days)
     return DemoReport(
         staff=[(name, role.value, pin) for name, role, pin in DEMO_STAFF],
@@ -138,7 +166,9 @@ def _history(
         customer, note = rng.choice(NOTES)
         breakdown = rng.choice(breakdowns) if rng.random() < 0.12 else None
         request = comps.CompRequest(
-            item_id=rng.choice(items).id, note=note, customer_name=customer,
+            item_id=rng.choice(items).id,
+            note=note,
+            customer_name=customer,
             breakdown_id=breakdown.id if breakdown else None,
             reason="playbook" if breakdown else None,
         )

@@ -198,9 +198,9 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("POS_PLUGIN_HOME") or DEFAULT_HOME).resolve()
     explicit = env.get("POS_PLUGIN_CONFIG")
-    source = Path(explicit) if explicit else home / CONFIG_FILENAME
+    source: Path | None = Path(explicit) if explicit else home / CONFIG_FILENAME
     raw: dict[str, Any] = {}
-    if source.exists():
+    if source is not None and source.exists():
         try:
             raw = tomllib.loads(source.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -133,10 +133,17 @@ def make_settings(home: Path, database_url: str, **store: Any) -> Settings:
         home=home,
         source=None,
         database_url=database_url,
-        store=StoreSettings(**{
-            "id": "test-cafe", "name": "Test Cafe", "currency": "EUR", "locale": "en_GB",
-            "timezone": "Europe/London", "business_day_starts": time(4, 0), **store,
-        }),
+        store=StoreSettings(
+            **{
+                "id": "test-cafe",
+                "name": "Test Cafe",
+                "currency": "EUR",
+                "locale": "en_GB",
+                "timezone": "Europe/London",
+                "business_day_starts": time(4, 0),
+                **store,
+            }
+        ),
         allowance=AllowanceSettings(amount=1500, max_comps=20),
     )
 
@@ -194,12 +201,20 @@ def runner(app: Flask) -> FlaskCliRunner:
 def make_item(app: Flask, clock: Clock) -> Callable[..., CatalogItem]:
     counter = iter(range(1, 10_000))
 
-    def make(value: int = 250, name: str | None = None, per_shift_limit: int | None = None,
-             active: bool = True) -> CatalogItem:
+    def make(
+        value: int = 250,
+        name: str | None = None,
+        per_shift_limit: int | None = None,
+        active: bool = True,
+    ) -> CatalogItem:
         with app.app_context(), write_transaction():
             item = catalog.add_item(
-                SYSTEM, get_store(), name=name or f"Treat {next(counter)}",
-                value=Money(value, "EUR"), icon="🍪", per_shift_limit=per_shift_limit,
+                SYSTEM,
+                get_store(),
+                name=name or f"Treat {next(counter)}",
+                value=Money(value, "EUR"),
+                icon="🍪",
+                per_shift_limit=per_shift_limit,
                 now=clock.now,
             )
             item.active = active
@@ -214,22 +229,36 @@ def make_staff(app: Flask, clock: Clock) -> Callable[..., Staff]:
 
     def make(role: Role = Role.BARISTA, name: str | None = None, pin: str = "1234") -> Staff:
         with app.app_context(), write_transaction():
-            return staff.add_staff(SYSTEM, name=name or f"Barista {next(counter)}", role=role,
-                                   pin=pin, now=clock.now)
+            return staff.add_staff(
+                SYSTEM, name=name or f"Barista {next(counter)}", role=role, pin=pin, now=clock.now
+            )
 
     return make
 
 
 @pytest.fixture
 def make_template(app: Flask, clock: Clock) -> Callable[..., ShiftTemplate]:
-    def make(weekday: int, starts: time, ends: time, allowance: int = 1000,
-             max_comps: int | None = None, max_comps_per_staff: int | None = None,
-             name: str = "Morning") -> ShiftTemplate:
+    def make(
+        weekday: int,
+        starts: time,
+        ends: time,
+        allowance: int = 1000,
+        max_comps: int | None = None,
+        max_comps_per_staff: int | None = None,
+        name: str = "Morning",
+    ) -> ShiftTemplate:
         with app.app_context(), write_transaction():
             return shifts.add_template(
-                SYSTEM, get_store(), name=name, weekday=weekday, starts=starts, ends=ends,
-                allowance=Money(allowance, "EUR"), max_comps=max_comps,
-                max_comps_per_staff=max_comps_per_staff, now=clock.now,
+                SYSTEM,
+                get_store(),
+                name=name,
+                weekday=weekday,
+                starts=starts,
+                ends=ends,
+                allowance=Money(allowance, "EUR"),
+                max_comps=max_comps,
+                max_comps_per_staff=max_comps_per_staff,
+                now=clock.now,
             )
 
     return make
@@ -239,8 +268,9 @@ def make_template(app: Flask, clock: Clock) -> Callable[..., ShiftTemplate]:
 def make_token(app: Flask, clock: Clock) -> Callable[..., str]:
     def make(role: Role = Role.TILL, name: str = "front till", staff_id: int | None = None) -> str:
         with app.app_context(), write_transaction():
-            _, secret = tokens.create_token(SYSTEM, role=role, name=name, now=clock.now,
-                                            staff_id=staff_id)
+            _, secret = tokens.create_token(
+                SYSTEM, role=role, name=name, now=clock.now, staff_id=staff_id
+            )
         return secret
 
     return make

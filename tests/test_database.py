@@ -32,8 +32,28 @@ def test_a_naive_datetime_is_refused_rather_than_guessed(app_ctx):
 
     from pos_plugin.models import AuditEvent
 
-    db.session.add(AuditEvent(at=datetime(2026, 1, 1), actor="t", action="a", entity="e",  # noqa: DTZ001
-                              entity_id="1", data={}))
+    db.session.add(
+        AuditEvent(
+            at=datetime(2026, 1, 1),  # noqa: DTZ001 - the mistake under test
+            actor="t",
+            action="a",
+            entity="e",
+            entity_id="1",
+            data={},
+        )
+    )
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_audit_log_cannot_be_rewritten(app_ctx, client, auth, make_item):
+    from pos_plugin.models import AuditEvent
+
+    item = make_item()
+    client.post("/api/v1/comps", json={"item_id": item.id}, headers=auth("barista"))
+    for statement in (sa.update(AuditEvent).values(actor="someone else"), sa.delete(AuditEvent)):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            db.session.execute(statement)
+        db.session.rollback()
+    assert db.session.query(AuditEvent).count() >= 1

@@ -35,3 +35,15 @@ def test_downgrade_to_empty_and_back_up(empty_app):
         assert tables == set()
         upgrade()
         assert "comp" in sa.inspect(db.engine).get_table_names()
+
+
+def test_the_migrated_audit_log_is_append_only(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO audit_event (at, actor, action, entity, entity_id, data) "
+                "VALUES ('2026-01-01 00:00:00', 'a', 'b', 'c', '1', '{}')"
+            )
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM audit_event")

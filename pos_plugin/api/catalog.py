@@ -9,8 +9,7 @@ from pos_plugin.api.schemas import CatalogItemSchema
 from pos_plugin.models import CatalogItem
 from pos_plugin.services import catalog
 
-blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog",
-                description="The comp catalog")
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="The comp catalog")
 
 
 @blp.get("")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pos_plugin.services import errors as domain
@@ -47,7 +48,7 @@ def problem(
 def _status_for(error: domain.DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_FOR:
-            return STATUS_FOR[cls]  # type: ignore[index]
+            return STATUS_FOR[cls]
     return 400
 
 
@@ -73,7 +74,7 @@ def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list
     return [{"name": prefix or "(body)", "in": location, "reason": " ".join(map(str, reasons))}]
 
 
-class ProblemApi(Api):  # type: ignore[misc]
+class ProblemApi(Api):
     """flask-smorest's Api with its HTTP error payloads turned into problem details."""
 
     def handle_http_exception(self, error: HTTPException) -> Response:
@@ -81,32 +82,58 @@ class ProblemApi(Api):  # type: ignore[misc]
         if isinstance(error, InternalServerError):
             original = getattr(error, "original_exception", None)
             if original is not None:
-                log.error("unhandled error on %s %s", request.method, request.path,
-                          exc_info=original)
-            return problem(500, "Internal error",
-                           "Something went wrong on our side; nothing was recorded by this "
-                           "request. Try again, and tell the manager if it keeps happening.")
+                log.error(
+                    "unhandled error on %s %s", request.method, request.path, exc_info=original
+                )
+            return problem(
+                500,
+                "Internal error",
+                "Something went wrong on our side; nothing was recorded by this "
+                "request. Try again, and tell the manager if it keeps happening.",
+            )
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
         if messages:
             params = _invalid_params(messages)
             detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
             if status == 400 and any("Invalid JSON" in p["reason"] for p in params):
-                return problem(400, "Malformed JSON", "The request body is not valid JSON.",
-                               "malformed-json")
-            return problem(status, "Invalid input", detail, "invalid-input",
-                           invalid_params=params)
+                return problem(
+                    400, "Malformed JSON", "The request body is not valid JSON.", "malformed-json"
+                )
+            return problem(status, "Invalid input", detail, "invalid-input", invalid_params=params)
         return problem(status, error.name, error.description or error.name)
+
+
+def handle_database_unavailable(error: OperationalError) -> Response:
+    """Locked past the busy timeout, or PostgreSQL unreachable: retryable, nothing recorded."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    response = problem(
+        503,
+        "Database busy",
+        "The database could not be reached or stayed busy; nothing was recorded. "
+        "Try again in a moment.",
+        "database-unavailable",
+    )
+    response.headers["Retry-After"] = "2"
+    return response
 
 
 def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(domain.DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
 
     @app.before_request
     def _require_json_bodies() -> Response | None:
-        if request.method in ("POST", "PATCH", "PUT") and request.path.startswith("/api/"):
-            if request.content_length and not request.is_json:
-                return problem(415, "Unsupported media type",
-                               "Send the body as JSON with Content-Type: application/json.",
-                               "unsupported-media-type")
+        if (
+            request.method in ("POST", "PATCH", "PUT")
+            and request.path.startswith("/api/")
+            and request.content_length
+            and not request.is_json
+        ):
+            return problem(
+                415,
+                "Unsupported media type",
+                "Send the body as JSON with Content-Type: application/json.",
+                "unsupported-media-type",
+            )
         return None

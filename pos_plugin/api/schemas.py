@@ -10,13 +10,26 @@ from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
 
 
+# Ids and amounts are 32-bit columns: a bigger number is bad input, not a database error.
+INT32_MAX = 2**31 - 1
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=INT32_MAX), **kwargs)
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
 
 class MoneySchema(StrictSchema):
-    amount = fields.Integer(strict=True, required=True, metadata={"description": "minor units"})
+    amount = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=-INT32_MAX, max=INT32_MAX),
+        metadata={"description": "minor units"},
+    )
     currency = fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code like EUR."),
@@ -29,26 +42,29 @@ class MoneySchema(StrictSchema):
 
 def _text(max_length: int, description: str) -> fields.String:
     return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=max_length),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=max_length),
         metadata={"description": description},
     )
 
 
 class CompCreateSchema(StrictSchema):
-    item_id = fields.Integer(strict=True, required=True)
+    item_id = _id(required=True)
     note = _text(NOTE_MAX, "customer-facing note printed on the receipt")
     customer_name = _text(CUSTOMER_NAME_MAX, "who it is for, to personalise the note")
     reason = _text(NOTE_MAX, "internal reason, kept for the report")
     order_ref = _text(ORDER_REF_MAX, "the till's order reference")
-    breakdown_id = fields.Integer(strict=True, load_default=None, allow_none=True)
-    staff_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    breakdown_id = _id(load_default=None, allow_none=True)
+    staff_id = _id(load_default=None, allow_none=True)
 
     @pre_load
     def _blank_is_none(self, data: Any, **_: Any) -> Any:
         """Tablets send "" for an untouched text box; store that as no note."""
         if isinstance(data, dict):
-            return {k: (None if isinstance(v, str) and not v.strip() else v)
-                    for k, v in data.items()}
+            return {
+                k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()
+            }
         return data
 
 
@@ -58,11 +74,15 @@ class IdempotencyHeaderSchema(Schema):
         unknown = "exclude"
 
     idempotency_key = fields.String(
-        data_key="Idempotency-Key", load_default=None,
-        validate=validate.Regexp(r"^[\x21-\x7e]{1,255}$",
-                                 error="Use 1-255 visible ASCII characters, e.g. a UUID."),
-        metadata={"description": "required for till tokens; a retry with the same key and "
-                  "body returns the first comp"},
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,255}$", error="Use 1-255 visible ASCII characters, e.g. a UUID."
+        ),
+        metadata={
+            "description": "required for till tokens; a retry with the same key and "
+            "body returns the first comp"
+        },
     )
 
 
@@ -72,13 +92,14 @@ class VoidSchema(StrictSchema):
 
 class CompListQuerySchema(StrictSchema):
     business_date = fields.Date(load_default=None)
-    shift_id = fields.Integer(load_default=None)
+    shift_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=INT32_MAX))
 
 
 class ShiftOverrideSchema(StrictSchema):
     allowance = fields.Nested(MoneySchema, required=True)
-    max_comps = fields.Integer(strict=True, required=True, allow_none=True,
-                               validate=validate.Range(min=1))
+    max_comps = fields.Integer(
+        strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=INT32_MAX)
+    )
 
 
 class CatalogItemSchema(Schema):

@@ -13,8 +13,12 @@ from pos_plugin.services import shifts
 from pos_plugin.services.shifts import ShiftTally
 from pos_plugin.services.store import get_store
 
-blp = Blueprint("shifts", __name__, url_prefix="/api/v1/shifts",
-                description="The running shift and its allowance")
+blp = Blueprint(
+    "shifts",
+    __name__,
+    url_prefix="/api/v1/shifts",
+    description="The running shift and its allowance",
+)
 
 
 @blp.get("/current")

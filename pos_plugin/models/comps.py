@@ -44,8 +44,13 @@ class Comp(Base):
     order_ref: Mapped[str | None] = mapped_column(String(ORDER_REF_MAX))
     breakdown_id: Mapped[int | None] = mapped_column(ForeignKey("breakdown.id"))
     status: Mapped[CompStatus] = mapped_column(
-        Enum(CompStatus, name="comp_status", native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            CompStatus,
+            name="comp_status",
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=CompStatus.ACTIVE,
     )
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

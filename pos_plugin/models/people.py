@@ -17,8 +17,14 @@ class Role(enum.StrEnum):
     TILL = "till"
 
 
-_role = Enum(Role, name="role", native_enum=False, length=16, validate_strings=True,
-             values_callable=lambda e: [m.value for m in e])
+_role = Enum(
+    Role,
+    name="role",
+    native_enum=False,
+    length=16,
+    validate_strings=True,
+    values_callable=lambda e: [m.value for m in e],
+)
 
 
 class Staff(Base):

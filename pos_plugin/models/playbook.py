@@ -25,8 +25,13 @@ class Breakdown(Base):
     recovery: Mapped[str] = mapped_column(Text)
     suggested_item_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_item.id"))
     status: Mapped[BreakdownStatus] = mapped_column(
-        Enum(BreakdownStatus, name="breakdown_status", native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            BreakdownStatus,
+            name="breakdown_status",
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String, Time
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Time,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_plugin.database import Base, UTCDateTime

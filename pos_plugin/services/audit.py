@@ -15,7 +15,11 @@ def record(
 ) -> None:
     db.session.add(
         AuditEvent(
-            at=now, actor=actor.label, action=action, entity=entity,
-            entity_id=str(entity_id), data=data,
+            at=now,
+            actor=actor.label,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            data=data,
         )
     )

@@ -16,12 +16,20 @@ from pos_plugin.services.errors import InvalidInput
 
 def list_items(actor: Actor) -> list[CatalogItem]:
     actor.require(Permission.READ_CATALOG)
-    return list(db.session.scalars(select(CatalogItem).order_by(CatalogItem.position, CatalogItem.id)))
+    return list(
+        db.session.scalars(select(CatalogItem).order_by(CatalogItem.position, CatalogItem.id))
+    )
 
 
 def add_item(
-    actor: Actor, store: Store, *, name: str, value: Money, icon: str,
-    per_shift_limit: int | None = None, now: datetime,
+    actor: Actor,
+    store: Store,
+    *,
+    name: str,
+    value: Money,
+    icon: str,
+    per_shift_limit: int | None = None,
+    now: datetime,
 ) -> CatalogItem:
     actor.require(Permission.MANAGE)
     name = name.strip()
@@ -37,11 +45,24 @@ def add_item(
         raise InvalidInput(f"There is already an item called {name!r}.", field="name")
     position = db.session.scalar(select(func.coalesce(func.max(CatalogItem.position), 0))) or 0
     item = CatalogItem(
-        name=name, value_amount=value.amount, currency=value.currency, icon=icon,
-        active=True, per_shift_limit=per_shift_limit, position=position + 1,
+        name=name,
+        value_amount=value.amount,
+        currency=value.currency,
+        icon=icon,
+        active=True,
+        per_shift_limit=per_shift_limit,
+        position=position + 1,
     )
     db.session.add(item)
     db.session.flush()
-    audit.record(actor, "catalog_item.created", "catalog_item", item.id, now,
-                 name=name, value=value.amount, per_shift_limit=per_shift_limit)
+    audit.record(
+        actor,
+        "catalog_item.created",
+        "catalog_item",
+        item.id,
+        now,
+        name=name,
+        value=value.amount,
+        per_shift_limit=per_shift_limit,
+    )
     return item

@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -113,13 +114,23 @@ def record_comp(
     if idempotency_key is not None:
         db.session.add(
             IdempotencyKey(
-                scope=actor.idempotency_scope, key=idempotency_key,
-                request_hash=request.fingerprint(), comp_id=comp.id, created_at=now,
+                scope=actor.idempotency_scope,
+                key=idempotency_key,
+                request_hash=request.fingerprint(),
+                comp_id=comp.id,
+                created_at=now,
             )
         )
     audit.record(
-        actor, "comp.created", "comp", comp.id, now,
-        item_id=item.id, value=item.value_amount, shift_id=shift.id, staff_id=staff_id,
+        actor,
+        "comp.created",
+        "comp",
+        comp.id,
+        now,
+        item_id=item.id,
+        value=item.value_amount,
+        shift_id=shift.id,
+        staff_id=staff_id,
     )
     db.session.flush()
     return TapResult(comp=comp, created=True)
@@ -128,9 +139,10 @@ def record_comp(
 def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> Comp:
     """Undo a comp and give its value back to the shift's allowance."""
     comp = db.session.scalars(
-        select(Comp).where(Comp.id == comp_id).with_for_update(of=Comp).execution_options(
-            populate_existing=True
-        )
+        select(Comp)
+        .where(Comp.id == comp_id)
+        .with_for_update(of=Comp)
+        .execution_options(populate_existing=True)
     ).first()
     if comp is None:
         raise NotFound(f"No comp with id {comp_id}.")
@@ -151,8 +163,11 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
 
 
 def list_comps(
-    actor: Actor, store: Store, now: datetime,
-    business_date: date | None = None, shift_id: int | None = None,
+    actor: Actor,
+    store: Store,
+    now: datetime,
+    business_date: date | None = None,
+    shift_id: int | None = None,
 ) -> list[Comp]:
     """Comps newest first; with no filter, those of the current business date."""
     actor.require(Permission.READ_COMPS)
@@ -229,7 +244,7 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
     tally = usage.tally
     remaining = tally.remaining
     value = item.value.format(store.locale)
-    facts = {
+    facts: dict[str, Any] = {
         "remaining": remaining.as_json(),
         "remaining_comps": tally.remaining_comps,
         "shift_id": shift.id,
@@ -238,23 +253,27 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
         raise AllowanceExceeded(
             f"{item.name} ({value}) is more than the {remaining.format(store.locale)} left "
             f"in the {shift.name} shift's allowance.",
-            limit="allowance", **facts,
+            limit="allowance",
+            **facts,
         )
     if tally.remaining_comps == 0:
         raise AllowanceExceeded(
             f"The {shift.name} shift has given all {shift.max_comps} comps it may.",
-            limit="max_comps", **facts,
+            limit="max_comps",
+            **facts,
         )
     cap = shift.max_comps_per_staff
     if staff_id is not None and cap is not None and usage.staff_count >= cap:
         raise AllowanceExceeded(
-            f"You have given your {cap} comps for this shift.", limit="max_comps_per_staff",
+            f"You have given your {cap} comps for this shift.",
+            limit="max_comps_per_staff",
             **facts,
         )
     if item.per_shift_limit is not None and usage.item_count >= item.per_shift_limit:
         raise AllowanceExceeded(
             f"{item.name} may be given {item.per_shift_limit} times a shift; that is used up.",
-            limit="per_item", **facts,
+            limit="per_item",
+            **facts,
         )
 
 

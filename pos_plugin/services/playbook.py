@@ -12,15 +12,24 @@ from pos_plugin.services.errors import InvalidInput, NotFound
 
 
 def propose(
-    actor: Actor, *, title: str, recovery: str, suggested_item_id: int | None,
-    proposed_by_id: int | None, now: datetime,
+    actor: Actor,
+    *,
+    title: str,
+    recovery: str,
+    suggested_item_id: int | None,
+    proposed_by_id: int | None,
+    now: datetime,
 ) -> Breakdown:
     actor.require(Permission.TAP)
     if not title.strip():
         raise InvalidInput("Name the breakdown.", field="title")
     breakdown = Breakdown(
-        title=title.strip(), recovery=recovery.strip(), suggested_item_id=suggested_item_id,
-        status=BreakdownStatus.PROPOSED, proposed_by_id=proposed_by_id, created_at=now,
+        title=title.strip(),
+        recovery=recovery.strip(),
+        suggested_item_id=suggested_item_id,
+        status=BreakdownStatus.PROPOSED,
+        proposed_by_id=proposed_by_id,
+        created_at=now,
     )
     db.session.add(breakdown)
     db.session.flush()

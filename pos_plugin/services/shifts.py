@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db
@@ -76,18 +77,30 @@ def lock(shift: Shift) -> Shift:
     (see `database.write_transaction`) and renders no FOR UPDATE.
     """
     return db.session.scalars(
-        select(Shift).where(Shift.id == shift.id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Shift)
+        .where(Shift.id == shift.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
+
+
+def _active_totals(shift: Shift, *extra: ColumnElement[Any]) -> tuple[Any, ...]:
+    """Value and count of the shift's active comps, plus any extra per-tap counts."""
+    return tuple(
+        db.session.execute(
+            select(
+                func.coalesce(func.sum(Comp.value_amount), 0), func.count(Comp.id), *extra
+            ).where(Comp.shift_id == shift.id, Comp.status == CompStatus.ACTIVE)
+        ).one()
+    )
+
+
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def tally(shift: Shift) -> ShiftTally:
-    used, count = db.session.execute(
-        select(func.coalesce(func.sum(Comp.value_amount), 0), func.count(Comp.id)).where(
-            Comp.shift_id == shift.id, Comp.status == CompStatus.ACTIVE
-        )
-    ).one()
+    used, count = _active_totals(shift)
     return ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count))
 
 
@@ -101,17 +114,13 @@ class TapUsage:
 
 
 def usage_for_tap(shift: Shift, staff_id: int | None, item_id: int) -> TapUsage:
-    active = (Comp.shift_id == shift.id) & (Comp.status == CompStatus.ACTIVE)
-    used, count, by_staff, by_item = db.session.execute(
-        select(
-            func.coalesce(func.sum(Comp.value_amount), 0),
-            func.count(Comp.id),
-            func.coalesce(func.sum(case((Comp.staff_id == staff_id, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Comp.item_id == item_id, 1), else_=0)), 0),
-        ).where(active)
-    ).one()
+    used, count, by_staff, by_item = _active_totals(
+        shift, _count_where(Comp.staff_id == staff_id), _count_where(Comp.item_id == item_id)
+    )
     return TapUsage(
-        tally=ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count)),
+        tally=ShiftTally(
+            shift=shift, used=Money(int(used), shift.currency), comps_count=int(count)
+        ),
         staff_count=int(by_staff),
         item_count=int(by_item),
     )
@@ -125,7 +134,7 @@ def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
 def override_current(
     actor: Actor, store: Store, allowance: Money, max_comps: int | None, now: datetime
 ) -> ShiftTally:
-    """A manager changes the running shift's allowance (more for a busy day, less for a slow one)."""
+    """A manager changes the running shift's allowance: more on a busy day, less on a slow one."""
     actor.require(Permission.MANAGE)
     if allowance.currency != store.currency:
         raise InvalidInput(
@@ -143,8 +152,13 @@ def override_current(
     shift.overridden_at = now
     shift.overridden_by = actor.label
     audit.record(
-        actor, "shift.overridden", "shift", shift.id, now,
-        before=before, after={"allowance": allowance.amount, "max_comps": max_comps},
+        actor,
+        "shift.overridden",
+        "shift",
+        shift.id,
+        now,
+        before=before,
+        after={"allowance": allowance.amount, "max_comps": max_comps},
     )
     db.session.flush()
     return tally(shift)
@@ -220,18 +234,35 @@ def add_template(
     for other in db.session.scalars(
         select(ShiftTemplate).where(ShiftTemplate.weekday == weekday, ShiftTemplate.active)
     ):
-        start, end = window_in_day(probe, other.starts, other.ends, store.zone,
-                                   store.business_day_starts)
+        start, end = window_in_day(
+            probe, other.starts, other.ends, store.zone, store.business_day_starts
+        )
         if new_start < end and start < new_end:
             raise InvalidInput(f"Overlaps the {other.name!r} shift.", field="starts")
     template = ShiftTemplate(
-        name=name, weekday=weekday, starts=starts, ends=ends,
-        allowance_amount=allowance.amount, currency=allowance.currency,
-        max_comps=max_comps, max_comps_per_staff=max_comps_per_staff, active=True,
+        name=name,
+        weekday=weekday,
+        starts=starts,
+        ends=ends,
+        allowance_amount=allowance.amount,
+        currency=allowance.currency,
+        max_comps=max_comps,
+        max_comps_per_staff=max_comps_per_staff,
+        active=True,
     )
     db.session.add(template)
     db.session.flush()
-    audit.record(actor, "shift_template.created", "shift_template", template.id, now,
-                 name=name, weekday=weekday, starts=f"{starts:%H:%M}", ends=f"{ends:%H:%M}",
-                 allowance=allowance.amount, max_comps=max_comps)
+    audit.record(
+        actor,
+        "shift_template.created",
+        "shift_template",
+        template.id,
+        now,
+        name=name,
+        weekday=weekday,
+        starts=f"{starts:%H:%M}",
+        ends=f"{ends:%H:%M}",
+        allowance=allowance.amount,
+        max_comps=max_comps,
+    )
     return template

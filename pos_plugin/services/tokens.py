@@ -38,8 +38,9 @@ def create_token(
         if member is None or not member.active:
             raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, token_hash=_digest(secret), staff_id=staff_id,
-                     created_at=now)
+    token = ApiToken(
+        name=name, role=role, token_hash=_digest(secret), staff_id=staff_id, created_at=now
+    )
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "token.created", "api_token", token.id, now, name=name, role=role.value)

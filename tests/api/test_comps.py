@@ -15,8 +15,14 @@ def tap(client, headers, key=None, **body):
 
 def test_a_tap_records_the_comp_and_answers_201(client, auth, make_item):
     cookie = make_item(value=180, name="Free cookie")
-    response = tap(client, auth("till"), item_id=cookie.id, note="Enjoy!",
-                   customer_name="Priya", order_ref="A-17")
+    response = tap(
+        client,
+        auth("till"),
+        item_id=cookie.id,
+        note="Enjoy!",
+        customer_name="Priya",
+        order_ref="A-17",
+    )
     assert response.status_code == 201
     comp = response.json
     assert comp["item_id"] == cookie.id
@@ -119,8 +125,9 @@ def test_an_inactive_item_cannot_be_given(client, auth, make_item):
 
 
 def test_malformed_json_is_400(client, auth):
-    response = client.post(TAP, data='{"item_id": ', headers={
-        **auth("barista"), "Content-Type": "application/json"})
+    response = client.post(
+        TAP, data='{"item_id": ', headers={**auth("barista"), "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json["type"].endswith("malformed-json")
 
@@ -136,8 +143,7 @@ def test_a_form_body_is_415(client, auth):
 
 
 def test_an_oversize_body_is_413(client, auth):
-    response = client.post(TAP, json={"item_id": 1, "note": "x" * 70_000},
-                           headers=auth("barista"))
+    response = client.post(TAP, json={"item_id": 1, "note": "x" * 70_000}, headers=auth("barista"))
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
 
@@ -160,8 +166,9 @@ def test_a_barista_undoes_their_own_tap_and_gets_the_allowance_back(
     ana = make_staff(name="Ana")
     headers = auth("barista", staff_id=ana.id)
     comp = tap(client, headers, item_id=item.id).json
-    response = client.post(f"{TAP}/{comp['id']}/void", json={"reason": "wrong button"},
-                           headers=headers)
+    response = client.post(
+        f"{TAP}/{comp['id']}/void", json={"reason": "wrong button"}, headers=headers
+    )
     assert response.status_code == 200
     assert response.json["status"] == "voided"
     assert response.json["void_reason"] == "wrong button"
@@ -178,16 +185,18 @@ def test_after_two_minutes_only_a_manager_may_void(client, auth, make_item, cloc
     late = client.post(f"{TAP}/{comp['id']}/void", json={"reason": "oops"}, headers=barista)
     assert late.status_code == 403
     assert late.json["type"].endswith("undo-window-closed")
-    manager = client.post(f"{TAP}/{comp['id']}/void", json={"reason": "oops"},
-                          headers=auth("manager"))
+    manager = client.post(
+        f"{TAP}/{comp['id']}/void", json={"reason": "oops"}, headers=auth("manager")
+    )
     assert manager.status_code == 200
 
 
 def test_a_barista_cannot_void_someone_elses_comp(client, auth, make_item):
     item = make_item()
     comp = tap(client, auth("barista", name="tablet 1"), item_id=item.id).json
-    response = client.post(f"{TAP}/{comp['id']}/void", json={"reason": "x"},
-                           headers=auth("barista", name="tablet 2"))
+    response = client.post(
+        f"{TAP}/{comp['id']}/void", json={"reason": "x"}, headers=auth("barista", name="tablet 2")
+    )
     assert response.status_code == 403
 
 
@@ -220,8 +229,9 @@ def test_a_void_needs_a_reason(client, auth, make_item):
 
 
 def test_voiding_an_unknown_comp_is_404(client, auth):
-    response = client.post(f"{TAP}/{uuid.uuid4()}/void", json={"reason": "x"},
-                           headers=auth("manager"))
+    response = client.post(
+        f"{TAP}/{uuid.uuid4()}/void", json={"reason": "x"}, headers=auth("manager")
+    )
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
 
@@ -251,3 +261,10 @@ def test_a_bad_business_date_is_422(client, auth):
 
 def test_a_barista_may_not_list_comps(client, auth):
     assert client.get(TAP, headers=auth("barista")).status_code == 403
+
+
+@pytest.mark.parametrize("item_id", [0, -1, 2**40])
+def test_an_out_of_range_id_is_422_not_a_database_error(client, auth, item_id):
+    response = tap(client, auth("barista"), item_id=item_id)
+    assert response.status_code == 422
+    assert response.json["invalid_params"][0]["name"] == "item_id"

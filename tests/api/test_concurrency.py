@@ -22,8 +22,9 @@ def hammer(app, headers, body, taps_per_thread, same_key=None):
         start.wait()
         for _ in range(taps_per_thread):
             key = same_key or str(uuid.uuid4())
-            response = client.post("/api/v1/comps", json=body,
-                                   headers={**headers, "Idempotency-Key": key})
+            response = client.post(
+                "/api/v1/comps", json=body, headers={**headers, "Idempotency-Key": key}
+            )
             with lock:
                 results.append((response.status_code, response.json))
 
@@ -43,8 +44,11 @@ def current_shift(client, headers):
 def test_concurrent_taps_never_exceed_the_value_allowance(app, client, auth, make_item):
     headers = auth("till")
     item = make_item(value=70)  # 1500 // 70 = 21 fit, but the count cap (20) bites first
-    client.patch("/api/v1/shifts/current", headers=auth("manager"),
-                  json={"allowance": {"amount": 1000, "currency": "EUR"}, "max_comps": None})
+    client.patch(
+        "/api/v1/shifts/current",
+        headers=auth("manager"),
+        json={"allowance": {"amount": 1000, "currency": "EUR"}, "max_comps": None},
+    )
     results = hammer(app, headers, {"item_id": item.id}, taps_per_thread=3)
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {201, 409}, statuses
@@ -57,8 +61,11 @@ def test_concurrent_taps_never_exceed_the_value_allowance(app, client, auth, mak
 def test_concurrent_taps_never_exceed_the_count_cap(app, client, auth, make_item):
     headers = auth("till")
     table_service = make_item(value=0)
-    client.patch("/api/v1/shifts/current", headers=auth("manager"),
-                  json={"allowance": {"amount": 1500, "currency": "EUR"}, "max_comps": 7})
+    client.patch(
+        "/api/v1/shifts/current",
+        headers=auth("manager"),
+        json={"allowance": {"amount": 1500, "currency": "EUR"}, "max_comps": 7},
+    )
     results = hammer(app, headers, {"item_id": table_service.id}, taps_per_thread=2)
     statuses = Counter(status for status, _ in results)
     assert statuses[201] == 7
@@ -66,13 +73,10 @@ def test_concurrent_taps_never_exceed_the_count_cap(app, client, auth, make_item
     assert current_shift(client, headers)["comps_count"] == 7
 
 
-def test_the_same_key_sent_at_once_from_many_threads_records_one_comp(
-    app, client, auth, make_item
-):
+def test_the_same_key_sent_at_once_from_many_threads_records_one_comp(app, client, auth, make_item):
     headers = auth("till")
     item = make_item(value=100)
-    results = hammer(app, headers, {"item_id": item.id}, taps_per_thread=1,
-                     same_key="order-42")
+    results = hammer(app, headers, {"item_id": item.id}, taps_per_thread=1, same_key="order-42")
     ids = {body["id"] for status, body in results if status in (200, 201)}
     statuses = Counter(status for status, _ in results)
     assert statuses[201] == 1

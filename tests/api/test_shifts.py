@@ -7,8 +7,9 @@ CURRENT = "/api/v1/shifts/current"
 
 def test_the_current_shift_opens_from_the_schedule(client, auth, make_template):
     # DEFAULT_NOW is Tuesday 10:00 in London.
-    make_template(weekday=1, starts=time(8, 0), ends=time(12, 0), allowance=800, max_comps=5,
-                  name="Morning")
+    make_template(
+        weekday=1, starts=time(8, 0), ends=time(12, 0), allowance=800, max_comps=5, name="Morning"
+    )
     shift = client.get(CURRENT, headers=auth("barista")).json
     assert shift["name"] == "Morning"
     assert shift["starts_at"] == "2026-11-24T08:00:00+00:00"
@@ -28,9 +29,11 @@ def test_without_a_schedule_an_unscheduled_shift_has_the_default_allowance(clien
 
 def test_a_manager_overrides_the_running_shift(client, auth):
     manager = auth("manager")
-    response = client.patch(CURRENT, headers=manager,
-                            json={"allowance": {"amount": 3000, "currency": "EUR"},
-                                  "max_comps": None})
+    response = client.patch(
+        CURRENT,
+        headers=manager,
+        json={"allowance": {"amount": 3000, "currency": "EUR"}, "max_comps": None},
+    )
     assert response.status_code == 200
     assert response.json["allowance"]["amount"] == 3000
     assert response.json["max_comps"] is None
@@ -48,21 +51,28 @@ def test_a_barista_or_till_cannot_override(client, auth):
 
 
 def test_an_override_in_another_currency_is_422(client, auth):
-    response = client.patch(CURRENT, headers=auth("manager"),
-                            json={"allowance": {"amount": 3000, "currency": "USD"},
-                                  "max_comps": 10})
+    response = client.patch(
+        CURRENT,
+        headers=auth("manager"),
+        json={"allowance": {"amount": 3000, "currency": "USD"}, "max_comps": 10},
+    )
     assert response.status_code == 422
     assert response.json["invalid_params"][0]["name"] == "allowance.currency"
 
 
 def test_an_override_with_bad_values_names_the_field(client, auth):
     manager = auth("manager")
-    negative = client.patch(CURRENT, headers=manager,
-                            json={"allowance": {"amount": -5, "currency": "EUR"},
-                                  "max_comps": 10})
+    negative = client.patch(
+        CURRENT,
+        headers=manager,
+        json={"allowance": {"amount": -5, "currency": "EUR"}, "max_comps": 10},
+    )
     assert negative.status_code == 422
-    zero_cap = client.patch(CURRENT, headers=manager,
-                            json={"allowance": {"amount": 5, "currency": "EUR"}, "max_comps": 0})
+    zero_cap = client.patch(
+        CURRENT,
+        headers=manager,
+        json={"allowance": {"amount": 5, "currency": "EUR"}, "max_comps": 0},
+    )
     assert zero_cap.status_code == 422
     assert [p["name"] for p in zero_cap.json["invalid_params"]] == ["max_comps"]
     missing = client.patch(CURRENT, headers=manager, json={"max_comps": 3})
@@ -75,9 +85,11 @@ def test_lowering_the_allowance_below_what_is_used_leaves_nothing_remaining(
     item = make_item(value=500)
     manager = auth("manager")
     client.post("/api/v1/comps", json={"item_id": item.id}, headers=manager)
-    response = client.patch(CURRENT, headers=manager,
-                            json={"allowance": {"amount": 200, "currency": "EUR"},
-                                  "max_comps": None})
+    response = client.patch(
+        CURRENT,
+        headers=manager,
+        json={"allowance": {"amount": 200, "currency": "EUR"}, "max_comps": None},
+    )
     assert response.json["remaining"] == {"amount": 0, "currency": "EUR"}
     refused = client.post("/api/v1/comps", json={"item_id": item.id}, headers=manager)
     assert refused.status_code == 409

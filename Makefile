@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make demo` (set up and serve the demo cafe on SQLite)
+# and `make test` (set up and run lint, types and the whole suite on SQLite and PostgreSQL).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: install demo test check pytest services bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/pos-plugin demo
+
+test: check pytest
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects nothing; say so instead of failing obscurely.
+pytest: install services
+	@$(BIN)/pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+# The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.
+services:
+	@bash .ci/services
+
+bench: install services
+	$(BIN)/python benchmarks/bench_tap.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

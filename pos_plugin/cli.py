@@ -175,7 +175,7 @@ def demo_command(host: str | None, port: int | None) -> None:
             f"  export TOKEN={secret}",
             f'  curl -s {base}/api/v1/shifts/current -H "Authorization: Bearer $TOKEN"',
             f'  curl -s {base}/api/v1/comps -H "Authorization: Bearer $TOKEN" '
-            '-H "Idempotency-Key: $(uuidgen || date +%s%N)" -H "Content-Type: application/json" '
+            '-H "Idempotency-Key: $(date +%s%N)" -H "Content-Type: application/json" '
             """-d '{"item_id": 1, "note": "On the house, enjoy!"}'""",
             "",
         ]

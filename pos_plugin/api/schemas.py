@@ -9,7 +9,6 @@ from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
 from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
 
-
 # Ids and amounts are 32-bit columns: a bigger number is bad input, not a database error.
 INT32_MAX = 2**31 - 1
 

@@ -150,9 +150,7 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
     if not reason.strip():
         raise InvalidInput("Say why the comp is being voided.", field="reason")
     if comp.status is CompStatus.VOIDED:
-        raise AlreadyVoided(
-            f"This comp was already voided at {comp.voided_at:%H:%M} UTC by {comp.voided_by}.",
-        )
+        raise AlreadyVoided(f"This comp was already voided by {comp.voided_by}.")
     comp.status = CompStatus.VOIDED
     comp.voided_at = now
     comp.voided_by = actor.label

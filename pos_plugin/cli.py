@@ -14,7 +14,7 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from pos_plugin import create_app, demo, lifecycle
 from pos_plugin import settings as settings_module
@@ -55,7 +55,12 @@ def _in_app() -> Iterator[Flask]:
             yield app
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            db.session.rollback()
+            if not lifecycle.has_store_table():
+                raise click.ClickException(
+                    "The database has no tables yet. Run `pos-plugin init`."
+                ) from None
             raise click.ClickException(f"The database cannot be used: {exc.orig}") from None
 
 
@@ -88,10 +93,11 @@ def init(with_demo: bool) -> None:
 
 def _init(with_demo: bool) -> None:
     with _in_app() as app:
-        if with_demo:
+        revision = lifecycle.upgrade_schema()
+        # Only a brand-new store takes the demo cafe's identity; an existing one keeps its own.
+        if with_demo and not lifecycle.has_store():
             _adopt_demo_config(app)
         settings = _settings(app)
-        revision = lifecycle.upgrade_schema()
         store = lifecycle.apply_settings(settings, CLI_ACTOR, _now())
         click.echo(f"Database ready (schema {revision}) for {store.name} [{store.id}].")
         click.echo(f"Data directory: {settings.home}")

@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from sqlalchemy import func, inspect, select
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Store
@@ -34,6 +35,14 @@ def upgrade_schema() -> str | None:
     """Create or upgrade the schema to the newest migration; returns the revision."""
     upgrade()
     return schema_revision()
+
+
+def has_store_table() -> bool:
+    return inspect(db.engine).has_table(Store.__tablename__)
+
+
+def has_store() -> bool:
+    return db.session.scalar(select(func.count()).select_from(Store)) != 0
 
 
 def check_ready(app: Flask) -> None:

@@ -52,22 +52,47 @@ class ShiftTally:
 
 def open_current_shift(store: Store, now: datetime) -> Shift:
     """The shift running at `now`, opened (and flushed) if this is its first use."""
-    running = db.session.scalars(
-        select(Shift)
-        .where(Shift.starts_at <= now, Shift.ends_at > now)
-        .order_by(Shift.starts_at.desc())
-        .limit(1)
-    ).first()
+    running = _running_at(now)
     if running is not None:
         return running
     shift = _planned_shift(store, now)
+    _clip_to_free_time(shift, now)
     try:
         # A savepoint, so a tablet that lost the race to open it reads the winner's row.
         with db.session.begin_nested():
             db.session.add(shift)
     except IntegrityError:
-        return db.session.scalars(select(Shift).where(Shift.starts_at == shift.starts_at)).one()
+        winner = _running_at(now)
+        if winner is None:
+            raise
+        return winner
     return shift
+
+
+def _running_at(now: datetime) -> Shift | None:
+    return db.session.scalars(
+        select(Shift)
+        .where(Shift.starts_at <= now, Shift.ends_at > now)
+        .order_by(Shift.starts_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _clip_to_free_time(shift: Shift, now: datetime) -> None:
+    """Shifts already opened keep their times (the schedule may have changed since):
+    a new shift fills only the free time around `now`."""
+    ended = db.session.scalar(
+        select(func.max(Shift.ends_at)).where(Shift.ends_at <= now, Shift.ends_at > shift.starts_at)
+    )
+    upcoming = db.session.scalar(
+        select(func.min(Shift.starts_at)).where(
+            Shift.starts_at > now, Shift.starts_at < shift.ends_at
+        )
+    )
+    if ended is not None:
+        shift.starts_at = ended
+    if upcoming is not None:
+        shift.ends_at = upcoming
 
 
 def lock(shift: Shift) -> Shift:
@@ -136,15 +161,7 @@ def override_current(
 ) -> ShiftTally:
     """A manager changes the running shift's allowance: more on a busy day, less on a slow one."""
     actor.require(Permission.MANAGE)
-    if allowance.currency != store.currency:
-        raise InvalidInput(
-            f"The store counts in {store.currency}, not {allowance.currency}.",
-            field="allowance.currency",
-        )
-    if allowance.amount < 0:
-        raise InvalidInput("An allowance cannot be negative.", field="allowance.amount")
-    if max_comps is not None and max_comps < 1:
-        raise InvalidInput("Use at least 1, or null for no count cap.", field="max_comps")
+    _check_allowance_values(store, allowance, max_comps=max_comps)
     shift = lock(open_current_shift(store, now))
     before = {"allowance": shift.allowance_amount, "max_comps": shift.max_comps}
     shift.allowance_amount = allowance.amount
@@ -162,6 +179,19 @@ def override_current(
     )
     db.session.flush()
     return tally(shift)
+
+
+def _check_allowance_values(store: Store, allowance: Money, **caps: int | None) -> None:
+    if allowance.currency != store.currency:
+        raise InvalidInput(
+            f"The store counts in {store.currency}, not {allowance.currency}.",
+            field="allowance.currency",
+        )
+    if allowance.amount < 0:
+        raise InvalidInput("An allowance cannot be negative.", field="allowance.amount")
+    for name, cap in caps.items():
+        if cap is not None and cap < 1:
+            raise InvalidInput("Use at least 1, or no cap.", field=name)
 
 
 def _planned_shift(store: Store, now: datetime) -> Shift:
@@ -227,8 +257,9 @@ def add_template(
             f"business day (which starts at {store.business_day_starts:%H:%M}).",
             field="ends",
         )
-    if allowance.currency != store.currency:
-        raise InvalidInput(f"The store counts in {store.currency}.", field="allowance.currency")
+    _check_allowance_values(
+        store, allowance, max_comps=max_comps, max_comps_per_staff=max_comps_per_staff
+    )
     probe = date(2001, 1, 1)  # any date: overlap is about wall-clock order only
     new_start, new_end = window_in_day(probe, starts, ends, store.zone, store.business_day_starts)
     for other in db.session.scalars(

@@ -1,0 +1,434 @@
+"""The `pos-plugin` command, as a store manager types it.
+
+The first part drives the commands in-process against the test app (so on
+SQLite and PostgreSQL); the second runs the real console script in a fresh data
+directory, once, on its default SQLite database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from pos_plugin import create_app
+from pos_plugin.cli import cli
+from pos_plugin.database import db
+from pos_plugin.models import ApiToken, Staff
+from pos_plugin.services import staff as staff_service
+from pos_plugin.services.store import get_store
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def failed_cleanly(result) -> bool:
+    """Click turned the error into a message and an exit status: no traceback."""
+    return isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+
+
+# -- token create ---------------------------------------------------------------------------
+
+
+def test_token_create_prints_only_the_token_and_it_opens_the_api(runner, client):
+    result = runner.invoke(cli, ["token", "create", "--role", "till", "--name", "front"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    [token] = result.stdout.splitlines()
+    assert token.startswith("oth_")
+    response = client.get("/api/v1/catalog", headers=bearer(token))
+    assert response.status_code == 200
+
+
+def test_each_token_create_gives_a_new_token(runner):
+    args = ["token", "create", "--role", "till", "--name", "front"]
+
+    first = runner.invoke(cli, args).stdout.strip()
+    second = runner.invoke(cli, args).stdout.strip()
+
+    assert first != second
+
+
+def test_a_token_can_do_what_its_role_allows_and_no_more(runner, client):
+    def token(role: str) -> str:
+        result = runner.invoke(cli, ["token", "create", "--role", role, "--name", role])
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    override = {"allowance": {"amount": 900, "currency": "EUR"}, "max_comps": 5}
+
+    as_till = client.patch("/api/v1/shifts/current", json=override, headers=bearer(token("till")))
+    as_manager = client.patch(
+        "/api/v1/shifts/current", json=override, headers=bearer(token("manager"))
+    )
+
+    assert as_till.status_code == 403
+    assert as_manager.status_code == 200
+
+
+def test_token_create_with_an_unknown_role_is_a_usage_error(app, runner):
+    result = runner.invoke(cli, ["token", "create", "--role", "owner", "--name", "front"])
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--role'" in result.stderr
+    assert result.stdout == ""
+    assert count(app, ApiToken) == 0
+
+
+def test_token_create_without_a_name_is_a_usage_error(runner):
+    result = runner.invoke(cli, ["token", "create", "--role", "till"])
+
+    assert result.exit_code == 2
+    assert "--name" in result.stderr
+
+
+def test_token_create_with_a_blank_name_is_refused_with_a_message(app, runner):
+    result = runner.invoke(cli, ["token", "create", "--role", "till", "--name", "   "])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "Error: A token name needs 1 to 80 characters." in result.stderr
+    assert result.stdout == ""
+    assert count(app, ApiToken) == 0
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+def test_staff_add_adds_a_barista_who_can_sign_in_with_the_pin(app, runner):
+    result = runner.invoke(cli, ["staff", "add", "Ana", "--role", "barista", "--pin", "1234"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added Ana (barista) as staff #")
+    assert "1234" not in result.output
+    with app.app_context():
+        [ana] = staff_service.list_staff()
+        assert (ana.name, ana.role.value, ana.active) == ("Ana", "barista", True)
+        assert staff_service.check_pin(ana, "1234")
+        assert not staff_service.check_pin(ana, "4321")
+
+
+def test_staff_add_asks_for_the_pin_twice_without_showing_it(app, runner):
+    result = runner.invoke(cli, ["staff", "add", "Maya", "--role", "manager"], input="9876\n9876\n")
+
+    assert result.exit_code == 0, result.output
+    assert "9876" not in result.output
+    assert "Added Maya (manager)" in result.stdout
+    with app.app_context():
+        [maya] = staff_service.list_staff()
+        assert staff_service.check_pin(maya, "9876")
+
+
+def test_staff_add_with_a_too_short_pin_fails_with_a_clear_message(app, runner):
+    result = runner.invoke(cli, ["staff", "add", "Ana", "--role", "barista", "--pin", "12"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert result.stderr == "Error: A PIN is 4 to 8 digits.\n"
+    assert count(app, Staff) == 0
+
+
+def test_staff_add_refuses_a_second_person_with_the_same_name(app, runner):
+    runner.invoke(cli, ["staff", "add", "Ana", "--pin", "1234"])
+
+    result = runner.invoke(cli, ["staff", "add", "Ana", "--pin", "5678"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "already a staff member called 'Ana'" in result.stderr
+    assert count(app, Staff) == 1
+
+
+def test_staff_add_only_adds_baristas_and_managers(app, runner):
+    result = runner.invoke(cli, ["staff", "add", "Till", "--role", "till", "--pin", "1234"])
+
+    assert result.exit_code == 2
+    assert count(app, Staff) == 0
+
+
+def test_staff_list_shows_everyone_by_name_with_their_role(runner):
+    runner.invoke(cli, ["staff", "add", "Ben", "--role", "barista", "--pin", "2222"])
+    runner.invoke(cli, ["staff", "add", "Ana", "--role", "manager", "--pin", "1111"])
+
+    result = runner.invoke(cli, ["staff", "list"])
+
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert [row[1:] for row in rows] == [["Ana", "manager"], ["Ben", "barista"]]
+
+
+# -- init on a database with no tables yet ------------------------------------------------------
+
+
+@pytest.fixture
+def new_store(tmp_path: Path, empty_database_url: str, settings_for) -> Iterator[Flask]:
+    """The test app on a database with no tables at all, as a new store's is."""
+    settings = settings_for(tmp_path / "home", empty_database_url)
+    app = create_app({"SETTINGS": settings, "TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def reconfigure(app: Flask, **changes: dict) -> None:
+    """Edit the app's settings as a manager edits pos-plugin.toml: `store={"name": ...}`."""
+    settings = app.config["POS_PLUGIN_SETTINGS"]
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings,
+        **{
+            section: dataclasses.replace(getattr(settings, section), **values)
+            for section, values in changes.items()
+        },
+    )
+
+
+def test_init_creates_the_schema_on_an_empty_database_and_reports_ready(new_store):
+    runner = new_store.test_cli_runner()
+
+    result = runner.invoke(cli, ["init"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Database ready (schema ")
+    assert "for Test Cafe [test-cafe]." in result.stdout
+    token = runner.invoke(cli, ["token", "create", "--role", "till", "--name", "t"]).stdout
+    response = new_store.test_client().get("/api/v1/catalog", headers=bearer(token.strip()))
+    assert response.status_code == 200
+
+
+def test_init_on_a_ready_database_changes_nothing_and_reports_ready_again(new_store):
+    runner = new_store.test_cli_runner()
+
+    first = runner.invoke(cli, ["init"])
+    second = runner.invoke(cli, ["init"])
+
+    assert second.exit_code == 0, second.output
+    assert second.stdout == first.stdout
+
+
+def test_init_applies_an_edited_store_and_allowance_to_the_database(new_store):
+    runner = new_store.test_cli_runner()
+    runner.invoke(cli, ["init"])
+    reconfigure(
+        new_store, store={"name": "Bean There"}, allowance={"amount": 700, "max_comps": None}
+    )
+
+    result = runner.invoke(cli, ["init"])
+
+    assert result.exit_code == 0, result.output
+    assert "for Bean There [test-cafe]." in result.stdout
+    with new_store.app_context():
+        store = get_store()
+        assert (store.name, store.default_allowance_amount, store.default_max_comps) == (
+            "Bean There",
+            700,
+            None,
+        )
+
+
+def test_init_refuses_a_configuration_that_changes_the_store_id(new_store):
+    runner = new_store.test_cli_runner()
+    runner.invoke(cli, ["init"])
+    reconfigure(new_store, store={"id": "other-cafe"})
+
+    result = runner.invoke(cli, ["init"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "a store's id cannot change" in result.stderr
+    with new_store.app_context():
+        assert get_store().id == "test-cafe"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["token", "create", "--role", "till", "--name", "front"], ["staff", "list"]],
+    ids=["token create", "staff list"],
+)
+def test_a_command_before_init_says_to_run_init(new_store, command):
+    result = new_store.test_cli_runner().invoke(cli, command)
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "Run `pos-plugin init`" in result.stderr
+
+
+# -- the real console script, in a fresh data directory ---------------------------------------
+
+console_script = pytest.mark.console_script
+
+
+def pos_plugin(
+    home: Path, *args: str, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m pos_plugin ARGS` with POS_PLUGIN_HOME=home and only the given extra env."""
+    return subprocess.run(
+        [sys.executable, "-m", "pos_plugin", *args],
+        env=script_env(home) | env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def script_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_PLUGIN_")}
+    env["POS_PLUGIN_HOME"] = str(home)
+    return env
+
+
+def query(home: Path, sql: str) -> list[tuple]:
+    """Read the data directory's SQLite database as the script left it."""
+    with closing(sqlite3.connect(home / "pos-plugin.db")) as database:
+        return database.execute(sql).fetchall()
+
+
+@console_script
+def test_init_demo_writes_the_config_and_prints_the_pins_then_adds_nothing_the_second_time(
+    tmp_path,
+):
+    first = pos_plugin(tmp_path, "init", "--demo")
+
+    assert first.returncode == 0, first.stderr
+    config = tmp_path / "pos-plugin.toml"
+    assert f"Wrote the demo configuration to {config}" in first.stdout
+    assert 'id = "cafe-001"' in config.read_text(encoding="utf-8")
+    assert "for The Copper Kettle [cafe-001]." in first.stdout
+    assert "Demo added: " in first.stdout
+    assert " past comps (" in first.stdout
+    for pin_line in [
+        "Ana    barista  PIN 1111",
+        "Ben    barista  PIN 2222",
+        "Chloe  barista  PIN 3333",
+        "Maya   manager  PIN 9999",
+    ]:
+        assert pin_line in first.stdout
+
+    second = pos_plugin(tmp_path, "init", "--demo")
+
+    assert second.returncode == 0, second.stderr
+    assert "Demo data is already there; nothing added." in second.stdout
+    assert "Demo added" not in second.stdout
+    assert "Wrote the demo configuration" not in second.stdout
+    assert query(tmp_path, "SELECT count(*) FROM staff") == [(4,)]
+
+
+@console_script
+def test_init_with_an_unknown_key_stops_with_one_line_naming_the_file_and_key(tmp_path):
+    config = tmp_path / "pos-plugin.toml"
+    config.write_text('[store]\ncurrncy = "EUR"\n', encoding="utf-8")
+
+    result = pos_plugin(tmp_path, "init")
+
+    assert result.returncode != 0
+    assert result.stderr == f"Error: {config}: store.currncy: Unknown field.\n"
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+@console_script
+def test_init_with_pos_plugin_config_naming_a_missing_file_stops_with_a_message(tmp_path):
+    result = pos_plugin(tmp_path, "init", POS_PLUGIN_CONFIG=str(tmp_path / "missing.toml"))
+
+    assert result.returncode != 0
+    assert "missing.toml: POS_PLUGIN_CONFIG names a file that does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@console_script
+def test_serve_on_an_uninitialised_data_directory_says_to_run_init(tmp_path):
+    result = pos_plugin(tmp_path, "serve", timeout=30)
+
+    assert result.returncode != 0
+    assert "has no tables yet" in result.stderr
+    assert "Run `pos-plugin init`." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "serving" not in result.stdout
+
+
+@console_script
+def test_token_create_after_init_prints_only_a_token(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+
+    result = pos_plugin(tmp_path, "token", "create", "--role", "till", "--name", "front")
+
+    assert result.returncode == 0, result.stderr
+    [token] = result.stdout.splitlines()
+    assert token.startswith("oth_")
+    assert result.stderr == ""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@console_script
+def test_serve_applies_the_edited_config_and_listens_on_its_port(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+    port = free_port()
+    (tmp_path / "pos-plugin.toml").write_text(
+        f'[store]\nname = "Bean There"\n[server]\nport = {port}\n', encoding="utf-8"
+    )
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pos_plugin", "serve"],
+        env=script_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        health = wait_for(f"http://127.0.0.1:{port}/healthz", server)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert json.loads(health) == {"status": "ok"}
+    assert query(tmp_path, "SELECT name FROM store") == [("Bean There",)]
+
+
+def wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 15) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                return bytes(response.read())
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@console_script
+def test_trying_the_demo_after_a_plain_init_leaves_the_data_directory_usable(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+
+    pos_plugin(tmp_path, "init", "--demo")
+    again = pos_plugin(tmp_path, "init")
+
+    assert again.returncode == 0, again.stderr

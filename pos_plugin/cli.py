@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pos_plugin import create_app, demo, lifecycle
 from pos_plugin import settings as settings_module
-from pos_plugin.database import db, write_transaction
+from pos_plugin.database import DatabaseBusy, db, write_transaction
 from pos_plugin.models import Role, Staff
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services import tokens
@@ -55,6 +55,8 @@ def _in_app() -> Iterator[Flask]:
             yield app
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
+        except DatabaseBusy:
+            raise click.ClickException("The database is busy; try again in a moment.") from None
         except DBAPIError as exc:
             db.session.rollback()
             if not lifecycle.has_store_table():

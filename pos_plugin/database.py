@@ -9,6 +9,7 @@ guarantee from row locks taken in the services.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -83,22 +84,46 @@ def tune_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class DatabaseBusy(Exception):
+    """Another writer held the database longer than the busy timeout."""
+
+
+_writer_locks: dict[Engine, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(engine, threading.Lock())
+
+
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """Run a unit of work that writes: commit on success, roll back on any error.
 
-    Any read-only transaction already open (say, the token lookup) is ended
-    first, so on SQLite the write lock is taken before the work reads anything.
+    Any read-only transaction already open is ended first, so on SQLite the
+    write lock is taken before the work reads anything. On SQLite, writers in
+    this process also queue on a plain lock: SQLite's own busy handler sleeps
+    in steps of up to 100 ms, which made a tablet wait long after the lock was
+    free (see benchmarks/README.md); BEGIN IMMEDIATE still guards against
+    other processes such as the CLI.
     """
     session = db.session()
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("unflushed changes outside a write transaction")
         session.rollback()
-    session.connection(execution_options={_WRITE: True})
+    engine = db.engine
+    queue = _writer_lock(engine) if engine.dialect.name == "sqlite" else None
+    if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise DatabaseBusy("another write held the database too long")
     try:
+        session.connection(execution_options={_WRITE: True})
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if queue is not None:
+            queue.release()

@@ -31,8 +31,8 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
 @blp.alt_response(409, schema=ProblemSchema, description="over the shift's allowance")
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
-    actor = current_actor()
     with write_transaction():
+        actor = current_actor()
         result = comps.record_comp(
             actor, get_store(), comps.CompRequest(**body), now(), headers["idempotency_key"]
         )
@@ -60,6 +60,6 @@ def show(comp_id: uuid.UUID) -> Comp:
 @blp.alt_response(403, schema=ProblemSchema, description="not yours, or the undo window passed")
 @blp.alt_response(409, schema=ProblemSchema, description="already voided")
 def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
-    actor = current_actor()
     with write_transaction():
+        actor = current_actor()
         return comps.void_comp(actor, comp_id, body["reason"], now())

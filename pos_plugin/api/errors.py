@@ -10,6 +10,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from pos_plugin.database import DatabaseBusy
 from pos_plugin.services import errors as domain
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,9 @@ class ProblemApi(Api):
         return problem(status, error.name, error.description or error.name)
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
+def handle_database_unavailable(error: OperationalError | DatabaseBusy) -> Response:
     """Locked past the busy timeout, or PostgreSQL unreachable: retryable, nothing recorded."""
-    log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
     response = problem(
         503,
         "Database busy",
@@ -121,6 +122,7 @@ def handle_database_unavailable(error: OperationalError) -> Response:
 def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DatabaseBusy, handle_database_unavailable)
 
     @app.before_request
     def _require_json_bodies() -> Response | None:

@@ -24,9 +24,9 @@ blp = Blueprint(
 @blp.get("/current")
 @blp.response(200, ShiftSchema)
 def current() -> ShiftTally:
-    actor = current_actor()
     # Opening the shift on first use writes, so this read takes the write path.
     with write_transaction():
+        actor = current_actor()
         return shifts.current_tally(actor, get_store(), now())
 
 
@@ -35,8 +35,8 @@ def current() -> ShiftTally:
 @blp.response(200, ShiftSchema)
 @blp.alt_response(403, schema=ProblemSchema, description="not a manager")
 def override(body: dict[str, Any]) -> ShiftTally:
-    actor = current_actor()
     with write_transaction():
+        actor = current_actor()
         return shifts.override_current(
             actor, get_store(), body["allowance"], body["max_comps"], now()
         )

@@ -76,3 +76,5 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     comp_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("comp.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    comp: Mapped[Comp] = relationship()

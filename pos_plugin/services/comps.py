@@ -82,7 +82,7 @@ def record_comp(
             "after a dropped connection cannot give the comp twice.",
             field="Idempotency-Key",
         )
-    shift = shifts.lock(shifts.open_current_shift(store, now))
+    shift = shifts.open_current_shift(store, now)
     if idempotency_key is not None:
         replay = _replay(actor, idempotency_key, request, now)
         if replay is not None:
@@ -94,7 +94,7 @@ def record_comp(
     _check_allowance(store, shift, item, staff_id)
     comp = Comp(
         id=uuid.uuid4(),
-        item_id=item.id,
+        item=item,
         value_amount=item.value_amount,
         currency=item.currency,
         staff_id=staff_id,
@@ -117,7 +117,7 @@ def record_comp(
                 scope=actor.idempotency_scope,
                 key=idempotency_key,
                 request_hash=request.fingerprint(),
-                comp_id=comp.id,
+                comp=comp,
                 created_at=now,
             )
         )
@@ -205,7 +205,7 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
             "send a new key for a new comp.",
             field="Idempotency-Key",
         )
-    return db.session.get_one(Comp, found.comp_id)
+    return found.comp
 
 
 def _active_item(item_id: int) -> CatalogItem:

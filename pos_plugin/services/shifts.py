@@ -51,7 +51,13 @@ class ShiftTally:
 
 
 def open_current_shift(store: Store, now: datetime) -> Shift:
-    """The shift running at `now`, opened (and flushed) if this is its first use."""
+    """The shift running at `now`, opened if this is its first use, and locked until commit.
+
+    The lock makes allowance checks on one shift run one at a time: PostgreSQL
+    takes a row lock (a shift this transaction inserts is invisible to others
+    until commit); SQLite already holds the database write lock (see
+    `database.write_transaction`) and renders no FOR UPDATE.
+    """
     running = _running_at(now)
     if running is not None:
         return running
@@ -75,6 +81,8 @@ def _running_at(now: datetime) -> Shift | None:
         .where(Shift.starts_at <= now, Shift.ends_at > now)
         .order_by(Shift.starts_at.desc())
         .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -93,20 +101,6 @@ def _clip_to_free_time(shift: Shift, now: datetime) -> None:
         shift.starts_at = ended
     if upcoming is not None:
         shift.ends_at = upcoming
-
-
-def lock(shift: Shift) -> Shift:
-    """Hold the shift's row until commit, so allowance checks on it run one at a time.
-
-    PostgreSQL takes a row lock; SQLite already holds the database write lock
-    (see `database.write_transaction`) and renders no FOR UPDATE.
-    """
-    return db.session.scalars(
-        select(Shift)
-        .where(Shift.id == shift.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _active_totals(shift: Shift, *extra: ColumnElement[Any]) -> tuple[Any, ...]:
@@ -162,7 +156,7 @@ def override_current(
     """A manager changes the running shift's allowance: more on a busy day, less on a slow one."""
     actor.require(Permission.MANAGE)
     _check_allowance_values(store, allowance, max_comps=max_comps)
-    shift = lock(open_current_shift(store, now))
+    shift = open_current_shift(store, now)
     before = {"allowance": shift.allowance_amount, "max_comps": shift.max_comps}
     shift.allowance_amount = allowance.amount
     shift.max_comps = max_comps

@@ -34,9 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         POS_PLUGIN_CLOCK=clock,
         # A tap body is a few hundred bytes; anything near this is a mistake or abuse.
         MAX_CONTENT_LENGTH=64 * 1024,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
+    # "£1.80", not "\u00a31.80", for whoever reads the API with curl.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     db.init_app(app)
     with app.app_context():

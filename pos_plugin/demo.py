@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from pos_plugin.models import Role, Staff, Store
+from pos_plugin.models import Breakdown, CatalogItem, Role, Staff, Store
 from pos_plugin.money import Money
 from pos_plugin.services import catalog, comps, playbook, shifts, staff
 from pos_plugin.services.actors import Actor
@@ -149,7 +149,12 @@ def seed(store: Store, admin: Actor, now: datetime, days: int = 14) -> DemoRepor
 
 
 def _history(
-    store: Store, baristas: list[Staff], items: list, breakdowns: list, now: datetime, days: int
+    store: Store,
+    baristas: list[Staff],
+    items: list[CatalogItem],
+    breakdowns: list[Breakdown],
+    now: datetime,
+    days: int,
 ) -> tuple[int, int]:
     rng = random.Random(7)  # the same demo every time
     given = voided = 0

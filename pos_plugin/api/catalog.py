@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from pos_plugin.api.auth import current_actor
+from pos_plugin.api.errors import SIGNED_IN, documents
 from pos_plugin.api.schemas import CatalogItemSchema
 from pos_plugin.models import CatalogItem
 from pos_plugin.services import catalog
@@ -14,5 +15,6 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1/catalog", description="
 
 @blp.get("")
 @blp.response(200, CatalogItemSchema(many=True))
+@documents(blp, *SIGNED_IN)
 def list_catalog() -> list[CatalogItem]:
     return catalog.list_items(current_actor())

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from flask_smorest import Blueprint
 
 from pos_plugin.api.auth import current_actor, now
+from pos_plugin.api.errors import (
+    PROBLEM_MIMETYPE,
+    SIGNED_IN,
+    WITH_BODY,
+    AllowanceExceededSchema,
+    documents,
+)
 from pos_plugin.api.schemas import (
     CompCreateSchema,
     CompListQuerySchema,
     CompSchema,
     IdempotencyHeaderSchema,
-    ProblemSchema,
     VoidSchema,
 )
 from pos_plugin.database import write_transaction
@@ -29,7 +36,13 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @blp.arguments(CompCreateSchema)
 @blp.response(201, CompSchema)
 @blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
-@blp.alt_response(409, schema=ProblemSchema, description="over the shift's allowance")
+@blp.alt_response(
+    409,
+    schema=AllowanceExceededSchema,
+    content_type=PROBLEM_MIMETYPE,
+    description="over the shift's allowance: nothing recorded",
+)
+@documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     with write_transaction():
         actor = current_actor()
@@ -44,12 +57,14 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 @blp.get("")
 @blp.arguments(CompListQuerySchema, location="query")
 @blp.response(200, CompSchema(many=True))
+@documents(blp, *SIGNED_IN)
 def list_(query: dict[str, Any]) -> list[Comp]:
     return comps.list_comps(current_actor(), get_store(), now(), **query)
 
 
 @blp.get("/<uuid:comp_id>")
 @blp.response(200, CompSchema)
+@documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND)
 def show(comp_id: uuid.UUID) -> Comp:
     return comps.get_comp(current_actor(), comp_id)
 
@@ -57,8 +72,7 @@ def show(comp_id: uuid.UUID) -> Comp:
 @blp.post("/<uuid:comp_id>/void")
 @blp.arguments(VoidSchema)
 @blp.response(200, CompSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="not yours, or the undo window passed")
-@blp.alt_response(409, schema=ProblemSchema, description="already voided")
+@documents(blp, *SIGNED_IN, *WITH_BODY, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT)
 def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
     with write_transaction():
         actor = current_actor()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from flask import Flask, Response, json, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -14,6 +17,8 @@ from pos_plugin.database import DatabaseBusy
 from pos_plugin.services import errors as domain
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -75,8 +80,50 @@ def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list
     return [{"name": prefix or "(body)", "in": location, "reason": " ".join(map(str, reasons))}]
 
 
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; some problems add members of their own."""
+
+    class Meta:
+        unknown = INCLUDE  # documents additionalProperties: extension members are allowed
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    invalid_params = fields.List(fields.Dict(), metadata={"description": "the fields at fault"})
+
+
+class _Money(Schema):
+    amount = fields.Integer()
+    currency = fields.String()
+
+
+class AllowanceExceededSchema(ProblemSchema):
+    remaining = fields.Nested(_Money, metadata={"description": "value left in the shift"})
+    remaining_comps = fields.Integer(allow_none=True, metadata={"description": "null: no cap"})
+    limit = fields.String(
+        metadata={"description": "allowance, max_comps, max_comps_per_staff or per_item"}
+    )
+    shift_id = fields.Integer()
+
+
 class ProblemApi(Api):
     """flask-smorest's Api with its HTTP error payloads turned into problem details."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        """Document every error response as application/problem+json, as it is sent."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_MIMETYPE: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "Error", "content": {PROBLEM_MIMETYPE: {"schema": ProblemSchema}}},
+            lazy=True,
+        )
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
@@ -102,7 +149,11 @@ class ProblemApi(Api):
                     400, "Malformed JSON", "The request body is not valid JSON.", "malformed-json"
                 )
             return problem(status, "Invalid input", detail, "invalid-input", invalid_params=params)
-        return problem(status, error.name, error.description or error.name)
+        response = problem(status, error.name, error.description or error.name)
+        for name, value in error.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
 
 def handle_database_unavailable(error: OperationalError | DatabaseBusy) -> Response:
@@ -117,6 +168,27 @@ def handle_database_unavailable(error: OperationalError | DatabaseBusy) -> Respo
     )
     response.headers["Retry-After"] = "2"
     return response
+
+
+# What any authenticated endpoint, and any endpoint with a JSON body, may answer.
+SIGNED_IN = (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.SERVICE_UNAVAILABLE)
+WITH_BODY = (
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    HTTPStatus.UNPROCESSABLE_ENTITY,
+)
+
+
+def documents(blp: Blueprint, *statuses: HTTPStatus) -> Callable[[F], F]:
+    """Declare the problem responses an endpoint can give, for the OpenAPI document."""
+
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blp.alt_response(status.value, response=status.name)(view)
+        return view
+
+    return decorate
 
 
 def register_problem_handlers(app: Flask) -> None:

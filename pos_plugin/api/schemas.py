@@ -26,7 +26,7 @@ class MoneySchema(StrictSchema):
     amount = fields.Integer(
         strict=True,
         required=True,
-        validate=validate.Range(min=-INT32_MAX, max=INT32_MAX),
+        validate=validate.Range(min=0, max=INT32_MAX),
         metadata={"description": "minor units"},
     )
     currency = fields.String(
@@ -145,10 +145,3 @@ class CompSchema(Schema):
     status = fields.String()
     voided_at = fields.AwareDateTime(allow_none=True)
     void_reason = fields.String(allow_none=True)
-
-
-class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()

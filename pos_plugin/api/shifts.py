@@ -7,7 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from pos_plugin.api.auth import current_actor, now
-from pos_plugin.api.schemas import ProblemSchema, ShiftOverrideSchema, ShiftSchema
+from pos_plugin.api.errors import SIGNED_IN, WITH_BODY, documents
+from pos_plugin.api.schemas import ShiftOverrideSchema, ShiftSchema
 from pos_plugin.database import write_transaction
 from pos_plugin.services import shifts
 from pos_plugin.services.shifts import ShiftTally
@@ -23,6 +24,7 @@ blp = Blueprint(
 
 @blp.get("/current")
 @blp.response(200, ShiftSchema)
+@documents(blp, *SIGNED_IN)
 def current() -> ShiftTally:
     # Opening the shift on first use writes, so this read takes the write path.
     with write_transaction():
@@ -33,7 +35,7 @@ def current() -> ShiftTally:
 @blp.patch("/current")
 @blp.arguments(ShiftOverrideSchema)
 @blp.response(200, ShiftSchema)
-@blp.alt_response(403, schema=ProblemSchema, description="not a manager")
+@documents(blp, *SIGNED_IN, *WITH_BODY)
 def override(body: dict[str, Any]) -> ShiftTally:
     with write_transaction():
         actor = current_actor()

@@ -60,3 +60,4 @@ def test_a_wrong_method_is_a_problem_405(client, auth):
     response = client.delete("/api/v1/catalog", headers=auth("manager"))
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
+    assert "GET" in response.headers["Allow"]

@@ -19,3 +19,13 @@ def test_openapi_document_describes_the_comp_endpoints(client):
     assert {"201", "409"} <= set(tap["responses"])
     assert "Idempotency-Key" in {p["name"] for p in tap["parameters"]}
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+def test_the_document_says_errors_are_problem_details(client):
+    spec = client.get("/api/v1/openapi.json").json
+    tap = spec["paths"]["/api/v1/comps"]["post"]["responses"]
+    over = tap["409"]["content"]["application/problem+json"]["schema"]
+    assert over["$ref"].endswith("/AllowanceExceeded")
+    assert {"401", "403", "422"} <= set(tap)
+    unauthorized = spec["components"]["responses"]["UNAUTHORIZED"]
+    assert list(unauthorized["content"]) == ["application/problem+json"]

@@ -13,13 +13,12 @@ from typing import Any, TypeVar
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from pos_plugin import create_app, demo, lifecycle
 from pos_plugin import settings as settings_module
 from pos_plugin.database import DatabaseBusy, db, write_transaction
-from pos_plugin.models import Role, Staff
+from pos_plugin.models import Role
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services import tokens
 from pos_plugin.services.actors import Actor
@@ -105,11 +104,11 @@ def _init(with_demo: bool) -> None:
         click.echo(f"Data directory: {settings.home}")
         if not with_demo:
             return
-        if db.session.scalar(select(func.count(Staff.id))):
-            click.echo("Demo data is already there; nothing added.")
+        with write_transaction():
+            report = demo.seed_if_empty(get_store(), CLI_ACTOR, _now())
+        if report is None:
+            click.echo("The store already has staff; no demo data added.")
         else:
-            with write_transaction():
-                report = demo.seed(get_store(), CLI_ACTOR, _now())
             click.echo(f"Demo added: {report.comps} past comps ({report.voided} voided).")
         click.echo("Demo PINs:")
         for name, role, pin in demo.DEMO_STAFF:

@@ -11,6 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import select
+
+from pos_plugin.database import db
 from pos_plugin.models import Breakdown, CatalogItem, Role, Staff, Store
 from pos_plugin.money import Money
 from pos_plugin.services import catalog, comps, playbook, shifts, staff
@@ -87,8 +90,13 @@ class DemoReport:
     voided: int
 
 
-def seed(store: Store, admin: Actor, now: datetime, days: int = 14) -> DemoReport:
-    """Fill an empty store with the demo; the caller owns the transaction."""
+def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> DemoReport | None:
+    """Fill a store that has no staff yet with the demo; None if it already has some.
+
+    The caller owns the transaction.
+    """
+    if db.session.scalars(select(Staff.id).limit(1)).first() is not None:
+        return None
     created_staff = [
         staff.add_staff(admin, name=name, role=role, pin=pin, now=now)
         for name, role, pin in DEMO_STAFF

@@ -330,7 +330,7 @@ def test_init_demo_writes_the_config_and_prints_the_pins_then_adds_nothing_the_s
     second = pos_plugin(tmp_path, "init", "--demo")
 
     assert second.returncode == 0, second.stderr
-    assert "Demo data is already there; nothing added." in second.stdout
+    assert "The store already has staff; no demo data added." in second.stdout
     assert "Demo added" not in second.stdout
     assert "Wrote the demo configuration" not in second.stdout
     assert query(tmp_path, "SELECT count(*) FROM staff") == [(4,)]

@@ -9,6 +9,7 @@ guarantee from row locks taken in the services.
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -40,6 +41,18 @@ class Base(DeclarativeBase):
 # Objects stay readable after commit: views serialise what the service returned
 # without a second round trip.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as its values in a VARCHAR, so adding a member needs no ALTER TYPE."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

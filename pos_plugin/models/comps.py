@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos_plugin.database import Base, UTCDateTime
+from pos_plugin.database import Base, UTCDateTime, string_enum
 from pos_plugin.models.catalog import CatalogItem
 from pos_plugin.money import Money
 
@@ -44,13 +44,7 @@ class Comp(Base):
     order_ref: Mapped[str | None] = mapped_column(String(ORDER_REF_MAX))
     breakdown_id: Mapped[int | None] = mapped_column(ForeignKey("breakdown.id"))
     status: Mapped[CompStatus] = mapped_column(
-        Enum(
-            CompStatus,
-            name="comp_status",
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        string_enum(CompStatus, "comp_status"),
         default=CompStatus.ACTIVE,
     )
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos_plugin.database import Base, UTCDateTime
+from pos_plugin.database import Base, UTCDateTime, string_enum
 
 
 class Role(enum.StrEnum):
@@ -17,14 +17,7 @@ class Role(enum.StrEnum):
     TILL = "till"
 
 
-_role = Enum(
-    Role,
-    name="role",
-    native_enum=False,
-    length=16,
-    validate_strings=True,
-    values_callable=lambda e: [m.value for m in e],
-)
+_role = string_enum(Role, "role")
 
 
 class Staff(Base):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos_plugin.database import Base, UTCDateTime
+from pos_plugin.database import Base, UTCDateTime, string_enum
 
 
 class BreakdownStatus(enum.StrEnum):
@@ -25,13 +25,7 @@ class Breakdown(Base):
     recovery: Mapped[str] = mapped_column(Text)
     suggested_item_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_item.id"))
     status: Mapped[BreakdownStatus] = mapped_column(
-        Enum(
-            BreakdownStatus,
-            name="breakdown_status",
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
+        string_enum(BreakdownStatus, "breakdown_status")
     )
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

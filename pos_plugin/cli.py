@@ -152,10 +152,19 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         host = host or settings.server.host
         port = port or settings.server.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin"
+        )
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port}: {exc.strerror}. Is another server using the port? "
+            "Choose another with --port."
+        ) from None
     click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
     if banner:
         click.echo(banner)
-    waitress.serve(app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin")
+    server.run()  # waitress stops cleanly on Ctrl+C
 
 
 @cli.command("demo")

@@ -432,3 +432,30 @@ def test_trying_the_demo_after_a_plain_init_leaves_the_data_directory_usable(tmp
     again = pos_plugin(tmp_path, "init")
 
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.console_script
+def test_serve_on_a_port_already_taken_says_so_without_a_traceback(tmp_path):
+    home = tmp_path / "home"
+    env = {**os.environ, "POS_PLUGIN_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "pos_plugin", "init"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "pos_plugin", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

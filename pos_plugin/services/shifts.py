@@ -118,9 +118,12 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def tally(shift: Shift) -> ShiftTally:
-    used, count = _active_totals(shift)
+def _tally_of(shift: Shift, used: Any, count: Any) -> ShiftTally:
     return ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count))
+
+
+def tally(shift: Shift) -> ShiftTally:
+    return _tally_of(shift, *_active_totals(shift))
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,7 @@ def usage_for_tap(shift: Shift, staff_id: int | None, item_id: int) -> TapUsage:
         shift, _count_where(Comp.staff_id == staff_id), _count_where(Comp.item_id == item_id)
     )
     return TapUsage(
-        tally=ShiftTally(
-            shift=shift, used=Money(int(used), shift.currency), comps_count=int(count)
-        ),
-        staff_count=int(by_staff),
-        item_count=int(by_item),
+        tally=_tally_of(shift, used, count), staff_count=int(by_staff), item_count=int(by_item)
     )
 
 

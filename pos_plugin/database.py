@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, Enum, MetaData, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, String, Text, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+
+from pos_plugin.text import clean_text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,6 +75,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class HumanText(TypeDecorator[str]):
+    """A column for text a person typed: it refuses to store what `clean_text` would change.
+
+    The doors clean text as it comes in (`pos_plugin.text`); this is the last
+    guard, so a door that forgot fails loudly instead of storing a NUL, a
+    control character or a surrogate that would break PostgreSQL, a receipt
+    printer or a CSV file later.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int | None = None, *, multiline: bool = False) -> None:
+        super().__init__(length)
+        self.multiline = multiline
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is not None and clean_text(value, multiline=self.multiline) != value:
+            raise ValueError(f"unclean text reached the database: {value!a}")
+        return value
+
+
+class HumanLongText(HumanText):
+    """`HumanText` with no length limit in the database (TEXT)."""
+
+    impl = Text
 
 
 def tune_engine(engine: Engine) -> None:

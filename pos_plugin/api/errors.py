@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pos_plugin.database import DatabaseBusy
 from pos_plugin.services import errors as domain
+from pos_plugin.text import scrub_text
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,8 @@ def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list
             if not location:
                 out += _invalid_params(value, str(key), "")
             else:
-                name = str(key) if key != "_schema" else "(body)"
+                # A field name is the client's own text: it may hold a lone surrogate.
+                name = scrub_text(str(key)) if key != "_schema" else "(body)"
                 out += _invalid_params(value, location, f"{prefix}.{name}" if prefix else name)
         return out
     reasons = messages if isinstance(messages, list) else [messages]

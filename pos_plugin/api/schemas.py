@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, post_load, pre_load, validate
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
+from pos_plugin.text import TEXT_RULES, Text
 
 # Ids and amounts are 32-bit columns: a bigger number is bad input, not a database error.
 INT32_MAX = 2**31 - 1
@@ -39,32 +40,24 @@ class MoneySchema(StrictSchema):
         return Money(data["amount"], data["currency"])
 
 
-def _text(max_length: int, description: str) -> fields.String:
-    return fields.String(
+def _text(max_length: int, description: str, *, multiline: bool = False) -> Text:
+    return Text(
+        max_length=max_length,
+        multiline=multiline,
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=max_length),
-        metadata={"description": description},
+        metadata={"description": f"{description}; {TEXT_RULES}"},
     )
 
 
 class CompCreateSchema(StrictSchema):
     item_id = _id(required=True)
-    note = _text(NOTE_MAX, "customer-facing note printed on the receipt")
+    note = _text(NOTE_MAX, "customer-facing note printed on the receipt", multiline=True)
     customer_name = _text(CUSTOMER_NAME_MAX, "who it is for, to personalise the note")
-    reason = _text(NOTE_MAX, "internal reason, kept for the report")
+    reason = _text(NOTE_MAX, "internal reason, kept for the report", multiline=True)
     order_ref = _text(ORDER_REF_MAX, "the till's order reference")
     breakdown_id = _id(load_default=None, allow_none=True)
     staff_id = _id(load_default=None, allow_none=True)
-
-    @pre_load
-    def _blank_is_none(self, data: Any, **_: Any) -> Any:
-        """Tablets send "" for an untouched text box; store that as no note."""
-        if isinstance(data, dict):
-            return {
-                k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()
-            }
-        return data
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -72,7 +65,8 @@ class IdempotencyHeaderSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    idempotency_key = fields.String(
+    idempotency_key = Text(
+        max_length=255,
         data_key="Idempotency-Key",
         load_default=None,
         validate=validate.Regexp(
@@ -86,7 +80,13 @@ class IdempotencyHeaderSchema(Schema):
 
 
 class VoidSchema(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=NOTE_MAX))
+    reason = Text(
+        required=True,
+        min_length=1,
+        max_length=NOTE_MAX,
+        multiline=True,
+        metadata={"description": f"why the comp is undone; {TEXT_RULES}"},
+    )
 
 
 class CompListQuerySchema(StrictSchema):

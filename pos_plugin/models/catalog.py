@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos_plugin.database import Base
+from pos_plugin.database import Base, HumanText
 from pos_plugin.money import Money
 
 
@@ -17,10 +17,10 @@ class CatalogItem(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(HumanText(80), unique=True)
     value_amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    icon: Mapped[str] = mapped_column(String(16))
+    icon: Mapped[str] = mapped_column(HumanText(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     per_shift_limit: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)

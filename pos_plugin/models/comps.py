@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos_plugin.database import Base, UTCDateTime, string_enum
+from pos_plugin.database import Base, HumanText, UTCDateTime, string_enum
 from pos_plugin.models.catalog import CatalogItem
 from pos_plugin.money import Money
 
@@ -38,10 +38,10 @@ class Comp(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
-    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
-    reason: Mapped[str | None] = mapped_column(String(NOTE_MAX))
-    customer_name: Mapped[str | None] = mapped_column(String(CUSTOMER_NAME_MAX))
-    order_ref: Mapped[str | None] = mapped_column(String(ORDER_REF_MAX))
+    note: Mapped[str | None] = mapped_column(HumanText(NOTE_MAX, multiline=True))
+    reason: Mapped[str | None] = mapped_column(HumanText(NOTE_MAX, multiline=True))
+    customer_name: Mapped[str | None] = mapped_column(HumanText(CUSTOMER_NAME_MAX))
+    order_ref: Mapped[str | None] = mapped_column(HumanText(ORDER_REF_MAX))
     breakdown_id: Mapped[int | None] = mapped_column(ForeignKey("breakdown.id"))
     status: Mapped[CompStatus] = mapped_column(
         string_enum(CompStatus, "comp_status"),
@@ -49,7 +49,7 @@ class Comp(Base):
     )
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_by: Mapped[str | None] = mapped_column(String(120))
-    void_reason: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    void_reason: Mapped[str | None] = mapped_column(HumanText(NOTE_MAX, multiline=True))
 
     item: Mapped[CatalogItem] = relationship(lazy="joined")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos_plugin.database import Base, UTCDateTime, string_enum
+from pos_plugin.database import Base, HumanText, UTCDateTime, string_enum
 
 
 class Role(enum.StrEnum):
@@ -24,7 +24,7 @@ class Staff(Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(HumanText(80), unique=True)
     role: Mapped[Role] = mapped_column(_role)
     pin_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -35,7 +35,7 @@ class ApiToken(Base):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(HumanText(80))
     role: Mapped[Role] = mapped_column(_role)
     # sha256 of the token: tokens are long random secrets, so a fast hash is
     # enough and lets a request find its token with one indexed lookup.

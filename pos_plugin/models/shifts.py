@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos_plugin.database import Base, UTCDateTime
+from pos_plugin.database import Base, HumanText, UTCDateTime
 from pos_plugin.money import Money
 
 
@@ -30,7 +30,7 @@ class ShiftTemplate(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(HumanText(40))
     weekday: Mapped[int] = mapped_column(SmallInteger)
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
@@ -49,7 +49,7 @@ class Shift(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id"))
-    name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(HumanText(40))
     business_date: Mapped[date] = mapped_column(Date, index=True)
     # Unique: two tablets opening the same shift at once end up with one row.
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos_plugin.database import Base
+from pos_plugin.database import Base, HumanText
 
 
 class Store(Base):
     __tablename__ = "store"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(HumanText(80))
     currency: Mapped[str] = mapped_column(String(3))
     locale: Mapped[str] = mapped_column(String(20))
     timezone: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,132 @@
+"""The one text type for everything a person types: what is accepted, decided once.
+
+Every door that takes human text (API bodies and headers, tablet and manager
+forms, the CLI, the config file, sync files read at head office) passes it
+through `clean_text` or the `Text` schema field, so the database, the receipt
+printer, CSV files and pages only ever see text of this shape:
+
+- Unicode normalised to NFC, and lengths counted after that;
+- surrounding white space trimmed;
+- no NUL, no other control character (C0, DEL, C1), no lone surrogate, no
+  Unicode noncharacter, and no bidirectional override or isolate (they can
+  make a receipt or a report read differently from what was stored);
+- a line break only in fields meant to hold several lines, where CR LF, CR,
+  NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR all become LF first.
+
+`docs/text.md` says the same for users of the API.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Spaces (Unicode Zs), tab and line feed; str.strip() would also drop control
+# characters such as U+001F silently, which must be refused instead.
+_TRIM = " \t\n\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+
+
+TEXT_RULES = (
+    "NFC-normalised and trimmed; NUL, other control characters, lone surrogates, "
+    "noncharacters and bidirectional overrides are refused with 422"
+)
+
+
+class TextError(ValueError):
+    """The text holds a character that no field accepts; the message says which and where."""
+
+
+def _is_noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def _refusal(char: str, multiline: bool) -> str | None:
+    """Why `char` may not stand in a field, or None when it may."""
+    code = ord(char)
+    if char == "\n":
+        return None if multiline else "a line break (this field holds one line)"
+    if code == 0:
+        return "a NUL character (U+0000)"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate (U+{code:04X}, not valid Unicode)"
+    if unicodedata.category(char) == "Cc":
+        return f"a control character (U+{code:04X})"
+    if char in _BIDI_CONTROLS:
+        return f"a bidirectional control character (U+{code:04X})"
+    if _is_noncharacter(code):
+        return f"a Unicode noncharacter (U+{code:04X})"
+    return None
+
+
+def _normalise(value: str) -> str:
+    # Surrogates make NFC raise; they are refused by the caller, so keep them as they are.
+    value = _LINE_BREAKS.sub("\n", value)
+    try:
+        return unicodedata.normalize("NFC", value)
+    except UnicodeError:
+        return value
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """The value as it will be stored, or `TextError` naming the first character refused."""
+    value = _normalise(value).strip(_TRIM)
+    for position, char in enumerate(value, start=1):
+        reason = _refusal(char, multiline)
+        if reason is not None:
+            raise TextError(f"Contains {reason} at character {position}; remove it.")
+    return value
+
+
+def scrub_text(value: str, *, multiline: bool = False) -> str:
+    """For text already stored: the same shape, each refused character made visible.
+
+    A line break in a one-line field becomes a space; anything else refused
+    becomes U+FFFD, so a reader sees that something was there.
+    """
+    value = _LINE_BREAKS.sub("\n", value)
+    value = "".join(
+        char if _refusal(char, multiline) is None else " " if char == "\n" else REPLACEMENT
+        for char in value
+    )
+    return unicodedata.normalize("NFC", value).strip(_TRIM)
+
+
+class Text(fields.String):
+    """A schema field for human text: `clean_text`, then length limits on the clean value.
+
+    Where the field may be null, text that is empty once trimmed (a tablet's
+    untouched text box) loads as None.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_length: int,
+        min_length: int | None = None,
+        multiline: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        extra = kwargs.pop("validate", None)
+        validators = [validate.Length(min=min_length, max=max_length)]
+        validators += [extra] if callable(extra) else list(extra or [])
+        super().__init__(validate=validators, **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            cleaned = clean_text(raw, multiline=self.multiline)
+        except TextError as error:
+            raise ValidationError(str(error)) from error
+        return None if cleaned == "" and self.allow_none else cleaned
+
+    def _validate(self, value: Any) -> None:
+        if value is not None:  # an empty optional text became None: nothing to measure
+            super()._validate(value)

@@ -1,0 +1,141 @@
+"""Dirty text at the API door: refused with 422 naming the field, on both databases."""
+
+import json
+import uuid
+
+import pytest
+
+TAP = "/api/v1/comps"
+
+
+def post_raw(client, headers, raw_json: str, key: str | None = None):
+    """Send JSON text as written, escapes and all (the test client would re-encode a dict)."""
+    return client.post(
+        TAP,
+        data=raw_json.encode("utf-8"),
+        headers={
+            **headers,
+            "Content-Type": "application/json",
+            "Idempotency-Key": key or str(uuid.uuid4()),
+        },
+    )
+
+
+def invalid_names(response) -> list[str]:
+    return [p["name"] for p in response.json["invalid_params"]]
+
+
+@pytest.mark.parametrize("field", ["note", "customer_name", "reason", "order_ref"])
+@pytest.mark.parametrize(
+    ("escaped", "what"),
+    [
+        (r"a\u0000b", "NUL character"),
+        (r"\ud800", "lone surrogate"),
+        (r"a\udfffb", "lone surrogate"),
+        (r"ring\u0007", "control character (U+0007)"),
+        (r"cut\u001bi", "control character (U+001B)"),
+        (r"x\u009by", "control character (U+009B)"),
+        (r"abc\u202edcba", "bidirectional control"),
+    ],
+)
+def test_a_dirty_text_field_is_refused_with_422_naming_it(
+    client, auth, make_item, field, escaped, what
+):
+    item = make_item()
+    response = post_raw(client, auth("till"), f'{{"item_id": {item.id}, "{field}": "{escaped}"}}')
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert invalid_names(response) == [field]
+    assert what in response.json["detail"]
+    listed = client.get(TAP, headers=auth("manager")).json
+    assert listed == []
+
+
+def test_a_line_break_is_kept_in_the_note_but_refused_in_the_name(client, auth, make_item):
+    item = make_item()
+    note = post_raw(client, auth("till"), f'{{"item_id": {item.id}, "note": "Happy\\r\\nday"}}')
+    assert note.status_code == 201
+    assert note.json["note"] == "Happy\nday"
+    name = post_raw(client, auth("till"), f'{{"item_id": {item.id}, "customer_name": "Sa\\nm"}}')
+    assert name.status_code == 422
+    assert invalid_names(name) == ["customer_name"]
+    assert "line break" in name.json["detail"]
+
+
+def test_text_is_stored_in_nfc_and_trimmed(client, auth, make_item):
+    item = make_item()
+    decomposed = "Zoe\u0308"  # "Zoë" typed with a combining diaeresis
+    response = client.post(
+        TAP,
+        json={"item_id": item.id, "customer_name": f"  {decomposed}\u00a0", "note": "Caf\u00e9"},
+        headers={**auth("till"), "Idempotency-Key": "k1"},
+    )
+    assert response.status_code == 201
+    comp = client.get(f"{TAP}/{response.json['id']}", headers=auth("manager")).json
+    assert comp["customer_name"] == "Zo\u00eb"
+    assert comp["note"] == "Caf\u00e9"
+
+
+def test_the_length_limit_counts_characters_after_normalisation(client, auth, make_item):
+    item = make_item()
+    # 80 letters each with a combining accent: 160 code points, 80 once composed.
+    name = "e\u0301" * 80
+    ok = client.post(
+        TAP,
+        json={"item_id": item.id, "customer_name": name},
+        headers={**auth("till"), "Idempotency-Key": "k1"},
+    )
+    assert ok.status_code == 201
+    too_long = client.post(
+        TAP,
+        json={"item_id": item.id, "customer_name": "\u00e9" * 81},
+        headers={**auth("till"), "Idempotency-Key": "k2"},
+    )
+    assert too_long.status_code == 422
+    assert invalid_names(too_long) == ["customer_name"]
+
+
+def test_a_void_reason_with_a_nul_is_refused_and_the_comp_stays(client, auth, make_item):
+    item = make_item()
+    comp = post_raw(client, auth("till"), f'{{"item_id": {item.id}}}').json
+    response = client.post(
+        f"{TAP}/{comp['id']}/void",
+        data=b'{"reason": "oops\\u0000"}',
+        headers={**auth("manager"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert invalid_names(response) == ["reason"]
+    again = client.get(f"{TAP}/{comp['id']}", headers=auth("manager")).json
+    assert again["status"] == "active"
+
+
+@pytest.mark.parametrize("key", [r"\ud800", r"a\u0000b", r"\u001b[2J"])
+def test_a_dirty_unknown_field_name_is_refused_not_a_500(client, auth, make_item, key):
+    item = make_item()
+    response = post_raw(client, auth("till"), f'{{"item_id": {item.id}, "{key}": 1}}')
+    assert response.status_code == 422
+    body = json.loads(response.get_data(as_text=True))
+    assert body["status"] == 422
+
+
+def test_a_body_that_is_not_utf8_is_malformed_json(client, auth, make_item):
+    item = make_item()
+    response = client.post(
+        TAP,
+        data=f'{{"item_id": {item.id}, "note": "caf'.encode() + b'\xe9"}',
+        headers={**auth("till"), "Content-Type": "application/json", "Idempotency-Key": "k"},
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "tab\there", "caf\u00e9", "a" * 256])
+def test_a_dirty_idempotency_key_is_refused_naming_the_header(client, auth, make_item, key):
+    item = make_item()
+    response = client.post(
+        TAP,
+        json={"item_id": item.id},
+        headers={**auth("till"), "Idempotency-Key": key.encode().decode("latin-1")},
+    )
+    assert response.status_code == 422
+    assert invalid_names(response) == ["Idempotency-Key"]

@@ -25,11 +25,31 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
 from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
+from pos_plugin.text import TextError, clean_text
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
 DEMO_TOKEN_NAME = "demo till"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _HumanText(click.ParamType):
+    """Text typed on the command line, held to the one text rule (`pos_plugin.text`).
+
+    Bytes that are not UTF-8 arrive as lone surrogates and are refused here
+    with the option's name, like a NUL or an escape sequence.
+    """
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return clean_text(str(value))
+        except TextError as error:
+            self.fail(str(error), param, ctx)
+
+
+HUMAN_TEXT = _HumanText()
 
 
 def _now() -> datetime:
@@ -206,7 +226,9 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--name", required=True, help="What the token is for, e.g. 'front till'.")
+@click.option(
+    "--name", type=HUMAN_TEXT, required=True, help="What the token is for, e.g. 'front till'."
+)
 @with_app
 def token_create(role: str, name: str) -> None:
     """Create a token and print it (only the token, on stdout)."""
@@ -221,7 +243,7 @@ def staff() -> None:
 
 
 @staff.command("add")
-@click.argument("name")
+@click.argument("name", type=HUMAN_TEXT)
 @click.option(
     "--role",
     type=click.Choice([Role.BARISTA.value, Role.MANAGER.value]),

@@ -20,6 +20,8 @@ import babel
 from babel.numbers import list_currencies
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from pos_plugin.text import Text
+
 DEFAULT_HOME = "instance"
 CONFIG_FILENAME = "pos-plugin.toml"
 
@@ -83,7 +85,7 @@ class _StoreSection(_Section):
             error="Use 1-40 lower-case letters, digits and dashes, e.g. cafe-001.",
         )
     )
-    name = fields.String(validate=validate.Length(min=1, max=80))
+    name = Text(min_length=1, max_length=80)
     currency = fields.String()
     locale = fields.String()
     timezone = fields.String()
@@ -132,13 +134,13 @@ class _AllowanceSection(_Section):
 
 
 class _ServerSection(_Section):
-    host = fields.String(validate=validate.Length(min=1))
+    host = Text(min_length=1, max_length=253)
     port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
     threads = fields.Integer(strict=True, validate=validate.Range(min=1, max=64))
 
 
 class _DatabaseSection(_Section):
-    url = fields.String(validate=validate.Length(min=1))
+    url = Text(min_length=1, max_length=2000)
 
 
 class _ConfigFile(_Section):

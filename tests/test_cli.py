@@ -108,7 +108,7 @@ def test_token_create_with_a_blank_name_is_refused_with_a_message(app, runner):
 
     assert result.exit_code == 1
     assert failed_cleanly(result)
-    assert "Error: A token name needs 1 to 80 characters." in result.stderr
+    assert "Error: Say what the token is for, e.g. 'front till'." in result.stderr
     assert result.stdout == ""
     assert count(app, ApiToken) == 0
 
@@ -165,6 +165,43 @@ def test_staff_add_only_adds_baristas_and_managers(app, runner):
 
     assert result.exit_code == 2
     assert count(app, Staff) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("An\x00a", "NUL character"),
+        ("Ana\x1b[31m", "control character (U+001B)"),
+        ("Ana\udcff", "lone surrogate"),  # how Python hands over argv bytes that are not UTF-8
+        ("Ana\u202e", "bidirectional"),
+    ],
+)
+def test_staff_add_refuses_a_dirty_name_naming_the_argument(app, runner, name, what):
+    result = runner.invoke(cli, ["staff", "add", name, "--pin", "1234"])
+
+    assert result.exit_code == 2
+    assert "Invalid value for 'NAME'" in result.stderr
+    assert what in result.stderr
+    assert count(app, Staff) == 0
+
+
+def test_token_create_refuses_a_dirty_name_naming_the_option(app, runner):
+    result = runner.invoke(cli, ["token", "create", "--role", "till", "--name", "front\x07"])
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--name'" in result.stderr
+    assert "control character (U+0007)" in result.stderr
+    assert result.stdout == ""
+    assert count(app, ApiToken) == 0
+
+
+def test_staff_add_stores_a_decomposed_name_composed(app, runner):
+    result = runner.invoke(cli, ["staff", "add", "Zoe\u0308", "--pin", "1234"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        [zoe] = staff_service.list_staff()
+        assert zoe.name == "Zo\u00eb"
 
 
 def test_staff_list_shows_everyone_by_name_with_their_role(runner):
@@ -334,6 +371,26 @@ def test_init_demo_writes_the_config_and_prints_the_pins_then_adds_nothing_the_s
     assert "Demo added" not in second.stdout
     assert "Wrote the demo configuration" not in second.stdout
     assert query(tmp_path, "SELECT count(*) FROM staff") == [(4,)]
+
+
+@console_script
+def test_staff_add_with_a_name_that_is_not_utf8_is_one_line_not_a_traceback(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "pos_plugin", "staff", "add", b"Caf\xe9", "--pin", "1234"],
+        env=script_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Invalid value for 'NAME'" in result.stderr
+    assert "lone surrogate" in result.stderr
+    assert query(tmp_path, "SELECT count(*) FROM staff") == [(0,)]
 
 
 @console_script

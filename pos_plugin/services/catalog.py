@@ -12,6 +12,7 @@ from pos_plugin.money import Money
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput
+from pos_plugin.services.text_input import required_text
 
 
 def list_items(actor: Actor) -> list[CatalogItem]:
@@ -32,9 +33,8 @@ def add_item(
     now: datetime,
 ) -> CatalogItem:
     actor.require(Permission.MANAGE)
-    name = name.strip()
-    if not 1 <= len(name) <= 80:
-        raise InvalidInput("A name needs 1 to 80 characters.", field="name")
+    name = required_text(name, field="name", max_length=80, empty="Give the item a name.")
+    icon = required_text(icon, field="icon", max_length=16, empty="Pick an icon.")
     if value.currency != store.currency:
         raise InvalidInput(f"The store counts in {store.currency}.", field="value.currency")
     if value.amount < 0:

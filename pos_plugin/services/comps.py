@@ -29,6 +29,7 @@ from pos_plugin.models import (
     Staff,
     Store,
 )
+from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.services import audit, shifts
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of
@@ -42,6 +43,7 @@ from pos_plugin.services.errors import (
     PermissionDenied,
     UndoWindowClosed,
 )
+from pos_plugin.services.text_input import required_text
 
 UNDO_WINDOW = timedelta(minutes=2)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -147,14 +149,19 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
     if comp is None:
         raise NotFound(f"No comp with id {comp_id}.")
     _check_may_void(actor, comp, now)
-    if not reason.strip():
-        raise InvalidInput("Say why the comp is being voided.", field="reason")
+    reason = required_text(
+        reason,
+        field="reason",
+        max_length=NOTE_MAX,
+        empty="Say why the comp is being voided.",
+        multiline=True,
+    )
     if comp.status is CompStatus.VOIDED:
         raise AlreadyVoided(f"This comp was already voided by {comp.voided_by}.")
     comp.status = CompStatus.VOIDED
     comp.voided_at = now
     comp.voided_by = actor.label
-    comp.void_reason = reason.strip()
+    comp.void_reason = reason
     audit.record(actor, "comp.voided", "comp", comp.id, now, reason=comp.void_reason)
     db.session.flush()
     return comp

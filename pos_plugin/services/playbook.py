@@ -8,7 +8,8 @@ from pos_plugin.database import db
 from pos_plugin.models import Breakdown, BreakdownStatus
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import InvalidInput, NotFound
+from pos_plugin.services.errors import NotFound
+from pos_plugin.services.text_input import optional_text, required_text
 
 
 def propose(
@@ -21,11 +22,11 @@ def propose(
     now: datetime,
 ) -> Breakdown:
     actor.require(Permission.TAP)
-    if not title.strip():
-        raise InvalidInput("Name the breakdown.", field="title")
+    title = required_text(title, field="title", max_length=120, empty="Name the breakdown.")
+    recovery = optional_text(recovery, field="recovery", max_length=None, multiline=True)
     breakdown = Breakdown(
-        title=title.strip(),
-        recovery=recovery.strip(),
+        title=title,
+        recovery=recovery,
         suggested_item_id=suggested_item_id,
         status=BreakdownStatus.PROPOSED,
         proposed_by_id=proposed_by_id,

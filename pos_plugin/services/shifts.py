@@ -27,6 +27,7 @@ from pos_plugin.services.business_day import (
     window_in_day,
 )
 from pos_plugin.services.errors import InvalidInput
+from pos_plugin.services.text_input import required_text
 
 UNSCHEDULED = "Unscheduled"
 
@@ -242,6 +243,7 @@ def add_template(
 ) -> ShiftTemplate:
     """Add one weekday window to the schedule; windows on a day may not overlap."""
     actor.require(Permission.MANAGE)
+    name = required_text(name, field="name", max_length=40, empty="Name the shift, e.g. Morning.")
     if not 0 <= weekday <= 6:
         raise InvalidInput("Use 0 (Monday) to 6 (Sunday).", field="weekday")
     if not fits_in_business_day(starts, ends, store.business_day_starts):

@@ -14,6 +14,7 @@ from pos_plugin.models import Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput
+from pos_plugin.services.text_input import required_text
 
 _hasher = PasswordHasher()
 PIN_PATTERN = re.compile(r"\d{4,8}")
@@ -21,9 +22,7 @@ PIN_PATTERN = re.compile(r"\d{4,8}")
 
 def add_staff(actor: Actor, *, name: str, role: Role, pin: str, now: datetime) -> Staff:
     actor.require(Permission.MANAGE)
-    name = name.strip()
-    if not 1 <= len(name) <= 80:
-        raise InvalidInput("A name needs 1 to 80 characters.", field="name")
+    name = required_text(name, field="name", max_length=80, empty="Give the staff member a name.")
     if role not in (Role.BARISTA, Role.MANAGER):
         raise InvalidInput("Staff are baristas or managers.", field="role")
     if not PIN_PATTERN.fullmatch(pin):

@@ -13,6 +13,7 @@ from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated
+from pos_plugin.services.text_input import required_text
 
 TOKEN_PREFIX = "oth_"
 
@@ -30,9 +31,9 @@ def create_token(
     comps carry their name and count against their per-barista cap.
     """
     actor.require(Permission.MANAGE)
-    name = name.strip()
-    if not 1 <= len(name) <= 80:
-        raise InvalidInput("A token name needs 1 to 80 characters.", field="name")
+    name = required_text(
+        name, field="name", max_length=80, empty="Say what the token is for, e.g. 'front till'."
+    )
     if staff_id is not None:
         member = db.session.get(Staff, staff_id)
         if member is None or not member.active:

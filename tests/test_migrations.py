@@ -47,3 +47,37 @@ def test_the_migrated_audit_log_is_append_only(empty_app):
             )
         with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM audit_event")
+
+
+def test_text_stored_dirty_by_older_versions_is_cleaned_and_audited(empty_app, backend):
+    with empty_app.app_context():
+        upgrade(revision="0002_audit_append_only")
+        # PostgreSQL never accepted a NUL; on SQLite older versions stored one as sent.
+        nul = "\x00" if backend == "sqlite" else ""
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO staff (id, name, role, pin_hash, active, created_at) VALUES "
+                    "(1, 'Ana', 'barista', 'x', true, '2026-01-01 00:00:00'), "
+                    "(2, 'Ana ', 'barista', 'x', true, '2026-01-01 00:00:00'), "
+                    "(3, :dirty, 'barista', 'x', true, '2026-01-01 00:00:00')"
+                ),
+                {"dirty": "Zoe\u0308\x1b[2J"},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO api_token (id, name, role, token_hash, created_at) VALUES "
+                    "(1, :name, 'till', 'h', '2026-01-01 00:00:00')"
+                ),
+                {"name": f"front{nul}\x07till"},
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            names = dict(conn.execute(sa.text("SELECT id, name FROM staff")).all())
+            token = conn.execute(sa.text("SELECT name FROM api_token")).scalar_one()
+            audited = conn.execute(
+                sa.text("SELECT entity, entity_id FROM audit_event WHERE action = 'text.cleaned'")
+            ).all()
+    assert names == {1: "Ana", 2: "Ana (#2)", 3: "Zo\u00eb\ufffd[2J"}
+    assert token == ("front\ufffd\ufffdtill" if backend == "sqlite" else "front\ufffdtill")
+    assert sorted(audited) == [("api_token", "1"), ("staff", "2"), ("staff", "3")]

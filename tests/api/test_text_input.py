@@ -4,6 +4,10 @@ import json
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pos_plugin.text import TextError, clean_text
 
 TAP = "/api/v1/comps"
 
@@ -139,3 +143,59 @@ def test_a_dirty_idempotency_key_is_refused_naming_the_header(client, auth, make
     )
     assert response.status_code == 422
     assert invalid_names(response) == ["Idempotency-Key"]
+
+
+ANY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(exclude_categories=()),
+        st.sampled_from("\x00\x07\x1b\x85\t\n\r\u2028\u202e\ufffe\ud800\u0301 e"),
+    ),
+    max_size=90,
+)
+
+
+@pytest.fixture
+def free_item(client, auth, make_item):
+    """An item worth nothing on a shift with no count cap: any number of taps fit."""
+    client.patch(
+        "/api/v1/shifts/current",
+        json={"allowance": {"amount": 0, "currency": "EUR"}, "max_comps": None},
+        headers=auth("manager"),
+    )
+    return make_item(value=0)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=ANY_TEXT, note=ANY_TEXT)
+def test_any_text_is_refused_naming_the_field_or_stored_and_read_back_equal(
+    client, auth, free_item, name, note
+):
+    manager = auth("manager")
+    body = json.dumps({"item_id": free_item.id, "customer_name": name, "note": note})
+    response = post_raw(client, manager, body)
+
+    expected, refused = {}, set()
+    for field, value, multiline, limit in (
+        ("customer_name", name, False, 80),
+        ("note", note, True, 280),
+    ):
+        try:
+            cleaned = clean_text(value, multiline=multiline)
+        except TextError:
+            refused.add(field)
+            continue
+        if len(cleaned) > limit:
+            refused.add(field)
+        expected[field] = cleaned or None
+    if refused:
+        assert response.status_code == 422, response.json
+        assert set(invalid_names(response)) == refused
+    else:
+        assert response.status_code == 201, response.json
+        stored = client.get(f"{TAP}/{response.json['id']}", headers=manager).json
+        assert {f: stored[f] for f in expected} == expected

@@ -1,0 +1,98 @@
+"""The one text type: what any string becomes, or why it is refused."""
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError
+
+from pos_plugin.text import REPLACEMENT, Text, TextError, clean_text, scrub_text
+
+# Every code point, surrogates included, with the troublesome ones drawn often.
+ANY_CHARACTER = st.one_of(
+    st.characters(exclude_categories=()),
+    st.sampled_from("\x00\x07\x1b\x7f\x85\t\n\r\u2028\u2029\u202e\u2066\ufeff\ufffe\ud800\u0301 "),
+)
+ANY_TEXT = st.text(alphabet=ANY_CHARACTER, max_size=60)
+
+
+def is_clean(value: str, multiline: bool) -> bool:
+    return all(
+        (char == "\n" and multiline)
+        or (
+            unicodedata.category(char) not in ("Cc", "Cs")
+            and char not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        )
+        for char in value
+    )
+
+
+@given(ANY_TEXT, st.booleans())
+def test_any_string_is_refused_or_comes_back_clean_nfc_and_stable(value, multiline):
+    try:
+        cleaned = clean_text(value, multiline=multiline)
+    except TextError:
+        return  # what a refusal says is checked below
+    assert is_clean(cleaned, multiline)
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert cleaned == cleaned.strip(" \t\n")
+    assert clean_text(cleaned, multiline=multiline) == cleaned
+
+
+@given(ANY_TEXT, st.booleans())
+def test_scrubbing_always_gives_text_the_type_accepts(value, multiline):
+    scrubbed = scrub_text(value, multiline=multiline)
+    assert clean_text(scrubbed, multiline=multiline) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("value", "multiline", "expected"),
+    [
+        ("  Sam  ", False, "Sam"),
+        ("Cafe\u0301", False, "Caf\u00e9"),
+        ("Happy\r\nbirthday\u2028Sam", True, "Happy\nbirthday\nSam"),
+        ("\U0001f382 Zo\u00eb", False, "\U0001f382 Zo\u00eb"),
+        ("\u200d\U0001f469\u200d\U0001f373", False, "\u200d\U0001f469\u200d\U0001f373"),
+    ],
+)
+def test_accepted_text_is_stored_like_this(value, multiline, expected):
+    assert clean_text(value, multiline=multiline) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("a\x00b", "Contains a NUL character (U+0000) at character 2"),
+        ("\ud800", "Contains a lone surrogate (U+D800, not valid Unicode) at character 1"),
+        ("\x1b[2J", "Contains a control character (U+001B) at character 1"),
+        ("a\tb", "Contains a control character (U+0009) at character 2"),
+        ("two\nlines", "Contains a line break (this field holds one line) at character 4"),
+        ("abc\u202e", "Contains a bidirectional control character (U+202E) at character 4"),
+        ("x\uffff", "Contains a Unicode noncharacter (U+FFFF) at character 2"),
+    ],
+)
+def test_refused_text_says_what_and_where(value, message):
+    with pytest.raises(TextError, match=re.escape(message)):
+        clean_text(value)
+
+
+def test_scrubbing_makes_refused_characters_visible():
+    assert scrub_text("front\x00\x07till\u202e") == f"front{REPLACEMENT * 2}till{REPLACEMENT}"
+    assert scrub_text("one\r\ntwo") == "one two"
+    assert scrub_text("one\r\ntwo", multiline=True) == "one\ntwo"
+
+
+class NoteSchema(Schema):
+    note = Text(max_length=5, allow_none=True, load_default=None)
+    name = Text(max_length=10, min_length=1, required=False)
+
+
+def test_the_field_measures_the_clean_value_and_names_itself():
+    assert NoteSchema().load({"note": "e\u0301" * 5}) == {"note": "\u00e9" * 5}
+    assert NoteSchema().load({"note": "   "}) == {"note": None}
+    with pytest.raises(ValidationError) as error:
+        NoteSchema().load({"note": "ok\x00", "name": "  "})
+    assert set(error.value.messages) == {"note", "name"}
+    assert "NUL character" in error.value.messages["note"][0]

@@ -8,13 +8,16 @@ never draws, and more control and bidi characters are spliced into the text of
 JSON bodies, as a careless till's JSON encoder might send them.
 """
 
+import os
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pos_plugin.models import Role
 
-EXAMPLES_PER_OPERATION = 25
+# A longer run: POS_PLUGIN_FUZZ_EXAMPLES=1000 make pytest
+EXAMPLES_PER_OPERATION = int(os.environ.get("POS_PLUGIN_FUZZ_EXAMPLES", "25"))
 DIRTY = st.sampled_from(["\x00", "\ud800", "\udfff", "\x1b", "\x07", "\x85", "\u202e", "\r\n"])
 
 

@@ -171,7 +171,10 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         lifecycle.apply_settings(settings, CLI_ACTOR, _now())
         host = host or settings.server.host
         port = port or settings.server.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # force: python-escpos calls logging.basicConfig() when imported.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
+    )
     try:
         server = waitress.create_server(
             app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin"

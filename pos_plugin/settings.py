@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import babel
 from babel.numbers import list_currencies
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from pos_plugin.text import Text
 
@@ -56,6 +64,35 @@ class ServerSettings:
     threads: int = 8
 
 
+PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "cups")
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    """The receipt printer; `kind = "none"` prints nothing and queues nothing."""
+
+    kind: str = "none"
+    host: str = ""
+    port: int = 9100
+    timeout: float = 5.0
+    # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT);
+    # "sent": trust a completed send, for printers that never answer.
+    confirm: str = "status"
+    usb_vendor_id: int = 0
+    usb_product_id: int = 0
+    serial_device: str = ""
+    baudrate: int = 9600
+    path: str = ""
+    cups_name: str = ""
+    profile: str = "default"
+    columns: int | None = None
+    footer: str = ""
+    logo: str = ""
+    qr: str = ""
+    expire_after_minutes: int = 30
+    retry_max_seconds: float = 60.0
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -64,6 +101,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     allowance: AllowanceSettings = field(default_factory=AllowanceSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
 
 
 class _Section(Schema):
@@ -143,11 +181,51 @@ class _DatabaseSection(_Section):
     url = Text(min_length=1, max_length=2000)
 
 
+class _PrinterSection(_Section):
+    kind = fields.String(
+        validate=validate.OneOf(PRINTER_KINDS, error="Use one of: " + ", ".join(PRINTER_KINDS))
+    )
+    host = Text(min_length=1, max_length=253)
+    port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
+    timeout = fields.Float(validate=validate.Range(min=0.1, max=120))
+    confirm = fields.String(
+        validate=validate.OneOf(("status", "sent"), error='Use "status" or "sent".')
+    )
+    usb_vendor_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=0xFFFF))
+    usb_product_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=0xFFFF))
+    serial_device = Text(min_length=1, max_length=255)
+    baudrate = fields.Integer(strict=True, validate=validate.Range(min=300, max=921600))
+    path = Text(min_length=1, max_length=1024)
+    cups_name = Text(min_length=1, max_length=127)
+    profile = Text(min_length=1, max_length=64)
+    columns = fields.Integer(strict=True, validate=validate.Range(min=16, max=80))
+    footer = Text(max_length=120)
+    logo = Text(min_length=1, max_length=1024)
+    qr = Text(min_length=1, max_length=300)
+    expire_after_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440))
+    retry_max_seconds = fields.Float(validate=validate.Range(min=0.01, max=3600))
+
+    @validates_schema
+    def _needs_its_address(self, data: dict[str, Any], **_: Any) -> None:
+        needed = {
+            "network": "host",
+            "usb": "usb_vendor_id",
+            "serial": "serial_device",
+            "file": "path",
+            "cups": "cups_name",
+        }.get(data.get("kind", "none"))
+        if needed and needed not in data:
+            raise ValidationError(f"A {data['kind']} printer needs {needed}.", needed)
+        if data.get("kind") == "usb" and "usb_product_id" not in data:
+            raise ValidationError("A usb printer needs usb_product_id.", "usb_product_id")
+
+
 class _ConfigFile(_Section):
     store = fields.Nested(_StoreSection)
     allowance = fields.Nested(_AllowanceSection)
     server = fields.Nested(_ServerSection)
     database = fields.Nested(_DatabaseSection)
+    printer = fields.Nested(_PrinterSection)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -192,6 +270,7 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
             ),
         ),
         server=ServerSettings(**data.get("server", {})),
+        printer=PrinterSettings(**data.get("printer", {})),
     )
 
 

@@ -5,6 +5,7 @@ from pos_plugin.models.catalog import CatalogItem
 from pos_plugin.models.comps import Comp, CompStatus, IdempotencyKey
 from pos_plugin.models.people import ApiToken, Role, Staff
 from pos_plugin.models.playbook import Breakdown, BreakdownStatus
+from pos_plugin.models.printing import PrintJob, PrintJobStatus
 from pos_plugin.models.shifts import Shift, ShiftTemplate
 from pos_plugin.models.store import Store
 
@@ -17,6 +18,8 @@ __all__ = [
     "Comp",
     "CompStatus",
     "IdempotencyKey",
+    "PrintJob",
+    "PrintJobStatus",
     "Role",
     "Shift",
     "ShiftTemplate",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_plugin.database import Base, HumanText
@@ -24,6 +24,8 @@ class CatalogItem(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     per_shift_limit: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether a comp of this item prints a friendly note on the receipt printer.
+    prints_note: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def value(self) -> Money:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, Time
+from sqlalchemy import Boolean, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_plugin.database import Base, HumanText
@@ -28,6 +28,8 @@ class Store(Base):
     default_allowance_amount: Mapped[int] = mapped_column(Integer)
     default_max_comps: Mapped[int | None] = mapped_column(Integer)
     default_max_comps_per_staff: Mapped[int | None] = mapped_column(Integer)
+    # From `[printer]`: with no printer, a tap queues no print job.
+    prints_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def zone(self) -> ZoneInfo:

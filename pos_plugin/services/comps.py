@@ -30,6 +30,7 @@ from pos_plugin.models import (
     Store,
 )
 from pos_plugin.models.comps import NOTE_MAX
+from pos_plugin.printing import queue as print_queue
 from pos_plugin.services import audit, shifts
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of
@@ -113,6 +114,7 @@ def record_comp(
         status=CompStatus.ACTIVE,
     )
     db.session.add(comp)
+    print_queue.enqueue(store, item, comp, now)
     if idempotency_key is not None:
         db.session.add(
             IdempotencyKey(
@@ -162,6 +164,7 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
     comp.voided_at = now
     comp.voided_by = actor.label
     comp.void_reason = reason
+    print_queue.cancel_for_comp(comp)
     audit.record(actor, "comp.voided", "comp", comp.id, now, reason=comp.void_reason)
     db.session.flush()
     return comp

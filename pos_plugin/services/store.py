@@ -1,4 +1,4 @@
-"""The store row: reading it, and applying the config file's `[store]` and `[allowance]`."""
+"""The store row: reading it, and applying the config file's store, allowance and printer."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def apply_settings(settings: Settings, actor: Actor, now: datetime) -> Store:
         "default_allowance_amount": settings.allowance.amount,
         "default_max_comps": settings.allowance.max_comps,
         "default_max_comps_per_staff": settings.allowance.max_comps_per_staff,
+        "prints_notes": settings.printer.kind != "none",
     }
     store = db.session.scalars(select(Store).limit(1)).first()
     if store is None:

@@ -1,0 +1,154 @@
+"""The print queue's rules: what a tap queues, what the worker takes next, retry and expiry.
+
+A job is written in the tap's own transaction, so a comp that prints and its
+note are recorded together or not at all. The worker takes jobs strictly
+oldest first (a note never overtakes an earlier one), marks one printed only
+after the printer confirmed it, and retries with backoff until the job is too
+old to be worth printing.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from pos_plugin.database import db
+from pos_plugin.models import CatalogItem, Comp, PrintJob, PrintJobStatus, Store
+from pos_plugin.models.printing import LAST_ERROR_MAX
+from pos_plugin.services import audit
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput, NotFound
+
+FIRST_RETRY_SECONDS = 0.5
+
+# Set when a transaction that queued a job commits, so the worker wakes at once
+# instead of at its next poll.
+job_queued = threading.Event()
+
+
+def enqueue(store: Store, item: CatalogItem, comp: Comp, now: datetime) -> PrintJob | None:
+    """Queue the comp's note if the store has a printer and the item prints one."""
+    if not (store.prints_notes and item.prints_note):
+        return None
+    job = PrintJob(comp=comp, status=PrintJobStatus.QUEUED, queued_at=now, next_attempt_at=now)
+    db.session.add(job)
+    db.session.info["print_job_queued"] = True
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_worker(session: Session) -> None:
+    if session.info.pop("print_job_queued", False):
+        job_queued.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop("print_job_queued", None)
+
+
+def cancel_for_comp(comp: Comp) -> None:
+    """A voided comp's note is not printed any more."""
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.comp_id == comp.id, PrintJob.status == PrintJobStatus.QUEUED)
+        .values(status=PrintJobStatus.CANCELLED)
+    )
+
+
+@dataclass(frozen=True)
+class NextJob:
+    """What the worker should do: print `job`, or wait `wait` seconds and ask again."""
+
+    job: PrintJob | None
+    wait: float
+
+
+def next_job(now: datetime, expire_after: timedelta, idle_wait: float) -> NextJob:
+    """Expire what waited too long, then hand out the oldest queued job if it is due."""
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.status == PrintJobStatus.QUEUED, PrintJob.queued_at < now - expire_after)
+        .values(status=PrintJobStatus.EXPIRED)
+    )
+    job = db.session.scalars(
+        select(PrintJob)
+        .where(PrintJob.status == PrintJobStatus.QUEUED)
+        .order_by(PrintJob.id)
+        .limit(1)
+    ).first()
+    if job is None:
+        return NextJob(None, idle_wait)
+    if job.next_attempt_at > now:
+        return NextJob(None, min(idle_wait, (job.next_attempt_at - now).total_seconds()))
+    return NextJob(job, 0.0)
+
+
+def mark_printed(job_id: int, now: datetime) -> None:
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.QUEUED)
+        .values(
+            status=PrintJobStatus.PRINTED,
+            printed_at=now,
+            attempts=PrintJob.attempts + 1,
+            last_error=None,
+        )
+    )
+
+
+def retry_delay(attempts: int, max_seconds: float) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog), capped."""
+    ceiling = min(max_seconds, FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def mark_failed(job_id: int, error: str, now: datetime, max_seconds: float) -> None:
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.status is not PrintJobStatus.QUEUED:
+        return
+    job.attempts += 1
+    job.last_error = error[:LAST_ERROR_MAX]
+    job.next_attempt_at = now + timedelta(seconds=retry_delay(job.attempts, max_seconds))
+
+
+def list_jobs(
+    actor: Actor, *, status: PrintJobStatus | None = None, limit: int = 50, offset: int = 0
+) -> list[PrintJob]:
+    """Newest first, a page at a time."""
+    actor.require(Permission.MANAGE)
+    query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(PrintJob.status == status)
+    return list(db.session.scalars(query))
+
+
+def retry(actor: Actor, job_id: int, now: datetime) -> PrintJob:
+    """Queue a job again by hand: an expired note, or a reprint of a printed one."""
+    actor.require(Permission.MANAGE)
+    job = db.session.get(PrintJob, job_id)
+    if job is None:
+        raise NotFound(f"No print job {job_id}.")
+    if job.status is PrintJobStatus.QUEUED:
+        raise InvalidInput("This note is already waiting to print.", field="id")
+    if job.status is PrintJobStatus.CANCELLED:
+        raise InvalidInput("This comp was voided; its note is not printed.", field="id")
+    before = job.status.value
+    job.status = PrintJobStatus.QUEUED
+    job.queued_at = now
+    job.next_attempt_at = now
+    job.last_error = None
+    audit.record(actor, "print_job.retried", "print_job", job.id, now, was=before)
+    db.session.info["print_job_queued"] = True
+    db.session.flush()
+    return job
+
+
+def waiting_count() -> int:
+    query = select(func.count()).where(PrintJob.status == PrintJobStatus.QUEUED)
+    return db.session.scalar(query) or 0

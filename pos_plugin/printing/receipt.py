@@ -1,0 +1,104 @@
+"""The friendly note of one comp: which template, filled with what, in which format.
+
+Templates come from the store's own `$POS_PLUGIN_HOME/receipts/` first, then
+the project's `receipts/`; the most specific one wins (breakdown, then item,
+then the default note), in the store's language, else English. Every template
+is checked when the service starts (`check_templates`), so a bad one stops
+start-up with its file and line instead of failing at print time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from babel.dates import format_date, format_time
+
+from pos_plugin.database import db
+from pos_plugin.models import Breakdown, Comp, Staff, Store
+from pos_plugin.printing import render
+from pos_plugin.printing.template import Line, Template, TemplateError, load
+from pos_plugin.settings import PrinterSettings
+
+PROJECT_RECEIPTS = Path(__file__).resolve().parents[2] / "receipts"
+FALLBACK_LANGUAGE = "en"
+
+Format = Literal["text", "escpos", "png"]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Receipts:
+    """Where templates live, and the printer settings that shape a note."""
+
+    directories: tuple[Path, ...]
+    printer: PrinterSettings
+    home: Path
+
+    @classmethod
+    def for_home(cls, home: Path, printer: PrinterSettings) -> Receipts:
+        return cls((home / "receipts", PROJECT_RECEIPTS), printer, home)
+
+    @property
+    def logo(self) -> Path | None:
+        return (self.home / self.printer.logo) if self.printer.logo else None
+
+    @property
+    def columns(self) -> int:
+        return render.columns_for(self.printer.profile, self.printer.columns)
+
+    def template_for(self, comp: Comp, breakdown: Breakdown | None, language: str) -> Template:
+        names = []
+        for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
+            if breakdown is not None:
+                names.append(f"breakdown-{slug(breakdown.title)}.{lang}.txt")
+            names += [f"item-{slug(comp.item.name)}.{lang}.txt", f"note.{lang}.txt"]
+        for name in names:
+            for directory in self.directories:
+                if (directory / name).is_file():
+                    return load(directory / name)
+        raise TemplateError(f"no receipt template: add {self.directories[0] / 'note.en.txt'}")
+
+    def check(self) -> list[Path]:
+        """Load every template and the printer's profile and logo; raise on the first mistake."""
+        checked = []
+        for directory in self.directories:
+            for path in sorted(directory.glob("*.txt")) if directory.is_dir() else []:
+                load(path)
+                checked.append(path)
+        self.columns  # noqa: B018  (raises ProfileError for an unknown profile)
+        if self.logo is not None and not self.logo.is_file():
+            raise TemplateError(f"[printer] logo: {self.logo} does not exist")
+        return checked
+
+    def lines(self, store: Store, comp: Comp) -> list[Line]:
+        breakdown = db.session.get(Breakdown, comp.breakdown_id) if comp.breakdown_id else None
+        staff = db.session.get(Staff, comp.staff_id) if comp.staff_id else None
+        local = comp.created_at.astimezone(store.zone)
+        language = store.locale.split("_")[0]
+        values = {
+            "store": store.name,
+            "item": comp.item.name,
+            "value": comp.value.format(store.locale),
+            "customer": comp.customer_name or "",
+            "note": comp.note or "",
+            "barista": staff.name.split()[0] if staff else "",
+            "date": format_date(local, format="medium", locale=store.locale),
+            "time": format_time(local, format="short", locale=store.locale),
+            "footer": self.printer.footer,
+            "qr": self.printer.qr,
+        }
+        return self.template_for(comp, breakdown, language).render(values)
+
+    def render(self, store: Store, comp: Comp, fmt: Format) -> bytes:
+        lines = self.lines(store, comp)
+        if fmt == "text":
+            return render.to_text(lines, self.columns).encode("utf-8")
+        if fmt == "png":
+            return render.to_png(lines, self.columns, self.logo)
+        return render.to_escpos(lines, self.printer.profile, self.columns, self.logo)

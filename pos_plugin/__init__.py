@@ -45,6 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
 
     from pos_plugin import api
+    from pos_plugin.printing import app as printing
 
+    printing.init_app(app, settings)
     api.init_app(app)
     return app

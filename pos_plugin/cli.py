@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
@@ -19,6 +19,8 @@ from pos_plugin import create_app, demo, lifecycle
 from pos_plugin import settings as settings_module
 from pos_plugin.database import DatabaseBusy, db, write_transaction
 from pos_plugin.models import Role
+from pos_plugin.printing import app as printing
+from pos_plugin.printing import devices
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services import tokens
 from pos_plugin.services.actors import Actor
@@ -171,6 +173,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         lifecycle.apply_settings(settings, CLI_ACTOR, _now())
         host = host or settings.server.host
         port = port or settings.server.port
+        worker = printing.start_worker(app)
     # force: python-escpos calls logging.basicConfig() when imported.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
@@ -185,9 +188,28 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
             "Choose another with --port."
         ) from None
     click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    if worker is not None:
+        click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")
     if banner:
         click.echo(banner)
     server.run()  # waitress stops cleanly on Ctrl+C
+
+
+@cli.command("print-test")
+@with_app
+def print_test() -> None:
+    """Print a sample note on the configured receipt printer."""
+    settings = _settings(current_app)
+    if settings.printer.kind == "none":
+        where = settings.source or "the configuration file"
+        raise click.ClickException(f"No receipt printer is set up: set [printer] kind in {where}.")
+    receipts = printing.receipts()
+    payload = receipts.render_lines(receipts.sample_lines(get_store(), _now()), "escpos")
+    try:
+        devices.send(settings.printer, payload)
+    except devices.PrinterUnavailable as error:
+        raise click.ClickException(f"The test note did not print: {error}.") from None
+    click.echo(f"Sent a test note ({len(payload)} bytes) to {devices.describe(settings.printer)}.")
 
 
 @cli.command("demo")

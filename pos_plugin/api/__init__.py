@@ -30,9 +30,9 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "pos-plugin token create"}
     )
-    from pos_plugin.api import catalog, comps, shifts
+    from pos_plugin.api import catalog, comps, printing, shifts
 
-    for blueprint in (catalog.blp, shifts.blp, comps.blp):
+    for blueprint in (catalog.blp, shifts.blp, comps.blp, printing.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
+from pos_plugin.models import PrintJobStatus
 from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
 from pos_plugin.text import TEXT_RULES, Text
@@ -145,3 +146,35 @@ class CompSchema(Schema):
     status = fields.String()
     voided_at = fields.AwareDateTime(allow_none=True)
     void_reason = fields.String(allow_none=True)
+
+
+class PrintJobListQuerySchema(StrictSchema):
+    status = fields.Enum(PrintJobStatus, by_value=True, load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT32_MAX))
+
+
+class PrintJobSchema(Schema):
+    id = fields.Integer()
+    comp_id = fields.UUID()
+    status = fields.Enum(PrintJobStatus, by_value=True)
+    queued_at = fields.AwareDateTime()
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime()
+    last_error = fields.String(allow_none=True)
+    printed_at = fields.AwareDateTime(allow_none=True)
+
+
+class PrinterStatusSchema(Schema):
+    kind = fields.String(metadata={"description": "[printer] kind"})
+    state = fields.String(
+        metadata={"description": "none, not_running, idle, online, offline or paper_out"}
+    )
+    detail = fields.String(metadata={"description": "what went wrong, in words"})
+    waiting = fields.Integer(metadata={"description": "notes queued and not printed yet"})
+    last_printed_at = fields.AwareDateTime(allow_none=True)
+    checked_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReceiptQuerySchema(StrictSchema):
+    format = fields.String(load_default="text", validate=validate.OneOf(["text", "escpos", "png"]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, func, select, update
@@ -61,32 +60,23 @@ def cancel_for_comp(comp: Comp) -> None:
     )
 
 
-@dataclass(frozen=True)
-class NextJob:
-    """What the worker should do: print `job`, or wait `wait` seconds and ask again."""
-
-    job: PrintJob | None
-    wait: float
-
-
-def next_job(now: datetime, expire_after: timedelta, idle_wait: float) -> NextJob:
-    """Expire what waited too long, then hand out the oldest queued job if it is due."""
-    db.session.execute(
-        update(PrintJob)
-        .where(PrintJob.status == PrintJobStatus.QUEUED, PrintJob.queued_at < now - expire_after)
-        .values(status=PrintJobStatus.EXPIRED)
-    )
-    job = db.session.scalars(
+def oldest_queued() -> PrintJob | None:
+    """The job that prints next: notes never overtake one another."""
+    return db.session.scalars(
         select(PrintJob)
         .where(PrintJob.status == PrintJobStatus.QUEUED)
         .order_by(PrintJob.id)
         .limit(1)
     ).first()
-    if job is None:
-        return NextJob(None, idle_wait)
-    if job.next_attempt_at > now:
-        return NextJob(None, min(idle_wait, (job.next_attempt_at - now).total_seconds()))
-    return NextJob(job, 0.0)
+
+
+def expire_older_than(cutoff: datetime) -> None:
+    """A note that waited since before `cutoff` is no use to the customer any more."""
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.status == PrintJobStatus.QUEUED, PrintJob.queued_at < cutoff)
+        .values(status=PrintJobStatus.EXPIRED)
+    )
 
 
 def mark_printed(job_id: int, now: datetime) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +59,10 @@ class Receipts:
             if breakdown is not None:
                 names.append(f"breakdown-{slug(breakdown.title)}.{lang}.txt")
             names += [f"item-{slug(comp.item.name)}.{lang}.txt", f"note.{lang}.txt"]
+        return self.template_for_name(*names)
+
+    def template_for_name(self, *names: str) -> Template:
+        """The first of `names` found, the store's own directory before the project's."""
         for name in names:
             for directory in self.directories:
                 if (directory / name).is_file():
@@ -76,29 +81,54 @@ class Receipts:
             raise TemplateError(f"[printer] logo: {self.logo} does not exist")
         return checked
 
-    def lines(self, store: Store, comp: Comp) -> list[Line]:
-        breakdown = db.session.get(Breakdown, comp.breakdown_id) if comp.breakdown_id else None
-        staff = db.session.get(Staff, comp.staff_id) if comp.staff_id else None
-        local = comp.created_at.astimezone(store.zone)
-        language = store.locale.split("_")[0]
-        values = {
+    def _values(self, store: Store, at: datetime, **values: str) -> dict[str, str]:
+        local = at.astimezone(store.zone)
+        return {
             "store": store.name,
-            "item": comp.item.name,
-            "value": comp.value.format(store.locale),
-            "customer": comp.customer_name or "",
-            "note": comp.note or "",
-            "barista": staff.name.split()[0] if staff else "",
             "date": format_date(local, format="medium", locale=store.locale),
             "time": format_time(local, format="short", locale=store.locale),
             "footer": self.printer.footer,
             "qr": self.printer.qr,
+            **values,
         }
-        return self.template_for(comp, breakdown, language).render(values)
+
+    def lines(self, store: Store, comp: Comp) -> list[Line]:
+        breakdown = db.session.get(Breakdown, comp.breakdown_id) if comp.breakdown_id else None
+        staff = db.session.get(Staff, comp.staff_id) if comp.staff_id else None
+        values = self._values(
+            store,
+            comp.created_at,
+            item=comp.item.name,
+            value=comp.value.format(store.locale),
+            customer=comp.customer_name or "",
+            note=comp.note or "",
+            barista=staff.name.split()[0] if staff else "",
+        )
+        return self.template_for(comp, breakdown, _language(store)).render(values)
+
+    def sample_lines(self, store: Store, now: datetime) -> list[Line]:
+        """The default note filled with sample words, for `pos-plugin print-test`."""
+        template = self.template_for_name(f"note.{_language(store)}.txt", "note.en.txt")
+        values = self._values(
+            store,
+            now,
+            item="Test note",
+            customer="Sam",
+            note="If you can read this, friendly notes will print: € £ é ñ ü.",
+            barista="On the House",
+        )
+        return template.render(values)
 
     def render(self, store: Store, comp: Comp, fmt: Format) -> bytes:
-        lines = self.lines(store, comp)
+        return self.render_lines(self.lines(store, comp), fmt)
+
+    def render_lines(self, lines: list[Line], fmt: Format) -> bytes:
         if fmt == "text":
             return render.to_text(lines, self.columns).encode("utf-8")
         if fmt == "png":
             return render.to_png(lines, self.columns, self.logo)
         return render.to_escpos(lines, self.printer.profile, self.columns, self.logo)
+
+
+def _language(store: Store) -> str:
+    return store.locale.split("_")[0]

@@ -1,0 +1,86 @@
+"""Printing inside the app: templates checked at start-up, the worker, the printer's state."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from pos_plugin.models import Store
+from pos_plugin.printing import queue as print_queue
+from pos_plugin.printing.receipt import Format, Receipts
+from pos_plugin.printing.render import ProfileError
+from pos_plugin.printing.template import TemplateError
+from pos_plugin.printing.worker import PrinterState, PrintWorker
+from pos_plugin.services import comps
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.errors import InvalidInput
+from pos_plugin.settings import Settings, SettingsError
+
+RECEIPTS = "pos_plugin.receipts"
+WORKER = "pos_plugin.print_worker"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Check every receipt template, the printer profile and logo: a mistake stops start-up."""
+    receipts = Receipts.for_home(settings.home, settings.printer)
+    try:
+        receipts.check()
+    except (TemplateError, ProfileError) as error:
+        raise SettingsError(f"receipt printing: {error}") from None
+    app.extensions[RECEIPTS] = receipts
+
+
+def receipts() -> Receipts:
+    found: Receipts = current_app.extensions[RECEIPTS]
+    return found
+
+
+def start_worker(app: Flask) -> PrintWorker | None:
+    """Start printing queued notes, if a printer is configured (`pos-plugin serve` does this)."""
+    found: Receipts = app.extensions[RECEIPTS]
+    if found.printer.kind == "none":
+        return None
+    worker = PrintWorker(app, found, app.config["POS_PLUGIN_CLOCK"])
+    app.extensions[WORKER] = worker
+    worker.start()
+    return worker
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    kind: str
+    state: str
+    detail: str
+    waiting: int
+    last_printed_at: datetime | None
+    checked_at: datetime | None
+
+
+def printer_status(actor: Actor) -> PrinterStatus:
+    """The printer as staff should see it: its state, and how many notes wait."""
+    actor.require(Permission.READ_CATALOG)
+    kind = receipts().printer.kind
+    worker: PrintWorker | None = current_app.extensions.get(WORKER)
+    state = worker.state if worker is not None else PrinterState()
+    if kind == "none":
+        state = PrinterState("none", "no receipt printer is configured")
+    return PrinterStatus(
+        kind=kind,
+        state=state.state,
+        detail=state.detail,
+        waiting=print_queue.waiting_count(),
+        last_printed_at=state.last_printed_at,
+        checked_at=state.checked_at,
+    )
+
+
+def receipt(actor: Actor, store: Store, comp_id: uuid.UUID, fmt: Format) -> bytes:
+    """A comp's friendly note for the till to embed in its own receipt."""
+    comp = comps.get_comp(actor, comp_id)
+    try:
+        return receipts().render(store, comp, fmt)
+    except TemplateError as error:
+        raise InvalidInput(f"The note cannot be drawn: {error}") from None

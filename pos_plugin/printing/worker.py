@@ -1,0 +1,113 @@
+"""The print worker: one thread for the printer, sending queued notes in order.
+
+`pos-plugin serve` starts it. Each round it asks the queue for the next job,
+renders it, sends it over a fresh connection and records the outcome; the
+tap never waits for any of it. What the worker last saw of the printer is
+kept in `PrinterState` for the tablet and the manager pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from flask import Flask
+
+from pos_plugin.database import db, write_transaction
+from pos_plugin.printing import devices
+from pos_plugin.printing import queue as print_queue
+from pos_plugin.printing.receipt import Receipts
+from pos_plugin.printing.render import ProfileError
+from pos_plugin.printing.template import TemplateError
+from pos_plugin.services.store import get_store
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class PrinterState:
+    """What the staff see: "idle", "online", "offline", "paper_out" or "not_running"."""
+
+    state: str = "not_running"
+    detail: str = ""
+    last_printed_at: datetime | None = None
+    checked_at: datetime | None = None
+
+
+class PrintWorker:
+    def __init__(self, app: Flask, receipts: Receipts, clock: Callable[[], datetime]) -> None:
+        self.app = app
+        self.receipts = receipts
+        self.clock = clock
+        self.state = PrinterState()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.state = replace(self.state, state="idle", detail="no note sent yet")
+        self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        print_queue.job_queued.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.state = replace(self.state, state="not_running", detail="")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.step()
+            except Exception:  # a bug here must not stop printing for the rest of the day
+                log.exception("print worker round failed")
+                wait = IDLE_POLL_SECONDS
+            if wait > 0:
+                print_queue.job_queued.wait(wait)
+                print_queue.job_queued.clear()
+
+    def step(self) -> float:
+        """Print at most one job; return how long to wait before the next round."""
+        settings = self.receipts.printer
+        with self.app.app_context():
+            try:
+                job = print_queue.oldest_queued()
+                if job is None:
+                    return IDLE_POLL_SECONDS
+                now = self.clock()
+                cutoff = now - timedelta(minutes=settings.expire_after_minutes)
+                if job.queued_at < cutoff:
+                    with write_transaction():
+                        print_queue.expire_older_than(cutoff)
+                    return 0.0
+                if job.next_attempt_at > now:
+                    return min(IDLE_POLL_SECONDS, (job.next_attempt_at - now).total_seconds())
+                try:
+                    payload = self.receipts.render(get_store(), job.comp, "escpos")
+                    db.session.rollback()  # hold no snapshot while the printer is slow
+                    devices.send(settings, payload)
+                except (devices.PrinterUnavailable, TemplateError, ProfileError) as error:
+                    self._failed(job.id, error)
+                    return 0.0
+                with write_transaction():
+                    now = self.clock()
+                    print_queue.mark_printed(job.id, now)
+                self.state = PrinterState("online", "", now, now)
+                return 0.0
+            finally:
+                db.session.remove()
+
+    def _failed(self, job_id: int, error: Exception) -> None:
+        now = self.clock()
+        state = "paper_out" if isinstance(error, devices.PaperOut) else "offline"
+        self.state = PrinterState(state, str(error), self.state.last_printed_at, now)
+        log.warning("note %s not printed yet: %s", job_id, error)
+        with write_transaction():
+            print_queue.mark_failed(
+                job_id, str(error), now, self.receipts.printer.retry_max_seconds
+            )

@@ -47,7 +47,7 @@ def list_jobs(query: dict[str, Any]) -> list[PrintJob]:
     return print_queue.list_jobs(current_actor(), **query)
 
 
-@blp.post("/print-jobs/<int:job_id>/retry")
+@blp.post("/print-jobs/<int(min=1, max=2147483647):job_id>/retry")
 @blp.response(200, PrintJobSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
 def retry(job_id: int) -> PrintJob:

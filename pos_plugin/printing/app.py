@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,13 +39,19 @@ def receipts() -> Receipts:
     return found
 
 
+def make_worker(app: Flask, clock: Callable[[], datetime] | None = None) -> PrintWorker:
+    """The app's print worker, not started; the printer state the API shows is its state."""
+    found: Receipts = app.extensions[RECEIPTS]
+    worker = PrintWorker(app, found, clock or app.config["POS_PLUGIN_CLOCK"])
+    app.extensions[WORKER] = worker
+    return worker
+
+
 def start_worker(app: Flask) -> PrintWorker | None:
     """Start printing queued notes, if a printer is configured (`pos-plugin serve` does this)."""
-    found: Receipts = app.extensions[RECEIPTS]
-    if found.printer.kind == "none":
+    if app.extensions[RECEIPTS].printer.kind == "none":
         return None
-    worker = PrintWorker(app, found, app.config["POS_PLUGIN_CLOCK"])
-    app.extensions[WORKER] = worker
+    worker = make_worker(app)
     worker.start()
     return worker
 

@@ -113,6 +113,14 @@ def test_token_create_with_a_blank_name_is_refused_with_a_message(app, runner):
     assert count(app, ApiToken) == 0
 
 
+def test_print_test_without_a_printer_says_how_to_set_one_up(runner):
+    result = runner.invoke(cli, ["print-test"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "No receipt printer is set up: set [printer] kind in" in result.stderr
+
+
 # -- staff ----------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pos_plugin.settings import (
     AllowanceSettings,
+    PrinterSettings,
     ServerSettings,
     Settings,
     SettingsError,
@@ -229,6 +230,13 @@ def test_an_unknown_section_or_key_stops_start_up_naming_the_file_and_key(tmp_pa
         ("store", r'locale = "en_GB\u0000"', "store.locale", "locale"),
         ("server", r'host = "127.0.0.1\u0000"', "server.host", "NUL character"),
         ("database", r'url = "sqlite:///x\u0007.db"', "database.url", "control character"),
+        ("printer", 'kind = "laser"', "printer.kind", "one of: none, network"),
+        ("printer", 'kind = "network"', "printer.host", "needs host"),
+        ("printer", 'kind = "file"', "printer.path", "needs path"),
+        ("printer", "timeout = 0", "printer.timeout", "greater than or equal to 0.1"),
+        ("printer", 'confirm = "maybe"', "printer.confirm", '"status" or "sent"'),
+        ("printer", r'host = "10.0.0.1\u0000"', "printer.host", "NUL character"),
+        ("printer", r'footer = "\u001bp"', "printer.footer", "control character"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_file_and_key(tmp_path, section, line, key, hint):
@@ -291,7 +299,7 @@ def test_the_example_configuration_shows_the_built_in_defaults(tmp_path):
 def test_the_example_configuration_lists_every_setting():
     raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
 
-    assert set(raw) == {"store", "allowance", "server", "database"}
+    assert set(raw) == {"store", "allowance", "server", "database", "printer"}
     for section, shape in [
         ("store", StoreSettings),
         ("allowance", AllowanceSettings),
@@ -300,6 +308,10 @@ def test_the_example_configuration_lists_every_setting():
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.
     assert re.search(r"^# url = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE)
+    # A printer's address keys are shown commented out: they have no default.
+    commented = set(re.findall(r"^# (\w+) = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+    printer_keys = {f.name for f in dataclasses.fields(PrinterSettings)}
+    assert printer_keys == set(raw["printer"]) | (commented & printer_keys)
 
 
 def test_uncommenting_the_example_database_url_is_accepted(tmp_path):

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from escpos import printer
-from escpos.exceptions import Error as EscposError
 
 from pos_plugin.settings import PrinterSettings
 
@@ -149,5 +148,5 @@ def _send_escpos_device(settings: PrinterSettings, payload: bytes) -> None:
             device._raw(payload)
         finally:
             device.close()
-    except (EscposError, OSError, RuntimeError) as error:
+    except Exception as error:  # pyusb, pyserial and pycups each raise their own kinds
         raise PrinterUnavailable(f"cannot print on {where}: {error}") from None

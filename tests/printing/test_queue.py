@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pos_plugin import create_app
+from pos_plugin.database import db, write_transaction
+from pos_plugin.models import CatalogItem
 from pos_plugin.printing.app import make_worker
 
 TAP = "/api/v1/comps"
@@ -185,12 +187,8 @@ def test_a_comp_voided_before_its_note_printed_prints_nothing(
 
 def test_an_item_that_prints_no_note_queues_nothing(client, auth, make_item, app, worker):
     item = make_item(name="Table service")
-    with app.app_context():
-        from pos_plugin.database import db, write_transaction
-        from pos_plugin.models import CatalogItem
-
-        with write_transaction():
-            db.session.get(CatalogItem, item.id).prints_note = False
+    with app.app_context(), write_transaction():
+        db.session.get(CatalogItem, item.id).prints_note = False
     client.post(TAP, json={"item_id": item.id}, headers={**auth("till"), "Idempotency-Key": "k"})
 
     assert jobs(client, auth) == []
@@ -206,7 +204,11 @@ def test_notes_queued_before_a_restart_print_after_it_each_once(
     restarted = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
     worker = make_worker(restarted)
     printer.start()
-    run_until_idle(worker, clock)
+    try:
+        run_until_idle(worker, clock)
+    finally:
+        with restarted.app_context():
+            db.engine.dispose()
 
     printed = [n for note in printer.notes for n in range(3) if f"restart {n}".encode() in note]
     assert printed == [0, 1, 2]

@@ -93,7 +93,7 @@ def mark_printed(job_id: int, now: datetime) -> None:
 
 
 def retry_delay(attempts: int, max_seconds: float) -> float:
-    """Exponential backoff with full jitter (AWS architecture blog), capped."""
+    """Exponential backoff with "equal jitter" (half fixed, half random), capped."""
     ceiling = min(max_seconds, FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
     return random.uniform(ceiling / 2, ceiling)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -65,8 +66,9 @@ class Receipts:
         """The first of `names` found, the store's own directory before the project's."""
         for name in names:
             for directory in self.directories:
-                if (directory / name).is_file():
-                    return load(directory / name)
+                path = directory / name
+                if path.is_file():
+                    return _parsed(path, path.stat().st_mtime_ns)
         raise TemplateError(f"no receipt template: add {self.directories[0] / 'note.en.txt'}")
 
     def check(self) -> list[Path]:
@@ -132,3 +134,9 @@ class Receipts:
 
 def _language(store: Store) -> str:
     return store.locale.split("_")[0]
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: Path, mtime_ns: int) -> Template:
+    """A template parsed once per version of its file (the mtime is part of the key)."""
+    return load(path)

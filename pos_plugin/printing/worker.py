@@ -47,6 +47,9 @@ class PrintWorker:
         self.state = PrinterState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # While the first note in line waits out its backoff, nothing behind it can print:
+        # a new tap need not cost a query until then.
+        self._head_waits_until: datetime | None = None
 
     def start(self) -> None:
         self.state = replace(self.state, state="idle", detail="no note sent yet")
@@ -74,6 +77,11 @@ class PrintWorker:
     def step(self) -> float:
         """Print at most one job; return how long to wait before the next round."""
         settings = self.receipts.printer
+        if self._head_waits_until is not None:
+            left = (self._head_waits_until - self.clock()).total_seconds()
+            if left > 0:
+                return left
+            self._head_waits_until = None
         with self.app.app_context():
             try:
                 job = print_queue.oldest_queued()
@@ -86,7 +94,8 @@ class PrintWorker:
                         print_queue.expire_older_than(cutoff)
                     return 0.0
                 if job.next_attempt_at > now:
-                    return min(IDLE_POLL_SECONDS, (job.next_attempt_at - now).total_seconds())
+                    self._head_waits_until = job.next_attempt_at
+                    return (job.next_attempt_at - now).total_seconds()
                 try:
                     payload = self.receipts.render(get_store(), job.comp, "escpos")
                     db.session.rollback()  # hold no snapshot while the printer is slow

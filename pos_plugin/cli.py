@@ -208,7 +208,7 @@ def print_test() -> None:
     try:
         devices.send(settings.printer, payload)
     except devices.PrinterUnavailable as error:
-        raise click.ClickException(f"The test note did not print: {error}.") from None
+        raise click.ClickException(f"The test note did not print: {error}") from None
     click.echo(f"Sent a test note ({len(payload)} bytes) to {devices.describe(settings.printer)}.")
 
 

@@ -25,5 +25,5 @@ def test_print_test_with_the_printer_off_says_what_went_wrong(runner, printer):
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: The test note did not print: 127.0.0.1:{printer.port} refused the "
-        "connection; is the printer on?.\n"
+        "connection; is the printer on?\n"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from PIL import Image
 
 from pos_plugin.printing import render
 from pos_plugin.printing.template import Line, Style, parse
@@ -97,3 +98,13 @@ def test_the_png_preview_is_a_picture_as_wide_as_the_paper():
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width = int.from_bytes(png[16:20], "big")
     assert width == 42 * render.CELL_W + 2 * render.MARGIN
+
+
+def test_a_logo_prints_as_a_raster_image_and_shows_in_the_preview(tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("L", (64, 32), 0).save(logo)
+    lines = [Line("logo"), Line("text", "Copper")]
+    out = render.to_escpos(lines, "TM-T88V", 42, logo)
+    assert b"\x1dv0" in out  # GS v 0: print raster bit image
+    assert out.index(b"\x1dv0") < out.index(b"Copper")
+    assert render.to_png(lines, 42, logo).startswith(b"\x89PNG")

@@ -1,5 +1,7 @@
 """Migrations: an empty database upgrades to exactly the schema the models describe."""
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -81,3 +83,40 @@ def test_text_stored_dirty_by_older_versions_is_cleaned_and_audited(empty_app, b
     assert names == {1: "Ana", 2: "Ana (#2)", 3: "Zo\u00eb\ufffd[2J"}
     assert token == ("front\ufffd\ufffdtill" if backend == "sqlite" else "front\ufffdtill")
     assert sorted(audited) == [("api_token", "1"), ("staff", "2"), ("staff", "3")]
+
+
+def test_shift_tallies_are_filled_in_from_the_comps_already_given(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="0004_print_jobs")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO catalog_item (id, name, value_amount, currency, icon, active, "
+                    "position) VALUES (1, 'Cookie', 180, 'EUR', 'c', true, 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO shift (id, name, business_date, starts_at, ends_at, "
+                    "allowance_amount, currency) VALUES "
+                    "(1, 'Morning', '2026-11-24', '2026-11-24 06:00:00', '2026-11-24 11:00:00', "
+                    "1000, 'EUR'), "
+                    "(2, 'Midday', '2026-11-24', '2026-11-24 11:00:00', '2026-11-24 15:00:00', "
+                    "1000, 'EUR')"
+                )
+            )
+            for n, (value, status) in enumerate([(180, "active"), (50, "active"), (70, "voided")]):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO comp (id, item_id, value_amount, currency, shift_id, "
+                        "business_date, created_at, created_by, status) VALUES (:id, 1, :value, "
+                        "'EUR', 1, '2026-11-24', '2026-11-24 07:00:00', 'test', :status)"
+                    ),
+                    {"id": uuid.UUID(int=n + 1).hex, "value": value, "status": status},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, used_amount, comps_count FROM shift ORDER BY id")
+            ).all()
+    assert [tuple(row) for row in rows] == [(1, 230, 2), (2, 0, 0)]

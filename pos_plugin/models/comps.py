@@ -25,7 +25,12 @@ class CompStatus(enum.StrEnum):
 
 class Comp(Base):
     __tablename__ = "comp"
-    __table_args__ = (Index("ix_comp_shift_status", "shift_id", "status"),)
+    __table_args__ = (
+        Index("ix_comp_shift_status", "shift_id", "status"),
+        # The per-barista and per-item caps count within one shift.
+        Index("ix_comp_shift_staff", "shift_id", "staff_id"),
+        Index("ix_comp_shift_item", "shift_id", "item_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id"))

@@ -114,6 +114,7 @@ def record_comp(
         status=CompStatus.ACTIVE,
     )
     db.session.add(comp)
+    shifts.record_use(shift, item.value)
     print_queue.enqueue(store, item, comp, now)
     if idempotency_key is not None:
         db.session.add(
@@ -164,6 +165,7 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
     comp.voided_at = now
     comp.voided_by = actor.label
     comp.void_reason = reason
+    shifts.record_return(comp.shift_id, comp.value)
     print_queue.cancel_for_comp(comp)
     audit.record(actor, "comp.voided", "comp", comp.id, now, reason=comp.void_reason)
     db.session.flush()
@@ -248,8 +250,7 @@ def _approved_breakdown(breakdown_id: int) -> None:
 
 
 def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: int | None) -> None:
-    usage = shifts.usage_for_tap(shift, staff_id, item.id)
-    tally = usage.tally
+    tally = shifts.tally(shift)
     remaining = tally.remaining
     value = item.value.format(store.locale)
     facts: dict[str, Any] = {
@@ -271,13 +272,18 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
             **facts,
         )
     cap = shift.max_comps_per_staff
-    if staff_id is not None and cap is not None and usage.staff_count >= cap:
+    if (
+        staff_id is not None
+        and cap is not None
+        and shifts.active_count(shift, Comp.staff_id == staff_id) >= cap
+    ):
         raise AllowanceExceeded(
             f"You have given your {cap} comps for this shift.",
             limit="max_comps_per_staff",
             **facts,
         )
-    if item.per_shift_limit is not None and usage.item_count >= item.per_shift_limit:
+    limit = item.per_shift_limit
+    if limit is not None and shifts.active_count(shift, Comp.item_id == item.id) >= limit:
         raise AllowanceExceeded(
             f"{item.name} may be given {item.per_shift_limit} times a shift; that is used up.",
             limit="per_item",

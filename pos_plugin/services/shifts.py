@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db
@@ -104,44 +103,36 @@ def _clip_to_free_time(shift: Shift, now: datetime) -> None:
         shift.ends_at = upcoming
 
 
-def _active_totals(shift: Shift, *extra: ColumnElement[Any]) -> tuple[Any, ...]:
-    """Value and count of the shift's active comps, plus any extra per-tap counts."""
-    return tuple(
-        db.session.execute(
-            select(
-                func.coalesce(func.sum(Comp.value_amount), 0), func.count(Comp.id), *extra
-            ).where(Comp.shift_id == shift.id, Comp.status == CompStatus.ACTIVE)
-        ).one()
-    )
-
-
-def _count_where(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _tally_of(shift: Shift, used: Any, count: Any) -> ShiftTally:
-    return ShiftTally(shift=shift, used=Money(int(used), shift.currency), comps_count=int(count))
-
-
 def tally(shift: Shift) -> ShiftTally:
-    return _tally_of(shift, *_active_totals(shift))
-
-
-@dataclass(frozen=True)
-class TapUsage:
-    """Everything one allowance check needs, from a single query."""
-
-    tally: ShiftTally
-    staff_count: int
-    item_count: int
-
-
-def usage_for_tap(shift: Shift, staff_id: int | None, item_id: int) -> TapUsage:
-    used, count, by_staff, by_item = _active_totals(
-        shift, _count_where(Comp.staff_id == staff_id), _count_where(Comp.item_id == item_id)
+    return ShiftTally(
+        shift=shift, used=Money(shift.used_amount, shift.currency), comps_count=shift.comps_count
     )
-    return TapUsage(
-        tally=_tally_of(shift, used, count), staff_count=int(by_staff), item_count=int(by_item)
+
+
+def active_count(shift: Shift, where: ColumnElement[bool]) -> int:
+    """Active comps of the shift that also match `where` (one barista's, one item's).
+
+    Only asked where a cap applies, and the cap bounds the rows counted, so the
+    cost stays flat however long the shift or the history grows.
+    """
+    query = select(func.count()).where(
+        Comp.shift_id == shift.id, Comp.status == CompStatus.ACTIVE, where
+    )
+    return db.session.scalar(query) or 0
+
+
+def record_use(shift: Shift, value: Money) -> None:
+    """A comp was given: the caller holds the shift's lock (see `open_current_shift`)."""
+    shift.used_amount += value.amount
+    shift.comps_count += 1
+
+
+def record_return(shift_id: int, value: Money) -> None:
+    """A comp was voided: its value and its place in the count go back to the shift."""
+    db.session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id)
+        .values(used_amount=Shift.used_amount - value.amount, comps_count=Shift.comps_count - 1)
     )
 
 

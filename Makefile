@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test check pytest services bench bench-print clean
+.PHONY: install demo test check pytest services bench bench-print bench-history clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ services:
 
 bench: install services
 	$(BIN)/python benchmarks/bench_tap.py
+
+# Does a tap cost more with 10,000 comps in the shift and 1,000,000 in the database?
+bench-history: install services
+	cd benchmarks && ../$(BIN)/python bench_history.py
 
 # What a receipt printer (off, or on) costs a tap, and the time from tap to bytes at the printer.
 bench-print: install

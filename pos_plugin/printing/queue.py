@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pos_plugin.database import db
@@ -30,14 +31,23 @@ FIRST_RETRY_SECONDS = 0.5
 job_queued = threading.Event()
 
 
-def enqueue(store: Store, item: CatalogItem, comp: Comp, now: datetime) -> PrintJob | None:
+def enqueue(store: Store, item: CatalogItem, comp_id: uuid.UUID, now: datetime) -> None:
     """Queue the comp's note if the store has a printer and the item prints one."""
     if not (store.prints_notes and item.prints_note):
-        return None
-    job = PrintJob(comp=comp, status=PrintJobStatus.QUEUED, queued_at=now, next_attempt_at=now)
-    db.session.add(job)
+        return
+    db.session.execute(
+        insert(PrintJob),
+        [
+            {
+                "comp_id": comp_id,
+                "status": PrintJobStatus.QUEUED,
+                "queued_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+        ],
+    )
     db.session.info["print_job_queued"] = True
-    return job
 
 
 @event.listens_for(Session, "after_commit")

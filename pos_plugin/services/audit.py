@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent
 from pos_plugin.services.actors import Actor
@@ -13,13 +15,16 @@ from pos_plugin.services.actors import Actor
 def record(
     actor: Actor, action: str, entity: str, entity_id: object, now: datetime, **data: Any
 ) -> None:
-    db.session.add(
-        AuditEvent(
-            at=now,
-            actor=actor.label,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            data=data,
-        )
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor": actor.label,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "data": data,
+            }
+        ],
     )

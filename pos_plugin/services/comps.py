@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from pos_plugin.database import db
 from pos_plugin.models import (
@@ -95,36 +95,42 @@ def record_comp(
     if request.breakdown_id is not None:
         _approved_breakdown(request.breakdown_id)
     _check_allowance(store, shift, item, staff_id)
-    comp = Comp(
-        id=uuid.uuid4(),
-        item=item,
-        value_amount=item.value_amount,
-        currency=item.currency,
-        staff_id=staff_id,
-        shift_id=shift.id,
-        business_date=shift.business_date,
-        created_at=now,
-        created_by=actor.label,
-        created_by_token_id=actor.token_id,
-        note=request.note,
-        reason=request.reason,
-        customer_name=request.customer_name,
-        order_ref=request.order_ref,
-        breakdown_id=request.breakdown_id,
-        status=CompStatus.ACTIVE,
-    )
-    db.session.add(comp)
-    shifts.record_use(shift, item.value)
-    print_queue.enqueue(store, item, comp, now)
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "item_id": item.id,
+        "value_amount": item.value_amount,
+        "currency": item.currency,
+        "staff_id": staff_id,
+        "shift_id": shift.id,
+        "business_date": shift.business_date,
+        "created_at": now,
+        "created_by": actor.label,
+        "created_by_token_id": actor.token_id,
+        "note": request.note,
+        "reason": request.reason,
+        "customer_name": request.customer_name,
+        "order_ref": request.order_ref,
+        "breakdown_id": request.breakdown_id,
+        "status": CompStatus.ACTIVE,
+    }
+    # Plain INSERTs rather than the unit of work: the tap holds the shift's lock, so
+    # every step it saves is time another tablet does not wait.
+    db.session.execute(insert(Comp), [values])
+    comp = Comp(**values, item=item)  # the caller's copy, never added to the session
+    shifts.record_use(shift.id, item.value)
+    print_queue.enqueue(store, item, comp.id, now)
     if idempotency_key is not None:
-        db.session.add(
-            IdempotencyKey(
-                scope=actor.idempotency_scope,
-                key=idempotency_key,
-                request_hash=request.fingerprint(),
-                comp=comp,
-                created_at=now,
-            )
+        db.session.execute(
+            insert(IdempotencyKey),
+            [
+                {
+                    "scope": actor.idempotency_scope,
+                    "key": idempotency_key,
+                    "request_hash": request.fingerprint(),
+                    "comp_id": comp.id,
+                    "created_at": now,
+                }
+            ],
         )
     audit.record(
         actor,
@@ -137,7 +143,6 @@ def record_comp(
         shift_id=shift.id,
         staff_id=staff_id,
     )
-    db.session.flush()
     return TapResult(comp=comp, created=True)
 
 

@@ -121,18 +121,23 @@ def active_count(shift: Shift, where: ColumnElement[bool]) -> int:
     return db.session.scalar(query) or 0
 
 
-def record_use(shift: Shift, value: Money) -> None:
-    """A comp was given: the caller holds the shift's lock (see `open_current_shift`)."""
-    shift.used_amount += value.amount
-    shift.comps_count += 1
+def record_use(shift_id: int, value: Money) -> None:
+    """A comp was given: its value and one place in the count are taken from the shift."""
+    _add_to_tally(shift_id, value.amount, 1)
 
 
 def record_return(shift_id: int, value: Money) -> None:
     """A comp was voided: its value and its place in the count go back to the shift."""
+    _add_to_tally(shift_id, -value.amount, -1)
+
+
+def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
+    # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
     db.session.execute(
         update(Shift)
         .where(Shift.id == shift_id)
-        .values(used_amount=Shift.used_amount - value.amount, comps_count=Shift.comps_count - 1)
+        .values(used_amount=Shift.used_amount + amount, comps_count=Shift.comps_count + count)
+        .execution_options(synchronize_session=False)
     )
 
 

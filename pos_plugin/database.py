@@ -14,10 +14,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, Enum, MetaData, String, Text, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, String, Table, Text, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -43,6 +43,11 @@ class Base(DeclarativeBase):
 # Objects stay readable after commit: views serialise what the service returned
 # without a second round trip.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for hot-path statements that skip the ORM's bookkeeping."""
+    return cast(Table, model.__table__)
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:

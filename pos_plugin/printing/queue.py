@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from pos_plugin.database import db
+from pos_plugin.database import db, table_of
 from pos_plugin.models import CatalogItem, Comp, PrintJob, PrintJobStatus, Store
 from pos_plugin.models.printing import LAST_ERROR_MAX
 from pos_plugin.services import audit
@@ -36,7 +36,7 @@ def enqueue(store: Store, item: CatalogItem, comp_id: uuid.UUID, now: datetime) 
     if not (store.prints_notes and item.prints_note):
         return
     db.session.execute(
-        insert(PrintJob),
+        insert(table_of(PrintJob)),
         [
             {
                 "comp_id": comp_id,

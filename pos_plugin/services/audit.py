@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from pos_plugin.database import db
+from pos_plugin.database import db, table_of
 from pos_plugin.models import AuditEvent
 from pos_plugin.services.actors import Actor
 
@@ -16,7 +16,7 @@ def record(
     actor: Actor, action: str, entity: str, entity_id: object, now: datetime, **data: Any
 ) -> None:
     db.session.execute(
-        insert(AuditEvent),
+        insert(table_of(AuditEvent)),
         [
             {
                 "at": now,

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from pos_plugin.database import db
+from pos_plugin.database import db, table_of
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -115,13 +115,13 @@ def record_comp(
     }
     # Plain INSERTs rather than the unit of work: the tap holds the shift's lock, so
     # every step it saves is time another tablet does not wait.
-    db.session.execute(insert(Comp), [values])
+    db.session.execute(insert(table_of(Comp)), [values])
     comp = Comp(**values, item=item)  # the caller's copy, never added to the session
     shifts.record_use(shift.id, item.value)
     print_queue.enqueue(store, item, comp.id, now)
     if idempotency_key is not None:
         db.session.execute(
-            insert(IdempotencyKey),
+            insert(table_of(IdempotencyKey)),
             [
                 {
                     "scope": actor.idempotency_scope,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pos_plugin.database import db
+from pos_plugin.database import db, table_of
 from pos_plugin.models import Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit
@@ -133,11 +133,11 @@ def record_return(shift_id: int, value: Money) -> None:
 
 def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
     # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
+    table = table_of(Shift)
     db.session.execute(
-        update(Shift)
-        .where(Shift.id == shift_id)
-        .values(used_amount=Shift.used_amount + amount, comps_count=Shift.comps_count + count)
-        .execution_options(synchronize_session=False)
+        update(table)
+        .where(table.c.id == shift_id)
+        .values(used_amount=table.c.used_amount + amount, comps_count=table.c.comps_count + count)
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from pos_plugin.database import db, table_of
 from pos_plugin.models import (
@@ -203,11 +203,15 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
     return comp
 
 
+# Built once: a tap runs these on every call, and building the expression is not free.
+_KEY_IN_SCOPE = select(IdempotencyKey).where(
+    IdempotencyKey.scope == bindparam("scope"), IdempotencyKey.key == bindparam("key")
+)
+
+
 def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
     found = db.session.scalars(
-        select(IdempotencyKey).where(
-            IdempotencyKey.scope == actor.idempotency_scope, IdempotencyKey.key == key
-        )
+        _KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key}
     ).first()
     if found is None:
         return None
@@ -257,7 +261,6 @@ def _approved_breakdown(breakdown_id: int) -> None:
 def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: int | None) -> None:
     tally = shifts.tally(shift)
     remaining = tally.remaining
-    value = item.value.format(store.locale)
     facts: dict[str, Any] = {
         "remaining": remaining.as_json(),
         "remaining_comps": tally.remaining_comps,
@@ -265,7 +268,8 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
     }
     if item.value.amount > remaining.amount:
         raise AllowanceExceeded(
-            f"{item.name} ({value}) is more than the {remaining.format(store.locale)} left "
+            f"{item.name} ({item.value.format(store.locale)}) is more than the "
+            f"{remaining.format(store.locale)} left "
             f"in the {shift.name} shift's allowance.",
             limit="allowance",
             **facts,

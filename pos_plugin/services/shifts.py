@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db, table_of
@@ -75,15 +75,19 @@ def open_current_shift(store: Store, now: datetime) -> Shift:
     return shift
 
 
+# Built once: every tap asks it.
+_RUNNING_AT = (
+    select(Shift)
+    .where(Shift.starts_at <= bindparam("now"), Shift.ends_at > bindparam("now"))
+    .order_by(Shift.starts_at.desc())
+    .limit(1)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _running_at(now: datetime) -> Shift | None:
-    return db.session.scalars(
-        select(Shift)
-        .where(Shift.starts_at <= now, Shift.ends_at > now)
-        .order_by(Shift.starts_at.desc())
-        .limit(1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    return db.session.scalars(_RUNNING_AT, {"now": now}).first()
 
 
 def _clip_to_free_time(shift: Shift, now: datetime) -> None:
@@ -131,14 +135,20 @@ def record_return(shift_id: int, value: Money) -> None:
     _add_to_tally(shift_id, -value.amount, -1)
 
 
+_TALLY = table_of(Shift)
+_ADD_TO_TALLY = (
+    update(_TALLY)
+    .where(_TALLY.c.id == bindparam("shift_id"))
+    .values(
+        used_amount=_TALLY.c.used_amount + bindparam("amount"),
+        comps_count=_TALLY.c.comps_count + bindparam("count"),
+    )
+)
+
+
 def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
     # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
-    table = table_of(Shift)
-    db.session.execute(
-        update(table)
-        .where(table.c.id == shift_id)
-        .values(used_amount=table.c.used_amount + amount, comps_count=table.c.comps_count + count)
-    )
+    db.session.execute(_ADD_TO_TALLY, {"shift_id": shift_id, "amount": amount, "count": count})
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Role, Staff
@@ -60,10 +60,11 @@ def revoke_tokens_named(actor: Actor, name: str, now: datetime) -> int:
     return len(tokens)
 
 
+_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+
+
 def authenticate(secret: str) -> Actor:
-    token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
-    ).first()
+    token = db.session.scalars(_BY_HASH, {"digest": _digest(secret)}).first()
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")
     return Actor(

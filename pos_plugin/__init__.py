@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, tune_engine
-from pos_plugin.extensions import migrate
-
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
 def _utc_now() -> datetime:
@@ -43,7 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
 
     from pos_plugin import api
     from pos_plugin.printing import app as printing

@@ -116,7 +116,7 @@ def init(with_demo: bool) -> None:
 
 def _init(with_demo: bool) -> None:
     with _in_app() as app:
-        revision = lifecycle.upgrade_schema()
+        revision = lifecycle.upgrade_schema(app)
         # Only a brand-new store takes the demo cafe's identity; an existing one keeps its own.
         if with_demo and not lifecycle.has_store():
             _adopt_demo_config(app)

@@ -8,13 +8,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from pos_plugin import create_app
+from pos_plugin import create_app, lifecycle
 from pos_plugin.database import db
 
 
 @pytest.fixture
 def empty_app(tmp_path, empty_database_url, settings_for):
     app = create_app({"SETTINGS": settings_for(tmp_path / "home", empty_database_url)})
+    lifecycle.enable_migrations(app)
     yield app
     with app.app_context():
         db.session.remove()
@@ -120,3 +121,11 @@ def test_shift_tallies_are_filled_in_from_the_comps_already_given(empty_app):
                 sa.text("SELECT id, used_amount, comps_count FROM shift ORDER BY id")
             ).all()
     assert [tuple(row) for row in rows] == [(1, 230, 2), (2, 0, 0)]
+
+
+def test_the_server_knows_the_newest_migration_without_alembic(empty_app):
+    from alembic.script import ScriptDirectory
+
+    with empty_app.app_context():
+        config = empty_app.extensions["migrate"].migrate.get_config()
+        assert lifecycle.head_revision() == ScriptDirectory.from_config(config).get_current_head()

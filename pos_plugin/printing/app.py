@@ -89,5 +89,5 @@ def receipt(actor: Actor, store: Store, comp_id: uuid.UUID, fmt: Format) -> byte
     comp = comps.get_comp(actor, comp_id)
     try:
         return receipts().render(store, comp, fmt)
-    except TemplateError as error:
+    except (TemplateError, ProfileError) as error:
         raise InvalidInput(f"The note cannot be drawn: {error}") from None

@@ -17,8 +17,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from escpos import printer
-
+from pos_plugin.printing import escpos_lib
 from pos_plugin.settings import PrinterSettings
 
 PAPER_STATUS = b"\x10\x04\x04"  # DLE EOT 4: transmit paper roll sensor status
@@ -122,6 +121,7 @@ def _send_file(path: Path, payload: bytes) -> None:
 
 
 def _escpos_device(settings: PrinterSettings) -> Any:
+    printer = escpos_lib.load().printer
     if settings.kind == "usb":
         return printer.Usb(
             settings.usb_vendor_id,

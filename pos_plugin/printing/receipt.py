@@ -72,13 +72,18 @@ class Receipts:
         raise TemplateError(f"no receipt template: add {self.directories[0] / 'note.en.txt'}")
 
     def check(self) -> list[Path]:
-        """Load every template and the printer's profile and logo; raise on the first mistake."""
+        """Load every template and the printer's profile and logo; raise on the first mistake.
+
+        With no printer the profile only sets the width of text notes; it is checked
+        when the first note is drawn, so such a server never loads python-escpos.
+        """
         checked = []
         for directory in self.directories:
             for path in sorted(directory.glob("*.txt")) if directory.is_dir() else []:
                 load(path)
                 checked.append(path)
-        self.columns  # noqa: B018  (raises ProfileError for an unknown profile)
+        if self.printer.kind != "none":
+            self.columns  # noqa: B018  (raises ProfileError for an unknown profile)
         if self.logo is not None and not self.logo.is_file():
             raise TemplateError(f"[printer] logo: {self.logo} does not exist")
         return checked

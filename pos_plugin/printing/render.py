@@ -12,14 +12,13 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qrcode
-from escpos.capabilities import get_profile
-from escpos.exceptions import Error as EscposError
-from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageFont
-
+from pos_plugin.printing import escpos_lib
 from pos_plugin.printing.template import Line, Style
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
 
 UNPRINTABLE = "?"
 DEFAULT_COLUMNS = 42
@@ -37,9 +36,10 @@ def printable(text: str) -> str:
 def columns_for(profile: str, columns: int | None) -> int:
     if columns is not None:
         return columns
+    escpos = escpos_lib.load()
     try:
-        return int(get_profile(profile).get_columns("a"))
-    except (KeyError, EscposError) as error:
+        return int(escpos.capabilities.get_profile(profile).get_columns("a"))
+    except (KeyError, escpos.exceptions.Error) as error:
         raise ProfileError(f"{profile!r} is not a python-escpos printer profile") from error
     except (TypeError, ValueError):
         return DEFAULT_COLUMNS
@@ -80,7 +80,7 @@ def to_text(lines: list[Line], columns: int) -> str:
 
 def to_escpos(lines: list[Line], profile: str, columns: int, logo: Path | None = None) -> bytes:
     """The bytes of one whole job, starting from a printer reset so no earlier state leaks in."""
-    printer = Dummy(profile=profile)
+    printer = escpos_lib.load().printer.Dummy(profile=profile)
     printer.hw("INIT")
     current = Style()
     for line in lines:
@@ -119,6 +119,8 @@ MONO_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")
 
 
 def _font(double: bool, bold: bool) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     size = 40 if double else 20  # DejaVu Sans Mono is 0.6 em wide: 12 px a column at 20 px
     path = MONO_BOLD if bold else MONO
     if path.is_file():
@@ -128,6 +130,8 @@ def _font(double: bool, bold: bool) -> ImageFont.ImageFont | ImageFont.FreeTypeF
 
 def to_png(lines: list[Line], columns: int, logo: Path | None = None) -> bytes:
     """A preview of the paper: same wrapping and alignment as the printer."""
+    from PIL import Image, ImageDraw
+
     width = columns * CELL_W + 2 * MARGIN
     blocks: list[tuple[str, Line, int]] = []
     for line in lines:
@@ -177,5 +181,7 @@ def to_png(lines: list[Line], columns: int, logo: Path | None = None) -> bytes:
 
 
 def _qr_image(text: str, size: int) -> Image.Image:
+    import qrcode
+
     image = qrcode.make(text).get_image().convert("L")
     return image.resize((size, size))

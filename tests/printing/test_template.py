@@ -7,7 +7,9 @@ import dataclasses
 import pytest
 
 from pos_plugin import create_app
+from pos_plugin.printing.app import RECEIPTS
 from pos_plugin.printing.receipt import PROJECT_RECEIPTS, Receipts
+from pos_plugin.printing.render import ProfileError
 from pos_plugin.printing.template import TemplateError, load, parse
 from pos_plugin.settings import PrinterSettings, SettingsError
 
@@ -62,10 +64,19 @@ def test_a_bad_template_in_the_data_directory_stops_start_up_naming_it(settings,
     assert f"{receipts_dir / 'note.en.txt'}:2: unknown tag [blink]" in str(error.value)
 
 
-def test_an_unknown_printer_profile_stops_start_up(settings):
-    broken = dataclasses.replace(settings, printer=PrinterSettings(profile="TM-NOPE"))
+def test_an_unknown_printer_profile_stops_start_up(settings, tmp_path):
+    printer = PrinterSettings(kind="file", path=str(tmp_path / "lp0"), profile="TM-NOPE")
+    broken = dataclasses.replace(settings, printer=printer)
     with pytest.raises(SettingsError, match="'TM-NOPE' is not a python-escpos printer profile"):
         create_app({"SETTINGS": broken})
+
+
+def test_with_no_printer_an_unknown_profile_is_named_when_a_note_is_drawn(settings):
+    app = create_app(
+        {"SETTINGS": dataclasses.replace(settings, printer=PrinterSettings(profile="TM-NOPE"))}
+    )
+    with pytest.raises(ProfileError, match="'TM-NOPE' is not a python-escpos printer profile"):
+        app.extensions[RECEIPTS].columns  # noqa: B018
 
 
 def test_the_stores_own_template_wins_over_the_projects(tmp_path):

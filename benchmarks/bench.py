@@ -286,6 +286,16 @@ def rss_after(servers: list[Server], taps: int) -> dict[str, float]:
     return {s.name: rss_mib(s.process.pid) for s in servers if s.process}
 
 
+def import_floor_mib() -> float:
+    """RSS of a process that only imports the stack the product fixes (Flask-SQLAlchemy)."""
+    code = (
+        "import flask_sqlalchemy, waitress, resource; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return int(done.stdout) / 1024
+
+
 def startup(ours: Server, times: int, log: Path) -> dict[str, float]:
     """Median seconds: `serve` to its first /healthz 200, and `python -c "import flask"`."""
     serve, flask = [], []
@@ -322,6 +332,7 @@ def bench_backend(backend: str, tmp: Path, plan: Plan, url: str | None) -> dict[
     with running([ours, baseline], tmp) as servers:
         result: dict[str, Any] = {"throughput": throughput(servers, plan)}
         result["rss_mib"] = rss_after(servers, plan.rss_taps)
+        result["rss_mib"]["import_flask_sqlalchemy"] = import_floor_mib()
         result["rss_taps"] = plan.rss_taps
     recorded = ours_comps(ours)
     if recorded != ours.answered:
@@ -451,6 +462,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
                 label=name,
             )
         axis.set_xscale("log", base=2)
+        axis.set_xticks([int(c) for c in clients], [str(c) for c in clients])
         axis.set_xlabel("keep-alive clients")
         axis.set_ylabel("taps per second")
         axis.set_title(backend)
@@ -508,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         for row in table
     ]
     print_table(table)
+    if "sqlite" in results["backends"]:
+        floor = results["backends"]["sqlite"]["rss_mib"]["import_flask_sqlalchemy"]
+        print(f"(context: a process importing only flask_sqlalchemy and waitress: {floor:.0f} MiB)")
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"bench-{when}.json"
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")

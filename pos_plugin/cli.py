@@ -299,6 +299,12 @@ def staff_list() -> None:
         click.echo(f"{member.id:>4}  {member.name:<20} {member.role.value}{state}")
 
 
+# Imported last: the command groups use this module's helpers (with_app).
+from pos_plugin.sync.commands import sync  # noqa: E402
+
+cli.add_command(sync)
+
+
 def main() -> None:
     cli(obj=ScriptInfo(create_app=create_app), prog_name="pos-plugin")
 

@@ -300,9 +300,11 @@ def staff_list() -> None:
 
 
 # Imported last: the command groups use this module's helpers (with_app).
+from pos_plugin.headoffice.commands import headoffice  # noqa: E402
 from pos_plugin.sync.commands import sync  # noqa: E402
 
 cli.add_command(sync)
+cli.add_command(headoffice)
 
 
 def main() -> None:

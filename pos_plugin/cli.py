@@ -27,6 +27,7 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
 from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
+from pos_plugin.sync import scheduler as sync_scheduler
 from pos_plugin.text import TextError, clean_text
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
@@ -174,6 +175,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         host = host or settings.server.host
         port = port or settings.server.port
         worker = printing.start_worker(app)
+        sync_scheduler.start(app)
     # force: python-escpos calls logging.basicConfig() when imported.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
@@ -190,6 +192,10 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
     if worker is not None:
         click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")
+    click.echo(
+        f"The nightly sync runs at {settings.sync.at:%H:%M} store time "
+        f"via {settings.sync.transport} (`pos-plugin sync status` shows each day)."
+    )
     if banner:
         click.echo(banner)
     server.run()  # waitress stops cleanly on Ctrl+C

@@ -95,3 +95,41 @@ def ingest_command(paths: tuple[Path, ...], url: str | None, quarantine: Path | 
     refused = sum(1 for o in outcomes if o.refused)
     if refused:
         raise click.ClickException(f"{refused} of {len(outcomes)} file set(s) refused.")
+
+
+@headoffice.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: [headoffice] host).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+@DB_OPTION
+def serve(host: str | None, port: int | None, url: str | None) -> None:
+    """Receive uploads from https stores and serve the reports across stores."""
+    from pos_plugin.headoffice.receiver import create_app
+    from pos_plugin.headoffice.server import bound_port, make_server
+
+    with _database(url) as (settings, engine):
+        ho = settings.headoffice
+        cert = settings.in_home(ho.tls_cert) if ho.tls_cert else None
+        key = settings.in_home(ho.tls_key) if ho.tls_key else None
+        for path in (cert, key):
+            if path is not None and not path.is_file():
+                raise click.ClickException(f"{path}: no such file ([headoffice] tls_cert/tls_key).")
+        server = make_server(
+            create_app(settings, engine), host or ho.host, port or ho.port, cert, key
+        )
+        try:
+            server.prepare()
+        except OSError as error:
+            raise click.ClickException(
+                f"Cannot listen on {host or ho.host}:{port or ho.port}: {error}"
+            ) from None
+        scheme = "https" if cert else "http"
+        click.echo(
+            f"Head office is serving on {scheme}://{host or ho.host}:{bound_port(server)}/ "
+            "(reports; uploads at /api/v1/sync/upload/). Ctrl+C stops it."
+        )
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()

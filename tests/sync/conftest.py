@@ -71,3 +71,54 @@ def read_manifest(path: Path) -> dict[str, Any]:
     signed: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     manifest: dict[str, Any] = signed["manifest"]
     return manifest
+
+
+@pytest.fixture
+def bulk_comps(app: Flask, cookie: CatalogItem) -> Callable[..., int]:
+    """`bulk_comps(day_start, n)`: n comps in one shift starting at `day_start`, inserted at once
+    (past the allowance: for tests that need big files, not rules)."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from pos_plugin.database import db, table_of
+    from pos_plugin.models import Shift
+    from pos_plugin.services.business_day import business_date_of
+
+    def run(starts: datetime, n: int) -> int:
+        with app.app_context(), write_transaction():
+            store = get_store()
+            day = business_date_of(starts, store.zone, store.business_day_starts)
+            shift = Shift(
+                name="Bulk",
+                business_date=day,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=8),
+                allowance_amount=10**9,
+                currency="EUR",
+                used_amount=n * cookie.value_amount,
+                comps_count=n,
+            )
+            db.session.add(shift)
+            db.session.flush()
+            db.session.execute(
+                insert(table_of(Comp)),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "item_id": cookie.id,
+                        "value_amount": cookie.value_amount,
+                        "currency": "EUR",
+                        "shift_id": shift.id,
+                        "business_date": day,
+                        "created_at": starts + timedelta(seconds=i),
+                        "created_by": "bulk",
+                        "note": (f"Comp number {i}: " + "a friendly word " * 14).strip(),
+                        "status": "active",
+                    }
+                    for i in range(n)
+                ],
+            )
+        return n
+
+    return run

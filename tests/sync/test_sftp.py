@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import socket
 import subprocess
 import time
@@ -12,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pos_plugin.database import write_transaction
 from pos_plugin.models import BatchState
 from pos_plugin.sync import batches
 from pos_plugin.sync.deliver import deliver_due
-from pos_plugin.sync.transports import Refused
 from pos_plugin.sync.transports.sftp import SftpTransport
 
 from .faults import FaultyProxy

@@ -10,6 +10,7 @@ acknowledgement). Everything else is passed through untouched.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -81,10 +82,8 @@ class FaultyProxy:
     @staticmethod
     def _hang_up(*sockets: socket.socket) -> None:
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test check pytest services bench bench-quick bench-tap bench-print bench-history clean
+.PHONY: install demo test check pytest services bench bench-quick bench-tap bench-print bench-history bench-sync clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,10 @@ pytest: install services
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.
+# The SFTP tests start their own OpenSSH server: install openssh-server where it is missing.
 services:
 	@bash .ci/services
+	@bash .ci/sshd
 
 # The tap's performance table (issue 10): every row a ratio against a baseline from the same run.
 bench: install services
@@ -55,6 +57,10 @@ bench-history: install services
 # What a receipt printer (off, or on) costs a tap, and the time from tap to bytes at the printer.
 bench-print: install
 	cd benchmarks && ../$(BIN)/python bench_print.py
+
+# Export and ingest times for one store day of 100,000 comps (SQLite and PostgreSQL).
+bench-sync: install services
+	cd benchmarks && ../$(BIN)/python bench_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

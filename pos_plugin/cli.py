@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -27,6 +28,7 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
 from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
+from pos_plugin.sync import scheduler as sync_scheduler
 from pos_plugin.text import TextError, clean_text
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
@@ -101,7 +103,27 @@ def _settings(app: Flask) -> Settings:
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Command groups imported when named (click's lazy-loading recipe): `serve` never
+    loads the head office's models, and `--help` still lists every command."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "sync": "pos_plugin.sync.commands:sync",
+        "headoffice": "pos_plugin.headoffice.commands:headoffice",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = self.lazy[cmd_name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="on-the-house")
 def cli() -> None:
     """On the House: one-tap comps inside a per-shift allowance."""
@@ -174,6 +196,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         host = host or settings.server.host
         port = port or settings.server.port
         worker = printing.start_worker(app)
+        sync_scheduler.start(app)
     # force: python-escpos calls logging.basicConfig() when imported.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
@@ -190,6 +213,10 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
     if worker is not None:
         click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")
+    click.echo(
+        f"The nightly sync runs at {settings.sync.at:%H:%M} store time "
+        f"via {settings.sync.transport} (`pos-plugin sync status` shows each day)."
+    )
     if banner:
         click.echo(banner)
     server.run()  # waitress stops cleanly on Ctrl+C

@@ -34,6 +34,8 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE = "pos_plugin_write"
+# Execution options for a connection that will write: on SQLite its BEGIN is IMMEDIATE.
+WRITE_OPTIONS = {_WRITE: True}
 
 
 class Base(DeclarativeBase):
@@ -45,7 +47,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
-def table_of(model: type[Base]) -> Table:
+def table_of(model: type[DeclarativeBase]) -> Table:
     """The Core table behind a model, for hot-path statements that skip the ORM's bookkeeping."""
     return cast(Table, model.__table__)
 

@@ -93,6 +93,45 @@ class PrinterSettings:
     retry_max_seconds: float = 60.0
 
 
+SYNC_TRANSPORTS = ("folder", "sftp", "https")
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """The nightly sync to head office: where file sets are written and how they travel."""
+
+    transport: str = "folder"
+    outbox: str = "outbox"
+    at: time = time(4, 30)
+    keep_days: int = 30
+    retry_max_seconds: float = 3600.0
+    timeout: float = 30.0
+    folder: str = ""
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_key: str = ""
+    sftp_known_hosts: str = ""
+    sftp_dir: str = "."
+    https_url: str = ""
+    https_token: str = ""
+    https_ca_file: str = ""
+
+
+@dataclass(frozen=True)
+class HeadOfficeSettings:
+    """`pos-plugin headoffice ...`: its own database, the upload receiver and its folders."""
+
+    database_url: str = ""
+    inbox: str = "headoffice/inbox"
+    quarantine: str = "headoffice/quarantine"
+    host: str = "127.0.0.1"
+    port: int = 8443
+    tls_cert: str = ""
+    tls_key: str = ""
+    max_upload_bytes: int = 256 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -102,6 +141,16 @@ class Settings:
     allowance: AllowanceSettings = field(default_factory=AllowanceSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    headoffice: HeadOfficeSettings = field(default_factory=HeadOfficeSettings)
+
+    def in_home(self, path: str) -> Path:
+        """A path from the config file: relative ones are inside POS_PLUGIN_HOME."""
+        return self.home / Path(path).expanduser()
+
+    @property
+    def headoffice_database_url(self) -> str:
+        return self.headoffice.database_url or f"sqlite:///{self.home / 'headoffice.db'}"
 
 
 class _Section(Schema):
@@ -220,12 +269,75 @@ class _PrinterSection(_Section):
             raise ValidationError("A usb printer needs usb_product_id.", "usb_product_id")
 
 
+def _path_field() -> fields.Field:
+    return Text(min_length=1, max_length=1024)
+
+
+def _port_field() -> fields.Field:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
+
+
+class _SyncSection(_Section):
+    transport = fields.String(
+        validate=validate.OneOf(SYNC_TRANSPORTS, error="Use one of: " + ", ".join(SYNC_TRANSPORTS))
+    )
+    outbox = _path_field()
+    at = fields.String()
+    keep_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    retry_max_seconds = fields.Float(validate=validate.Range(min=1, max=86400))
+    timeout = fields.Float(validate=validate.Range(min=0.1, max=600))
+    folder = _path_field()
+    sftp_host = Text(min_length=1, max_length=253)
+    sftp_port = _port_field()
+    sftp_user = Text(min_length=1, max_length=64)
+    sftp_key = _path_field()
+    sftp_known_hosts = _path_field()
+    sftp_dir = _path_field()
+    https_url = fields.String(
+        validate=validate.URL(schemes={"https", "http"}, require_tld=False, error="Not a URL.")
+    )
+    https_token = Text(min_length=1, max_length=200)
+    https_ca_file = _path_field()
+
+    @validates("at")
+    def _at(self, value: str, **_: Any) -> None:
+        _hhmm(value)
+
+    @validates_schema
+    def _needs_its_address(self, data: dict[str, Any], **_: Any) -> None:
+        needed = {
+            "sftp": ("sftp_host", "sftp_user", "sftp_key", "sftp_known_hosts"),
+            "https": ("https_url", "https_token"),
+        }.get(data.get("transport", "folder"), ())
+        for key in needed:
+            if key not in data:
+                raise ValidationError(f"The {data['transport']} transport needs {key}.", key)
+
+
+class _HeadOfficeSection(_Section):
+    database_url = Text(min_length=1, max_length=2000)
+    inbox = _path_field()
+    quarantine = _path_field()
+    host = Text(min_length=1, max_length=253)
+    port = _port_field()
+    tls_cert = _path_field()
+    tls_key = _path_field()
+    max_upload_bytes = fields.Integer(strict=True, validate=validate.Range(min=1024))
+
+    @validates_schema
+    def _cert_and_key(self, data: dict[str, Any], **_: Any) -> None:
+        if ("tls_cert" in data) != ("tls_key" in data):
+            raise ValidationError("Give both tls_cert and tls_key, or neither.", "tls_key")
+
+
 class _ConfigFile(_Section):
     store = fields.Nested(_StoreSection)
     allowance = fields.Nested(_AllowanceSection)
     server = fields.Nested(_ServerSection)
     database = fields.Nested(_DatabaseSection)
     printer = fields.Nested(_PrinterSection)
+    sync = fields.Nested(_SyncSection)
+    headoffice = fields.Nested(_HeadOfficeSection)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -257,6 +369,9 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
     defaults = AllowanceSettings()
     if "business_day_starts" in store:
         store["business_day_starts"] = _hhmm(store["business_day_starts"])
+    sync = data.get("sync", {})
+    if "at" in sync:
+        sync["at"] = _hhmm(sync["at"])
     return Settings(
         home=home,
         source=source,
@@ -271,6 +386,8 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
         ),
         server=ServerSettings(**data.get("server", {})),
         printer=PrinterSettings(**data.get("printer", {})),
+        sync=SyncSettings(**sync),
+        headoffice=HeadOfficeSettings(**data.get("headoffice", {})),
     )
 
 

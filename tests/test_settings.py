@@ -12,11 +12,13 @@ import pytest
 
 from pos_plugin.settings import (
     AllowanceSettings,
+    HeadOfficeSettings,
     PrinterSettings,
     ServerSettings,
     Settings,
     SettingsError,
     StoreSettings,
+    SyncSettings,
     load,
 )
 
@@ -237,6 +239,15 @@ def test_an_unknown_section_or_key_stops_start_up_naming_the_file_and_key(tmp_pa
         ("printer", 'confirm = "maybe"', "printer.confirm", '"status" or "sent"'),
         ("printer", r'host = "10.0.0.1\u0000"', "printer.host", "NUL character"),
         ("printer", r'footer = "\u001bp"', "printer.footer", "control character"),
+        ("sync", 'transport = "pigeon"', "sync.transport", "one of: folder, sftp, https"),
+        ("sync", 'at = "2:30"', "sync.at", "HH:MM"),
+        ("sync", "keep_days = 0", "sync.keep_days", "greater than or equal to 1"),
+        ("sync", 'transport = "sftp"', "sync.sftp_host", "needs sftp_host"),
+        ("sync", 'transport = "https"', "sync.https_url", "needs https_url"),
+        ("sync", 'https_url = "not a url"', "sync.https_url", "Not a URL"),
+        ("sync", r'sftp_user = "cafe\u0000"', "sync.sftp_user", "NUL character"),
+        ("headoffice", 'tls_cert = "cert.pem"', "headoffice.tls_key", "both tls_cert and tls_key"),
+        ("headoffice", "max_upload_bytes = 10", "headoffice.max_upload_bytes", "1024"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_file_and_key(tmp_path, section, line, key, hint):
@@ -299,7 +310,7 @@ def test_the_example_configuration_shows_the_built_in_defaults(tmp_path):
 def test_the_example_configuration_lists_every_setting():
     raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
 
-    assert set(raw) == {"store", "allowance", "server", "database", "printer"}
+    assert set(raw) == {"store", "allowance", "server", "database", "printer", "sync", "headoffice"}
     for section, shape in [
         ("store", StoreSettings),
         ("allowance", AllowanceSettings),
@@ -310,8 +321,13 @@ def test_the_example_configuration_lists_every_setting():
     assert re.search(r"^# url = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE)
     # A printer's address keys are shown commented out: they have no default.
     commented = set(re.findall(r"^# (\w+) = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
-    printer_keys = {f.name for f in dataclasses.fields(PrinterSettings)}
-    assert printer_keys == set(raw["printer"]) | (commented & printer_keys)
+    for section, shape in [
+        ("printer", PrinterSettings),
+        ("sync", SyncSettings),
+        ("headoffice", HeadOfficeSettings),
+    ]:
+        keys = {f.name for f in dataclasses.fields(shape)}
+        assert keys == set(raw[section]) | (commented & keys), section
 
 
 def test_uncommenting_the_example_database_url_is_accepted(tmp_path):

@@ -8,10 +8,12 @@ from pos_plugin.models.playbook import Breakdown, BreakdownStatus
 from pos_plugin.models.printing import PrintJob, PrintJobStatus
 from pos_plugin.models.shifts import Shift, ShiftTemplate
 from pos_plugin.models.store import Store
+from pos_plugin.models.sync import BatchState, SyncBatch
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "BatchState",
     "Breakdown",
     "BreakdownStatus",
     "CatalogItem",
@@ -25,4 +27,5 @@ __all__ = [
     "ShiftTemplate",
     "Staff",
     "Store",
+    "SyncBatch",
 ]

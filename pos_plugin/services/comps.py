@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from pos_plugin.database import db, table_of
 from pos_plugin.models import (
@@ -314,3 +314,9 @@ def _check_may_void(actor: Actor, comp: Comp, now: datetime) -> None:
         raise UndoWindowClosed(
             f"The {minutes}-minute undo window has passed; ask a manager to void it."
         )
+
+
+def purge_expired_keys(now: datetime) -> int:
+    """Forget Idempotency-Keys past their 24 hours: they may be used afresh anyway."""
+    expired = delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEY_TTL)
+    return int(db.session.execute(expired).rowcount or 0)  # type: ignore[attr-defined]

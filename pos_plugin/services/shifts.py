@@ -298,3 +298,15 @@ def add_template(
         max_comps=max_comps,
     )
     return template
+
+
+def shifts_of_day(actor: Actor, business_date: date) -> list[ShiftTally]:
+    """The shifts opened on one business day, in order, each with its tally."""
+    actor.require(Permission.READ_COMPS)
+    query = select(Shift).where(Shift.business_date == business_date).order_by(Shift.starts_at)
+    return [tally(shift) for shift in db.session.scalars(query)]
+
+
+def first_business_date() -> date | None:
+    """The first business day any shift opened on: where the store's history begins."""
+    return db.session.scalar(select(func.min(Shift.business_date)))

@@ -1,0 +1,141 @@
+"""Head office tables: registered stores, ingested sets, and the stores' comps, shifts, stories.
+
+Comps are partitioned by business date on PostgreSQL (one partition a month,
+made when a set first needs it) and keyed by (business date, store, comp),
+so per-day queries prune partitions and per-store ones use an index.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pos_plugin.database import NAMING_CONVENTION, UTCDateTime, string_enum
+
+
+class HeadOfficeBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RegisteredStore(HeadOfficeBase):
+    __tablename__ = "ho_store"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(80))
+    key_id: Mapped[str] = mapped_column(String(16))
+    # sha256 of the store's upload token for the HTTPS receiver.
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SetState(enum.StrEnum):
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+
+
+class IngestedSet(HeadOfficeBase):
+    """One (store, business date, sequence) loaded; the day's rows are its latest sequence's."""
+
+    __tablename__ = "ho_set"
+    __table_args__ = (UniqueConstraint("store_id", "business_date", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("ho_store.id"))
+    business_date: Mapped[date] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[SetState] = mapped_column(string_enum(SetState, "ho_set_state"))
+    comps_rows: Mapped[int] = mapped_column(Integer)
+    shifts_rows: Mapped[int] = mapped_column(Integer)
+    stories_rows: Mapped[int] = mapped_column(Integer)
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StoreComp(HeadOfficeBase):
+    __tablename__ = "ho_comp"
+    __table_args__ = (
+        Index("ix_ho_comp_store_day", "store_id", "business_date"),
+        {"postgresql_partition_by": "RANGE (business_date)"},
+    )
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    comp_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    item_id: Mapped[int] = mapped_column(Integer)
+    item_name: Mapped[str] = mapped_column(Text)
+    value_amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_name: Mapped[str | None] = mapped_column(Text)
+    shift_id: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(Text)
+    order_ref: Mapped[str | None] = mapped_column(Text)
+    breakdown_id: Mapped[int | None] = mapped_column(Integer)
+    breakdown_title: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(Text)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StoreShift(HeadOfficeBase):
+    __tablename__ = "ho_shift"
+    __table_args__ = (Index("ix_ho_shift_store_day", "store_id", "business_date"),)
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shift_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    template_id: Mapped[int | None] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allowance_amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    max_comps: Mapped[int | None] = mapped_column(Integer)
+    max_comps_per_staff: Mapped[int | None] = mapped_column(Integer)
+    used_amount: Mapped[int] = mapped_column(BigInteger)
+    comps_count: Mapped[int] = mapped_column(Integer)
+    overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overridden_by: Mapped[str | None] = mapped_column(Text)
+
+
+class StoreStory(HeadOfficeBase):
+    __tablename__ = "ho_story"
+    __table_args__ = (Index("ix_ho_story_store_day", "store_id", "business_date"),)
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    comp_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    starred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starred_by: Mapped[str] = mapped_column(Text)
+    staff_name: Mapped[str | None] = mapped_column(Text)
+    item_name: Mapped[str] = mapped_column(Text)
+    story: Mapped[str] = mapped_column(Text)
+
+
+ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

@@ -1,0 +1,29 @@
+"""Serving the head office app: cheroot, with TLS when a certificate is configured.
+
+cheroot rather than waitress here because stores upload over HTTPS and
+waitress has no TLS of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from flask import Flask
+
+THREADS = 8
+
+
+def make_server(
+    app: Flask, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None
+) -> wsgi.Server:
+    """A server not yet listening: `prepare()` binds it, `serve()` runs it, `stop()` ends it."""
+    server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="pos-plugin-headoffice")
+    if tls_cert is not None and tls_key is not None:
+        server.ssl_adapter = BuiltinSSLAdapter(str(tls_cert), str(tls_key))
+    return server
+
+
+def bound_port(server: wsgi.Server) -> int:
+    return int(server.bind_addr[1])

@@ -1,0 +1,57 @@
+"""Stores registered at head office: their signing key, and the upload token for HTTPS."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pos_plugin.headoffice.models import RegisteredStore
+from pos_plugin.sync import signing
+
+TOKEN_PREFIX = "ho_"
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+
+@dataclass(frozen=True)
+class Registration:
+    store: RegisteredStore
+    token: str
+    replaced_key: bool
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_store(session: Session, store_id: str, public_key: str, now: datetime) -> Registration:
+    """Register (or re-key) a store; returns a new upload token, shown only this once.
+
+    `signing.SigningKeyError` when the key is not one `sync key` printed.
+    """
+    signing.parse_public_key(public_key)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    store = session.get(RegisteredStore, store_id, with_for_update=True)
+    replaced = store is not None and store.public_key != public_key
+    if store is None:
+        store = RegisteredStore(id=store_id, registered_at=now)
+        session.add(store)
+    store.public_key = public_key
+    store.key_id = signing.key_id(public_key)
+    store.token_sha256 = _digest(token)
+    session.flush()
+    return Registration(store=store, token=token, replaced_key=replaced)
+
+
+def by_token(session: Session, token: str) -> RegisteredStore | None:
+    query = select(RegisteredStore).where(RegisteredStore.token_sha256 == _digest(token))
+    return session.scalars(query).first()
+
+
+def public_key_of(session: Session, store_id: str) -> str | None:
+    store = session.get(RegisteredStore, store_id)
+    return None if store is None else store.public_key

@@ -1,0 +1,101 @@
+"""The nightly sync inside `pos-plugin serve`: a thread that runs the sync at the right times.
+
+It runs once on start (catching up days missed while the service was off),
+then every day at `[sync] at` store time, and whenever a set backing off
+after a failed delivery is due again. Each run exports what is pending,
+delivers what is due and purges what has expired (`jobs.run_once`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from pos_plugin.database import db
+from pos_plugin.services.business_day import local_to_utc
+from pos_plugin.services.store import get_store
+from pos_plugin.settings import Settings
+from pos_plugin.sync import batches, jobs, transports
+from pos_plugin.sync.jobs import RunReport
+
+log = logging.getLogger(__name__)
+
+# Look again at least this often, so a clock change or a new config is noticed.
+LONGEST_SLEEP = timedelta(hours=1)
+AFTER_A_CRASH = timedelta(minutes=5)
+
+
+def next_daily_run(now: datetime, zone: ZoneInfo, at: time) -> datetime:
+    """The next `at` in the store's zone after `now` (a time skipped by DST runs an hour late)."""
+    today: date = now.astimezone(zone).date()
+    candidate = local_to_utc(today, at, zone)
+    if candidate <= now:
+        candidate = local_to_utc(today + timedelta(days=1), at, zone)
+    return candidate
+
+
+class SyncScheduler:
+    def __init__(
+        self,
+        app: Flask,
+        clock: Callable[[], datetime],
+        make_transport: Callable[[Settings], transports.Transport] = transports.make,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.make_transport = make_transport
+        self.last_report: RunReport | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wait = self.step()
+            except Exception:  # a bug here must not end the nightly sync for good
+                log.exception("sync run failed")
+                wait = AFTER_A_CRASH
+            self._stop.wait(max(1.0, wait.total_seconds()))
+
+    def step(self) -> timedelta:
+        """One sync run; returns how long to sleep before the next."""
+        settings: Settings = self.app.config["POS_PLUGIN_SETTINGS"]
+        with self.app.app_context():
+            transport = self.make_transport(settings)
+            try:
+                report = jobs.run_once(settings, transport, self.clock)
+                now = self.clock()
+                wake = [
+                    next_daily_run(now, get_store().zone, settings.sync.at),
+                    now + LONGEST_SLEEP,
+                ]
+                retry = batches.next_attempt(now)
+                if retry is not None:
+                    wake.append(retry)
+            finally:
+                transport.close()
+                db.session.remove()
+        self.last_report = report
+        for delivery in report.failures:
+            log.warning("sync: %s not delivered: %s", delivery.batch.manifest_name, delivery.detail)
+        return min(wake) - now
+
+
+def start(app: Flask) -> SyncScheduler:
+    scheduler = SyncScheduler(app, app.config["POS_PLUGIN_CLOCK"])
+    scheduler.start()
+    return scheduler

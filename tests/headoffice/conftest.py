@@ -1,0 +1,148 @@
+"""Head office fixtures: its database on SQLite and PostgreSQL, registered stores, file sets.
+
+`make_set` writes a signed set with the real format code (no store database
+needed), so tests can tamper with any byte of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine
+
+from pos_plugin import csv_cells
+from pos_plugin.headoffice import database, ingest, stores
+from pos_plugin.sync import manifest, signing
+from pos_plugin.sync.fileset import DATA_KINDS, SetName, sha256_hex, write_atomic
+
+DAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ho_engine(empty_database_url: str) -> Iterator[Engine]:
+    engine = database.open_database(empty_database_url)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class StoreKeys:
+    store_id: str
+    key: Ed25519PrivateKey
+    token: str = ""
+
+    @property
+    def public(self) -> str:
+        return signing.public_key_text(self.key)
+
+
+@pytest.fixture
+def register(ho_engine: Engine) -> Callable[..., StoreKeys]:
+    def run(store_id: str = "cafe-001", key: Ed25519PrivateKey | None = None) -> StoreKeys:
+        keys = StoreKeys(store_id, key or Ed25519PrivateKey.generate())
+        with database.write_session(ho_engine) as session:
+            keys.token = stores.add_store(session, store_id, keys.public, NOW).token
+        return keys
+
+    return run
+
+
+def comp_row(day: date = DAY, **values: Any) -> dict[str, Any]:
+    moment = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    row: dict[str, Any] = {
+        "comp_id": uuid.uuid4(),
+        "business_date": day.isoformat(),
+        "status": "active",
+        "created_at": moment.isoformat(),
+        "item_id": 1,
+        "item_name": "Free cookie",
+        "value_amount": 180,
+        "currency": "GBP",
+        "staff_id": 1,
+        "staff_name": "Ana",
+        "shift_id": 7,
+        "created_by": "Ana",
+        "order_ref": None,
+        "breakdown_id": None,
+        "breakdown_title": None,
+        "reason": None,
+        "note": "Just this once.",
+        "voided_at": None,
+        "voided_by": None,
+        "void_reason": None,
+    }
+    row.update(values)
+    return row
+
+
+@pytest.fixture
+def make_set(tmp_path: Path) -> Callable[..., Path]:
+    """`make_set(keys, [comp_row(), ...], sequence=1, day=DAY)`: a signed set; its manifest."""
+
+    def run(
+        keys: StoreKeys,
+        comps: list[dict[str, Any]] | None = None,
+        *,
+        sequence: int = 1,
+        day: date = DAY,
+        folder: Path | None = None,
+    ) -> Path:
+        comps = [comp_row(day)] if comps is None else comps
+        name = SetName(keys.store_id, day, sequence)
+        directory = folder or tmp_path / "inbox"
+        tables = {
+            "comps": [[row[c] for c in manifest.COMPS_COLUMNS] for row in comps],
+            "shifts": [],
+            "stories": [],
+        }
+        files: dict[str, Any] = {}
+        for kind in DATA_KINDS:
+            data, rows = csv_cells.to_bytes(manifest.COLUMNS[kind], tables[kind])
+            write_atomic(directory, name.data_file(kind), data)
+            files[kind] = {
+                "name": name.data_file(kind),
+                "rows": rows,
+                "bytes": len(data),
+                "sha256": sha256_hex(data),
+            }
+        body = {
+            "format": manifest.FORMAT,
+            "format_version": manifest.FORMAT_VERSION,
+            "store_id": keys.store_id,
+            "business_date": day.isoformat(),
+            "sequence": sequence,
+            "supersedes": sequence - 1 or None,
+            "exported_at": NOW.isoformat(),
+            "timezone": "Europe/London",
+            "business_day": {},
+            "files": files,
+            "totals": manifest.TotalsBuilder.of(
+                (r["currency"], r["value_amount"], r["status"] == "voided") for r in comps
+            ),
+            "signature_algorithm": "ed25519",
+            "key_id": signing.key_id(keys.public),
+        }
+        return write_atomic(directory, name.manifest, manifest.envelope(body, keys.key))
+
+    return run
+
+
+@pytest.fixture
+def quarantine(tmp_path: Path) -> Path:
+    return tmp_path / "quarantine"
+
+
+@pytest.fixture
+def ingest_one(ho_engine: Engine, quarantine: Path) -> Callable[[Path], ingest.Outcome]:
+    def run(path: Path) -> ingest.Outcome:
+        return ingest.ingest(ho_engine, path, quarantine, NOW)
+
+    return run

@@ -1,0 +1,70 @@
+"""The head office report pages: figures across stores, charts and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from pos_plugin.headoffice.receiver import create_app
+
+from .conftest import DAY, NOW, comp_row
+
+
+@pytest.fixture
+def pages(ho_engine, settings_for, tmp_path, empty_database_url):
+    settings = settings_for(tmp_path / "ho-home", empty_database_url)
+    return create_app(settings, ho_engine, clock=lambda: NOW).test_client()
+
+
+@pytest.fixture
+def two_stores(register, make_set, ingest_one, tmp_path):
+    north, south = register("cafe-north"), register("cafe-south")
+    saturday = DAY - timedelta(days=1)
+    outcomes = [
+        ingest_one(
+            make_set(north, [comp_row(note="=1+1"), comp_row(breakdown_title="Wrong drink")])
+        ),
+        ingest_one(
+            make_set(
+                south,
+                [comp_row(saturday, value_amount=350, item_name="Birthday treat <b>")],
+                day=saturday,
+                folder=tmp_path / "south",
+            )
+        ),
+    ]
+    assert not any(o.refused for o in outcomes), outcomes
+
+
+def test_the_overview_shows_each_store_day_item_and_breakdown_with_charts(pages, two_stores):
+    page = pages.get("/").get_data(as_text=True)
+
+    assert "<svg" in page
+    assert "cafe-north" in page
+    assert "cafe-south" in page
+    assert "Wrong drink" in page
+    assert "Birthday treat &lt;b&gt;" in page  # escaped, in the table and the chart
+    assert "<b>" not in page.replace("<body>", "")
+
+
+def test_a_report_downloads_as_csv_with_formula_cells_made_harmless(pages, two_stores):
+    response = pages.get("/reports/stores.csv?from=2026-11-01&to=2026-11-30")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows == [
+        ["store", "currency", "comps", "value", "voids"],
+        ["cafe-north", "GBP", "2", "360", "0"],
+        ["cafe-south", "GBP", "1", "350", "0"],
+    ]
+
+
+def test_a_bad_date_range_is_a_400_that_says_how_to_write_it(pages):
+    response = pages.get("/?from=yesterday")
+
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.get_json()["detail"]

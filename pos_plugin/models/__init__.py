@@ -3,7 +3,7 @@
 from pos_plugin.models.audit import AuditEvent
 from pos_plugin.models.catalog import CatalogItem
 from pos_plugin.models.comps import Comp, CompStatus, IdempotencyKey
-from pos_plugin.models.people import ApiToken, Role, Staff
+from pos_plugin.models.people import ApiToken, Role, SignInAttempt, Staff
 from pos_plugin.models.playbook import Breakdown, BreakdownStatus
 from pos_plugin.models.printing import PrintJob, PrintJobStatus
 from pos_plugin.models.shifts import Shift, ShiftTemplate
@@ -25,6 +25,7 @@ __all__ = [
     "Role",
     "Shift",
     "ShiftTemplate",
+    "SignInAttempt",
     "Staff",
     "Store",
     "SyncBatch",

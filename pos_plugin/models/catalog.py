@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, true
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos_plugin.database import Base, HumanText
@@ -26,6 +26,8 @@ class CatalogItem(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Whether a comp of this item prints a friendly note on the receipt printer.
     prints_note: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Friendly notes a barista can add with one tap ("Happy birthday!"), in the shown order.
+    suggested_notes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     @property
     def value(self) -> Money:

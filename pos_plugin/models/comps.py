@@ -57,6 +57,11 @@ class Comp(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_by: Mapped[str | None] = mapped_column(String(120))
     void_reason: Mapped[str | None] = mapped_column(HumanText(NOTE_MAX, multiline=True))
+    # A manager who let this comp go over the shift's allowance (staff_id asked for it).
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Starred on the delight wall: the story goes to head office with the nightly sync.
+    starred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    starred_by: Mapped[str | None] = mapped_column(String(120))
 
     item: Mapped[CatalogItem] = relationship(lazy="joined")
 

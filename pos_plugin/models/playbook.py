@@ -15,6 +15,7 @@ class BreakdownStatus(enum.StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     RETIRED = "retired"
+    DECLINED = "declined"
 
 
 class Breakdown(Base):

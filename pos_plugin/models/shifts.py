@@ -60,6 +60,7 @@ class Shift(Base):
     max_comps_per_staff: Mapped[int | None] = mapped_column(Integer)
     overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overridden_by: Mapped[str | None] = mapped_column(String(120))
+    override_reason: Mapped[str | None] = mapped_column(HumanText(280, multiline=True))
     # What its active comps add up to, kept by the tap and the void under the shift's lock,
     # so checking the allowance costs the same on the first tap and the ten-thousandth.
     used_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -242,10 +242,17 @@
     return body;
   }
 
+  function overWhy(itemId) {
+    var item = items[itemId];
+    if (!lastTally || !item || item.value.amount <= lastTally.remaining.amount) return strings.over;
+    return say(strings.over_detail,
+      { what: item.name, value: shown(item.value), left: shown(lastTally.remaining) });
+  }
+
   document.querySelectorAll("[data-give]").forEach(function (button) {
     button.addEventListener("click", function () {
       var body = { item_id: Number(button.dataset.give) };
-      if (button.dataset.over === "true") askManager(body, strings.over);
+      if (button.dataset.over === "true") askManager(body, overWhy(body.item_id));
       else give(body);
     });
   });
@@ -300,7 +307,7 @@
     });
     sheet.close();
     var button = document.querySelector('[data-give="' + body.item_id + '"]');
-    if (button && button.dataset.over === "true") askManager(body, strings.over);
+    if (button && button.dataset.over === "true") askManager(body, overWhy(body.item_id));
     else give(body);
   });
 

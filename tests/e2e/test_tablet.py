@@ -234,12 +234,11 @@ def test_wrong_pins_lock_the_barista_out_and_say_until_when(live, cafe, new_page
     shot(page, "10-locked-out")
 
 
-def test_a_connection_lost_mid_tap_is_sent_again_and_given_once(live, cafe, new_page, shot):
+def test_a_connection_lost_mid_tap_is_sent_again_and_given_once(
+    live, cafe, new_page, sign_in, shot
+):
     page = new_page()
-    page.goto(f"{live.url}/signin?staff={cafe['staff']['Ana']}")
-    tap_pin(page, "1111")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/tablet")
+    sign_in(page, "Ana", "1111")
     dropped = []
 
     def reach_server_then_drop(route):
@@ -263,12 +262,11 @@ def test_a_connection_lost_mid_tap_is_sent_again_and_given_once(live, cafe, new_
     assert page.evaluate("localStorage.getItem('oth.pending.v1')") == "[]"
 
 
-def test_taps_made_offline_wait_in_the_page_and_go_when_it_is_back(live, cafe, new_page, shot):
+def test_taps_made_offline_wait_in_the_page_and_go_when_it_is_back(
+    live, cafe, new_page, sign_in, shot
+):
     page = new_page()
-    page.goto(f"{live.url}/signin?staff={cafe['staff']['Ana']}")
-    tap_pin(page, "1111")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/tablet")
+    sign_in(page, "Ana", "1111")
     page.context.set_offline(True)
     give_button(page, cafe["items"]["Extra cream"]).click()
     give_button(page, cafe["items"]["Size upgrade"]).click()

@@ -127,7 +127,8 @@ def _load(session: Session, checked: CheckedSet, now: datetime) -> str:
     )
     rows = len(checked.rows["comps"])
     stories = len(checked.rows["stories"])
-    told = f"{rows} comps and {stories} starred stories" if stories else f"{rows} comps"
+    starred = f"{stories} starred {'story' if stories == 1 else 'stories'}"
+    told = f"{rows} comps and {starred}" if stories else f"{rows} comps"
     replaced = f", replacing sequence {newest}" if newest is not None else ""
     older = (
         f" (format version {checked.format_version}: it records no approvers and no stories)"

@@ -40,7 +40,7 @@ def test_starred_stories_are_loaded_and_replaced_by_a_later_sequence(
 
     outcome = ingest_one(make_set(keys, [birthday, other], stories=[story_row(birthday)]))
 
-    assert outcome.message == "ingested: 2 comps and 1 starred stories of cafe-001 on 2026-11-23"
+    assert outcome.message == "ingested: 2 comps and 1 starred story of cafe-001 on 2026-11-23"
     (story,) = rows_of(ho_engine, StoreStory)
     assert (story.customer_name, story.note, story.starred_by) == (
         "Priya",

@@ -98,7 +98,7 @@ def test_an_approved_comp_and_a_starred_story_reach_head_office_and_a_late_star_
 
     first = headoffice("ingest", str(share))
 
-    assert "ingested: 2 comps and 1 starred stories of test-cafe on 2026-11-23" in first.output
+    assert "ingested: 2 comps and 1 starred story of test-cafe on 2026-11-23" in first.output
     comps, _ = ho_rows(empty_database_url)
     approved = {str(c.comp_id): (c.staff_name, c.approved_by_id, c.approved_by_name) for c in comps}
     assert approved == {str(over.id): ("Ana", mo.id, "Mo"), str(birthday.id): ("Ana", None, None)}

@@ -256,7 +256,17 @@ def demo_command(host: str | None, port: int | None) -> None:
     banner = "\n".join(
         [
             "",
-            "Open:",
+            "Open the barista tablet (tap your name, then your PIN):",
+            f"  {base}/tablet",
+            "  PINs: "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.BARISTA
+            )
+            + "; manager "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.MANAGER
+            ),
+            "Also:",
             f"  {base}/healthz",
             f"  {base}/api/v1/openapi.json",
             "Try it (a till token for this demo run):",

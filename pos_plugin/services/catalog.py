@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
 from pos_plugin.models import CatalogItem, Store
+from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.money import Money
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
@@ -30,6 +32,7 @@ def add_item(
     value: Money,
     icon: str,
     per_shift_limit: int | None = None,
+    suggested_notes: Sequence[str] = (),
     now: datetime,
 ) -> CatalogItem:
     actor.require(Permission.MANAGE)
@@ -43,6 +46,7 @@ def add_item(
         raise InvalidInput("Use at least 1, or no limit.", field="per_shift_limit")
     if db.session.scalars(select(CatalogItem.id).where(CatalogItem.name == name)).first():
         raise InvalidInput(f"There is already an item called {name!r}.", field="name")
+    notes = _suggested_notes(suggested_notes)
     position = db.session.scalar(select(func.coalesce(func.max(CatalogItem.position), 0))) or 0
     item = CatalogItem(
         name=name,
@@ -52,6 +56,7 @@ def add_item(
         active=True,
         per_shift_limit=per_shift_limit,
         position=position + 1,
+        suggested_notes=notes,
     )
     db.session.add(item)
     db.session.flush()
@@ -66,3 +71,20 @@ def add_item(
         per_shift_limit=per_shift_limit,
     )
     return item
+
+
+SUGGESTED_NOTES_MAX = 6
+
+
+def _suggested_notes(notes: Sequence[str]) -> list[str]:
+    """Each a note that could be printed as typed; a handful at most, so each is one tap."""
+    if len(notes) > SUGGESTED_NOTES_MAX:
+        raise InvalidInput(
+            f"Offer at most {SUGGESTED_NOTES_MAX} suggested notes.", field="suggested_notes"
+        )
+    return [
+        required_text(
+            note, field="suggested_notes", max_length=NOTE_MAX, empty="A suggested note is empty."
+        )
+        for note in notes
+    ]

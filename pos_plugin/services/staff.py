@@ -43,5 +43,15 @@ def check_pin(staff: Staff, pin: str) -> bool:
         return False
 
 
+def check_password(staff: Staff, password: str) -> bool:
+    """A manager's console password; staff without one cannot sign in by password."""
+    if staff.password_hash is None:
+        return False
+    try:
+        return _hasher.verify(staff.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def list_staff() -> list[Staff]:
     return list(db.session.scalars(select(Staff).order_by(Staff.name)))

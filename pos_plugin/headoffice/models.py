@@ -137,7 +137,8 @@ class StoreStory(HeadOfficeBase):
     comp_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer)
     starred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    starred_by: Mapped[str] = mapped_column(Text)
+    # Whoever the store recorded as starring it; a set without one is still taken.
+    starred_by: Mapped[str | None] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(Integer)
     staff_name: Mapped[str | None] = mapped_column(Text)
     item_name: Mapped[str] = mapped_column(Text)

@@ -134,7 +134,7 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "stories": {
         "comp_id": (uuid.UUID, True),
         "starred_at": (_instant, True),
-        "starred_by": (_text(), True),
+        "starred_by": (_text(), False),
         "staff_id": (_whole, False),
         "staff_name": (_text(), False),
         "item_name": (_text(), True),

@@ -51,6 +51,15 @@ def test_starred_stories_are_loaded_and_replaced_by_a_later_sequence(
     assert rows_of(ho_engine, StoreStory) == []
 
 
+def test_a_story_without_who_starred_it_is_still_taken(register, make_set, ingest_one, ho_engine):
+    comp = comp_row()
+
+    outcome = ingest_one(make_set(register(), [comp], stories=[story_row(comp, starred_by=None)]))
+
+    assert outcome.status == "ingested"
+    assert [s.starred_by for s in rows_of(ho_engine, StoreStory)] == [None]
+
+
 def test_an_older_format_version_1_set_is_ingested_without_approvers_and_says_so(
     register, make_set, ingest_one, ho_engine
 ):

@@ -172,7 +172,9 @@ def test_a_story_starred_after_the_export_sends_the_day_again(
 
     result = sync_cli("export")
 
-    assert "2026-11-23 #2 (supersedes #1): 1 comps (0 voided)" in result.output
+    assert "2026-11-23 #2 (supersedes #1): 1 comps (0 voided), 1 shifts, 1 starred story" in (
+        result.output
+    )
     second = read_manifest(outbox / f"{STORE}_2026-11-23_002.manifest.json")
     assert second["files"]["stories"]["rows"] == 1
     assert "#2: unchanged since it was exported, nothing written" in sync_cli("export").output

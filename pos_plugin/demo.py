@@ -16,7 +16,7 @@ from sqlalchemy import select
 from pos_plugin.database import db
 from pos_plugin.models import Breakdown, CatalogItem, Role, Staff, Store
 from pos_plugin.money import Money
-from pos_plugin.services import catalog, comps, playbook, shifts, staff
+from pos_plugin.services import catalog, comps, playbook, schedule, staff
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import AllowanceExceeded
 
@@ -116,7 +116,7 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
     for weekday in range(7):
         plan = SUNDAY_SHIFTS if weekday == 6 else WEEKDAY_SHIFTS
         for name, starts, ends, pence, cap, per_staff in plan:
-            shifts.add_template(
+            schedule.add_template(
                 admin,
                 store,
                 name=name,

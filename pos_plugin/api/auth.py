@@ -17,7 +17,7 @@ def current_actor() -> Actor:
         raise NotAuthenticated(
             "Send 'Authorization: Bearer <token>'; `pos-plugin token create` makes one."
         )
-    return tokens.authenticate(secret.strip())
+    return tokens.authenticate(secret.strip(), now())
 
 
 def now() -> datetime:

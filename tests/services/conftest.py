@@ -42,7 +42,7 @@ def make_barista(make_staff: Callable[..., Any]) -> Callable[..., Actor]:
 
 
 @pytest.fixture
-def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
+def make_till(app: Any, make_token: Callable[..., str], clock: Any) -> Callable[..., Actor]:
     """The actor behind a freshly created API token (the till by default)."""
 
     def make(
@@ -50,7 +50,7 @@ def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
     ) -> Actor:
         secret = make_token(role, name=name, staff_id=staff_id)
         with app.app_context():
-            return tokens.authenticate(secret)
+            return tokens.authenticate(secret, clock.now)
 
     return make
 

@@ -13,7 +13,7 @@ import pytest
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Role, ShiftTemplate
 from pos_plugin.money import Money
-from pos_plugin.services import shifts
+from pos_plugin.services import schedule
 from pos_plugin.services.actors import SYSTEM, Actor
 from pos_plugin.services.errors import InvalidInput, PermissionDenied
 from pos_plugin.services.store import get_store
@@ -35,7 +35,7 @@ def add_template(actor: Actor = SYSTEM, **fields: object) -> ShiftTemplate:
     }
     values.update(fields)
     with write_transaction():
-        return shifts.add_template(actor, get_store(), **values)  # type: ignore[arg-type]
+        return schedule.add_template(actor, get_store(), **values)  # type: ignore[arg-type]
 
 
 def test_a_manager_adds_a_template_and_it_is_audited(app_ctx, manager, audit_log):

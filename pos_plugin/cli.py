@@ -281,11 +281,23 @@ def token() -> None:
 @click.option(
     "--name", type=HUMAN_TEXT, required=True, help="What the token is for, e.g. 'front till'."
 )
+@click.option(
+    "--staff",
+    "staff_ref",
+    type=HUMAN_TEXT,
+    default=None,
+    help="The staff member (name or id) the token speaks for, e.g. a barista's own tablet.",
+)
 @with_app
-def token_create(role: str, name: str) -> None:
+def token_create(role: str, name: str, staff_ref: str | None) -> None:
     """Create a token and print it (only the token, on stdout)."""
     with write_transaction():
-        _, secret = tokens.create_token(CLI_ACTOR, role=Role(role), name=name, now=_now())
+        staff_id = None
+        if staff_ref is not None:
+            staff_id = staff_service.find_staff(CLI_ACTOR, staff_ref).id
+        _, secret = tokens.create_token(
+            CLI_ACTOR, role=Role(role), name=name, now=_now(), staff_id=staff_id
+        )
     click.echo(secret)
 
 

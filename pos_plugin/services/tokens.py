@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pos_plugin.database import db, table_of, write_soon
 from pos_plugin.models import ApiToken, Role, Staff
@@ -112,6 +113,8 @@ def authenticate(secret: str, now: datetime) -> Actor:
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         # At most one write per token every few minutes, not one per tap.
         write_soon(_TOUCH, {"token_id": token.id, "now": now})
+        # The loaded row says so too, without becoming a change the session would flush.
+        set_committed_value(token, "last_used_at", now)
     return Actor(
         role=token.role,
         label=f"{token.role.value} token {token.name!r}",

@@ -137,3 +137,20 @@ def recorded(count: Callable[[type[Any]], int]) -> Callable[[], tuple[int, int, 
         return count(Comp), count(IdempotencyKey), count(AuditEvent), count(Shift)
 
     return run
+
+
+@pytest.fixture
+def do(app_ctx: Any) -> Callable[..., Any]:
+    """`do(service_function, *args, **kwargs)`: one service call in its own write transaction,
+    as a page or the CLI makes it."""
+
+    def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with write_transaction():
+            return function(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def barista() -> Actor:
+    return Actor(role=Role.BARISTA, label="Bea", staff_id=None)

@@ -40,9 +40,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         tune_engine(db.engine)
 
-    from pos_plugin import api
+    from pos_plugin import api, web
     from pos_plugin.printing import app as printing
 
     printing.init_app(app, settings)
     api.init_app(app)
+    web.init_app(app)
     return app

@@ -9,6 +9,7 @@ collide; where no PostgreSQL answers, those runs are skipped with the reason.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -284,3 +285,36 @@ def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {make_token(Role(role), **kwargs)}"}
 
     return headers
+
+
+# -- pages: the CSRF token a page carries, and a browser signed in through the PIN pad -----
+
+_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def csrf_from(html: str) -> str:
+    found = _META.search(html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture
+def csrf(client: FlaskClient) -> Callable[[str], str]:
+    """`csrf(url)`: open a page as this browser and return its CSRF token."""
+
+    def run(url: str = "/signin") -> str:
+        return csrf_from(client.get(url).get_data(as_text=True))
+
+    return run
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient, csrf: Callable[[str], str]) -> Callable[..., Any]:
+    """`sign_in(staff, pin="1234", **form)`: submit the PIN pad as this browser."""
+
+    def run(staff: Staff, pin: str = "1234", **form: Any) -> Any:
+        token = csrf(f"/signin?staff={staff.id}")
+        data = {"csrf_token": token, "staff_id": staff.id, "pin": pin, **form}
+        return client.post("/signin", data=data)
+
+    return run

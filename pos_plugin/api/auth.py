@@ -1,4 +1,4 @@
-"""Who is calling: the bearer token becomes an `Actor` the services check."""
+"""Who is calling: a bearer token, or a signed-in browser session, becomes an `Actor`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,26 @@ from flask import current_app, request
 from pos_plugin.services import tokens
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import NotAuthenticated
+from pos_plugin.web.session import session_actor
 
 
 def current_actor() -> Actor:
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    """The token's actor; without an Authorization header, the signed-in browser's.
+
+    A browser session's writes were CSRF-checked before the view ran
+    (`web.security`); a request with a bad header never falls back to the session.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        actor = session_actor()
+        if actor is not None:
+            return actor
+        header = ""
+    scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated(
-            "Send 'Authorization: Bearer <token>'; `pos-plugin token create` makes one."
+            "Send 'Authorization: Bearer <token>' (`pos-plugin token create` makes one), "
+            "or sign in on the tablet."
         )
     return tokens.authenticate(secret.strip(), now())
 

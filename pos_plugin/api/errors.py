@@ -7,7 +7,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import OperationalError
@@ -29,6 +29,7 @@ STATUS_FOR: dict[type[domain.DomainError], int] = {
     domain.InvalidInput: 422,
     domain.NotAuthenticated: 401,
     domain.PermissionDenied: 403,
+    domain.SignInLocked: 429,
     domain.AllowanceExceeded: 409,
     domain.AlreadyVoided: 409,
     domain.IdempotencyKeyRequired: 400,
@@ -47,12 +48,14 @@ def problem(
         **extra,
     }
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    if "retry_after" in extra:
+        response.headers["Retry-After"] = str(extra["retry_after"])
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="pos-plugin"'
     return response
 
 
-def _status_for(error: domain.DomainError) -> int:
+def status_for(error: domain.DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_FOR:
             return STATUS_FOR[cls]
@@ -63,7 +66,7 @@ def handle_domain_error(error: domain.DomainError) -> Response:
     extra = dict(error.extra)
     if error.field:
         extra["invalid_params"] = [{"name": error.field, "reason": error.detail}]
-    return problem(_status_for(error), error.title, error.detail, error.slug, **extra)
+    return problem(status_for(error), error.title, error.detail, error.slug, **extra)
 
 
 def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list[dict[str, str]]:
@@ -135,6 +138,12 @@ class ProblemApi(Api):
                 log.error(
                     "unhandled error on %s %s", request.method, request.path, exc_info=original
                 )
+        # Pages (pos_plugin.web) answer people with a page of their own.
+        page = current_app.extensions.get("pos_plugin_error_page")
+        if page is not None and not request.path.startswith(("/api/", "/healthz")):
+            response: Response = page(error)
+            return response
+        if isinstance(error, InternalServerError):
             return problem(
                 500,
                 "Internal error",

@@ -33,6 +33,18 @@ class NotAuthenticated(DomainError):
     title = "Sign-in required"
 
 
+class WrongCredentials(NotAuthenticated):
+    slug = "wrong-credentials"
+    title = "Wrong PIN or password"
+
+
+class SignInLocked(DomainError):
+    """Too many wrong tries: `locked` ("staff" or "device") and `locked_until` say which, when."""
+
+    slug = "sign-in-locked"
+    title = "Signing in is locked for a while"
+
+
 class PermissionDenied(DomainError):
     slug = "forbidden"
     title = "Not allowed"

@@ -63,6 +63,7 @@ def check_pin(staff: Staff, pin: str) -> bool:
 
 
 def check_password(staff: Staff, password: str) -> bool:
+    """A manager's console password; staff without one cannot sign in by password."""
     if staff.password_hash is None:
         return False
     try:

@@ -1,0 +1,126 @@
+"""What every browser-facing response gets: the secret key, cookies, CSRF and security headers.
+
+- The session cookie is signed with a key generated once into POS_PLUGIN_HOME
+  (mode 0600) unless SECRET_KEY is configured; HttpOnly and SameSite=Strict.
+- Every request that writes is CSRF-checked (form field or X-CSRFToken header),
+  except API calls carrying a bearer token: a browser never adds that header by
+  itself, so a forged cross-site request cannot carry one. API calls that rely
+  on the browser session are checked like forms.
+- Requests with a bearer token skip the browser session entirely, so the till's
+  tap costs what it did before the pages existed.
+- Every response, the JSON API and /healthz included, carries the security headers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, Request, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+SECRET_KEY_FILE = "secret_key"
+DEVICE_COOKIE = "pos_device"
+DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+csrf = CSRFProtect()
+
+
+def load_or_create_secret_key(home: Path) -> str:
+    """The key in POS_PLUGIN_HOME, created on first start readable by this user only."""
+    path = home / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def bearer_request(req: Request) -> bool:
+    return "Authorization" in req.headers
+
+
+class _PagesOnlySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, not opened at all for a bearer-token request."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if bearer_request(request):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def device_id() -> str:
+    """The random id of this browser, set as a cookie with the response if it is new."""
+    if "device_id" not in g:
+        g.device_id = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(16)
+    return str(g.device_id)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["POS_PLUGIN_SETTINGS"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(settings.home)
+    app.config["SESSION_COOKIE_NAME"] = "pos_session"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    # A tablet may stay open all day; the session's idle timeout ends it, not the token's age.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.session_interface = _PagesOnlySessionInterface()
+    csrf.init_app(app)
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method not in WRITE_METHODS or bearer_request(request):
+            return
+        if request.path.startswith("/api/") and "staff" not in session:
+            return  # neither token nor session: the API answers 401 itself
+        csrf.protect()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint != "web.static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        if not request.path.startswith("/api/") and request.endpoint != "web.static":
+            device_id()  # every browser gets its id on its first page
+        new_device = g.get("device_id")
+        if new_device and request.cookies.get(DEVICE_COOKIE) != new_device:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                new_device,
+                max_age=DEVICE_COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Strict",
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+            )
+        return response

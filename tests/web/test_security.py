@@ -1,0 +1,81 @@
+"""What every response carries (security headers), the session cookie, the secret key, CSRF."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from pos_plugin.models import Role
+from pos_plugin.web.security import SECRET_KEY_FILE, load_or_create_secret_key
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/healthz", "/api/v1/catalog", "/api/v1/openapi.json", "/signin", "/tablet", "/nowhere"],
+)
+def test_every_answer_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_static_assets_carry_the_headers_and_may_be_cached(client):
+    with client.get("/assets/app.css") as response:
+        assert response.status_code == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_pages_use_no_inline_script(client):
+    html = client.get("/signin").get_data(as_text=True)
+    assert "<script>" not in html
+    assert " on" + "click=" not in html
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_a_problem(client):
+    page = client.get("/nowhere")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    api = client.get("/api/v1/nowhere")
+    assert api.status_code == 404
+    assert api.mimetype == "application/problem+json"
+
+
+def test_the_session_and_device_cookies_are_http_only_and_same_site(client):
+    response = client.get("/signin")
+    cookies = response.headers.getlist("Set-Cookie")
+    session = next(c for c in cookies if c.startswith("pos_session="))
+    device = next(c for c in cookies if c.startswith("pos_device="))
+    for cookie in (session, device):
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+
+
+def test_the_secret_key_is_made_once_readable_by_its_owner_only(settings, app):
+    path = settings.home / SECRET_KEY_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_secret_key(settings.home) == app.config["SECRET_KEY"]
+    assert len(app.config["SECRET_KEY"]) == 64
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, make_staff):
+    ana = make_staff(Role.BARISTA, name="Ana")
+    response = client.post("/signin", data={"staff_id": ana.id, "pin": "1234"})
+    assert response.status_code == 403
+    assert "out of date" in response.get_data(as_text=True)
+    assert client.get("/tablet").status_code == 302  # not signed in
+
+
+def test_a_bearer_token_request_needs_no_csrf_token(client, auth, make_item):
+    item = make_item()
+    response = client.post(
+        "/api/v1/comps",
+        json={"item_id": item.id},
+        headers={**auth("barista"), "Idempotency-Key": "k1"},
+    )
+    assert response.status_code == 201

@@ -156,7 +156,9 @@ def _init(with_demo: bool) -> None:
             click.echo(f"Demo added: {report.comps} past comps ({report.voided} voided).")
         click.echo("Demo PINs:")
         for name, role, pin in demo.DEMO_STAFF:
-            click.echo(f"  {name:<6} {role.value:<8} PIN {pin}")
+            password = demo.DEMO_PASSWORDS.get(name)
+            also = f"  or password {password}" if password else ""
+            click.echo(f"  {name:<6} {role.value:<8} PIN {pin}{also}")
 
 
 def _adopt_demo_config(app: Flask) -> None:
@@ -257,6 +259,8 @@ def demo_command(host: str | None, port: int | None) -> None:
         [
             "",
             "Open:",
+            f"  {base}/manage   the manager's console (Maya: PIN 9999, or password "
+            f"{demo.DEMO_PASSWORDS['Maya']})",
             f"  {base}/healthz",
             f"  {base}/api/v1/openapi.json",
             "Try it (a till token for this demo run):",

@@ -41,6 +41,8 @@ DEMO_STAFF = [
     ("Chloe", Role.BARISTA, "3333"),
     ("Maya", Role.MANAGER, "9999"),
 ]
+# The demo manager may also sign in to the console with a password.
+DEMO_PASSWORDS = {"Maya": "copper-kettle"}
 
 # name, value in pence, icon, per-shift limit
 DEMO_CATALOG = [
@@ -98,7 +100,9 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
     if db.session.scalars(select(Staff.id).limit(1)).first() is not None:
         return None
     created_staff = [
-        staff.add_staff(admin, name=name, role=role, pin=pin, now=now)
+        staff.add_staff(
+            admin, name=name, role=role, pin=pin, password=DEMO_PASSWORDS.get(name), now=now
+        )
         for name, role, pin in DEMO_STAFF
     ]
     items = {

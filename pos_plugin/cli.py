@@ -258,9 +258,19 @@ def demo_command(host: str | None, port: int | None) -> None:
     banner = "\n".join(
         [
             "",
-            "Open:",
-            f"  {base}/manage   the manager's console (Maya: PIN 9999, or password "
-            f"{demo.DEMO_PASSWORDS['Maya']})",
+            "Open the barista tablet (tap your name, then your PIN):",
+            f"  {base}/tablet",
+            "  PINs: "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.BARISTA
+            )
+            + "; manager "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.MANAGER
+            ),
+            "Open the manager's console (Maya: PIN 9999, or her password):",
+            f"  {base}/manage   password: {demo.DEMO_PASSWORDS['Maya']}",
+            "Also:",
             f"  {base}/healthz",
             f"  {base}/api/v1/openapi.json",
             "Try it (a till token for this demo run):",

@@ -55,6 +55,17 @@ DEMO_CATALOG = [
     ("Table service", 0, "🍽️", None),
 ]
 
+# The friendly notes a barista can add with one tap, per item.
+DEMO_SUGGESTED_NOTES = {
+    "Extra cream on the side": ["Just the way you like it.", "A little extra, on us."],
+    "Second loyalty stamp": ["Thanks for being a regular!", "Halfway to a free one!"],
+    "Extra chocolate shake": ["A little extra, on us."],
+    "Free cookie": ["Sorry for the wait!", "Rainy day treat on us.", "Enjoy your day!"],
+    "Size upgrade": ["Sorry about the oat milk!", "A bigger one, on us."],
+    "Birthday treat": ["Happy birthday!", "Many happy returns!"],
+    "Table service": ["Sit back, we'll bring it over."],
+}
+
 # name, start, end, allowance in pence, max comps, max per barista
 WEEKDAY_SHIFTS = [
     ("Opening", time(6, 30), time(11, 0), 1000, 12, None),
@@ -113,6 +124,7 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
             value=Money(pence, store.currency),
             icon=icon,
             per_shift_limit=limit,
+            suggested_notes=DEMO_SUGGESTED_NOTES.get(name, []),
             now=now,
         )
         for name, pence, icon, limit in DEMO_CATALOG

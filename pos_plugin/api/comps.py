@@ -28,6 +28,8 @@ from pos_plugin.api.schemas import (
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Comp
 from pos_plugin.services import comps
+from pos_plugin.services.actors import Permission
+from pos_plugin.services.errors import PermissionDenied
 from pos_plugin.services.store import get_store
 
 LINK_HEADER = {
@@ -53,10 +55,21 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 )
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
+    over_allowance = body.pop("over_allowance")
     with write_transaction():
         actor = current_actor()
+        if over_allowance and not actor.can(Permission.MANAGE):
+            raise PermissionDenied(
+                "Only a manager may give a comp over the allowance; ask a manager.",
+                field="over_allowance",
+            )
         result = comps.record_comp(
-            actor, get_store(), comps.CompRequest(**body), now(), headers["idempotency_key"]
+            actor,
+            get_store(),
+            comps.CompRequest(**body),
+            now(),
+            headers["idempotency_key"],
+            approver=actor if over_allowance else None,
         )
     if result.created:
         return result.comp, 201, {"Location": f"/api/v1/comps/{result.comp.id}"}

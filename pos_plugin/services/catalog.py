@@ -6,6 +6,7 @@ keep pointing at it, and a manager can restore it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from pos_plugin.database import db
 from pos_plugin.models import CatalogItem, Store
+from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.money import Money
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
@@ -21,8 +23,7 @@ from pos_plugin.services.text_input import required_text
 
 NAME_MAX = 80
 ICON_MAX = 16
-NOTE_MAX = 120
-NOTES_MAX = 8
+NOTES_MAX = 6
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,13 @@ def add_item(
     icon: str,
     per_shift_limit: int | None = None,
     prints_note: bool = True,
-    suggested_notes: list[str] | None = None,
+    suggested_notes: Sequence[str] = (),
     now: datetime,
 ) -> CatalogItem:
     actor.require(Permission.MANAGE)
     fields = _checked(
         store,
-        ItemFields(name, value, icon, per_shift_limit, prints_note, suggested_notes or []),
+        ItemFields(name, value, icon, per_shift_limit, prints_note, list(suggested_notes)),
         editing=None,
     )
     position = db.session.scalar(select(func.coalesce(func.max(CatalogItem.position), 0))) or 0

@@ -77,9 +77,17 @@ def record_comp(
     request: CompRequest,
     now: datetime,
     idempotency_key: str | None = None,
+    approver: Actor | None = None,
 ) -> TapResult:
-    """Give one comp inside the running shift's allowance, or refuse and record nothing."""
+    """Give one comp inside the running shift's allowance, or refuse and record nothing.
+
+    An `approver` who may manage the store lets this one comp past the caps
+    (the allowance's value and count, the barista's and the item's): the comp
+    records them beside the staff member who asked for it.
+    """
     actor.require(Permission.TAP)
+    if approver is not None:
+        approver.require(Permission.MANAGE)
     if idempotency_key is None and actor.role is Role.TILL:
         raise IdempotencyKeyRequired(
             "A till must send an Idempotency-Key header with every tap, so a retry "
@@ -95,7 +103,10 @@ def record_comp(
     staff_id = _giving_staff(actor, request.staff_id)
     if request.breakdown_id is not None:
         _approved_breakdown(request.breakdown_id)
-    _check_allowance(store, shift, item, staff_id)
+    if approver is None:
+        _check_allowance(store, shift, item, staff_id)
+    else:
+        left_before = shifts.tally(shift).remaining
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
         "item_id": item.id,
@@ -113,6 +124,7 @@ def record_comp(
         "order_ref": request.order_ref,
         "breakdown_id": request.breakdown_id,
         "status": CompStatus.ACTIVE,
+        "approved_by_id": approver.staff_id if approver is not None else None,
     }
     # Plain INSERTs rather than the unit of work: the tap holds the shift's lock, so
     # every step it saves is time another tablet does not wait.
@@ -144,6 +156,18 @@ def record_comp(
         shift_id=shift.id,
         staff_id=staff_id,
     )
+    if approver is not None:
+        audit.record(
+            approver,
+            "comp.approved_over_allowance",
+            "comp",
+            comp.id,
+            now,
+            requested_by=actor.label,
+            staff_id=staff_id,
+            value=item.value_amount,
+            remaining_before=left_before.amount,
+        )
     return TapResult(comp=comp, created=True)
 
 

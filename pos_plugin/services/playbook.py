@@ -15,7 +15,7 @@ from pos_plugin.database import db
 from pos_plugin.models import Breakdown, BreakdownStatus, CatalogItem, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import InvalidInput, NotFound
+from pos_plugin.services.errors import InvalidInput, NotFound, PermissionDenied
 from pos_plugin.services.text_input import optional_text, required_text
 
 
@@ -101,7 +101,7 @@ def edit(
     return breakdown
 
 
-def list_breakdowns(
+def review(
     actor: Actor, status: BreakdownStatus | None = None
 ) -> list[tuple[Breakdown, str | None, str | None]]:
     """Breakdowns (proposals first), each with its suggested item's and proposer's names."""
@@ -168,7 +168,10 @@ def _checked_title(title: str, *, editing: int | None) -> str:
 
 
 def _check_item(item_id: int | None) -> None:
-    if item_id is not None and db.session.get(CatalogItem, item_id) is None:
+    if item_id is None:
+        return
+    item = db.session.get(CatalogItem, item_id)
+    if item is None or not item.active:
         raise InvalidInput(f"There is no catalog item {item_id}.", field="suggested_item_id")
 
 
@@ -178,3 +181,14 @@ def _described(breakdown: Breakdown) -> dict[str, object]:
         "recovery": breakdown.recovery,
         "suggested_item_id": breakdown.suggested_item_id,
     }
+
+
+def list_breakdowns(
+    actor: Actor, status: BreakdownStatus = BreakdownStatus.APPROVED
+) -> list[Breakdown]:
+    """The playbook by title: staff see the approved entries, a manager any status."""
+    actor.require(Permission.READ_CATALOG)
+    if status is not BreakdownStatus.APPROVED and not actor.can(Permission.MANAGE):
+        raise PermissionDenied("Only a manager sees breakdowns waiting or retired.", field="status")
+    query = select(Breakdown).where(Breakdown.status == status).order_by(Breakdown.title)
+    return list(db.session.scalars(query))

@@ -8,6 +8,7 @@ copied in, so editing the schedule never changes a shift already running.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -36,6 +37,8 @@ class ShiftTally:
     shift: Shift
     used: Money
     comps_count: int
+    # The asking staff member's own active comps, where a per-barista cap applies.
+    own_comps_count: int | None = None
 
     @property
     def remaining(self) -> Money:
@@ -46,6 +49,13 @@ class ShiftTally:
         if self.shift.max_comps is None:
             return None
         return max(0, self.shift.max_comps - self.comps_count)
+
+    @property
+    def own_remaining_comps(self) -> int | None:
+        cap = self.shift.max_comps_per_staff
+        if cap is None or self.own_comps_count is None:
+            return None
+        return max(0, cap - self.own_comps_count)
 
 
 def open_current_shift(store: Store, now: datetime) -> Shift:
@@ -150,8 +160,14 @@ def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
+    """The running shift's tally; for a staff member under a per-barista cap, their own too."""
     actor.require(Permission.READ_CATALOG)
-    return tally(open_current_shift(store, now))
+    shift = open_current_shift(store, now)
+    result = tally(shift)
+    if actor.staff_id is not None and shift.max_comps_per_staff is not None:
+        own = active_count(shift, Comp.staff_id == actor.staff_id)
+        result = dataclasses.replace(result, own_comps_count=own)
+    return result
 
 
 def override_current(

@@ -45,7 +45,7 @@ def test_too_many_or_too_long_suggested_notes_are_refused_naming_the_field(app_c
         add(do, manager, suggested_notes=[f"note {n}" for n in range(9)])
     assert refused.value.field == "suggested_notes"
     with pytest.raises(InvalidInput) as refused:
-        add(do, manager, suggested_notes=["x" * 121])
+        add(do, manager, suggested_notes=["x" * 281])
     assert refused.value.field == "suggested_notes"
 
 

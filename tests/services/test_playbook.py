@@ -29,12 +29,12 @@ def test_a_proposal_waits_first_in_the_list_until_approved(app_ctx, manager, bar
     approved = propose(do, manager, "Card reader down")
     do(playbook.approve, manager, approved.id, NOW)
     waiting = propose(do, barista, "Wi-Fi down")
-    listed = do(playbook.list_breakdowns, manager)
+    listed = do(playbook.review, manager)
     assert [(b.title, b.status) for b, _, _ in listed] == [
         ("Wi-Fi down", BreakdownStatus.PROPOSED),
         ("Card reader down", BreakdownStatus.APPROVED),
     ]
-    assert do(playbook.list_breakdowns, manager, BreakdownStatus.PROPOSED)[0][0].id == waiting.id
+    assert do(playbook.review, manager, BreakdownStatus.PROPOSED)[0][0].id == waiting.id
 
 
 def test_an_approved_breakdown_can_be_used_on_a_comp_and_a_declined_one_cannot(
@@ -104,4 +104,4 @@ def test_a_barista_may_propose_but_not_approve_decline_retire_or_edit(app_ctx, b
         with pytest.raises(PermissionDenied):
             do(call, barista, breakdown.id, NOW)
     with pytest.raises(PermissionDenied):
-        do(playbook.list_breakdowns, barista)
+        do(playbook.review, barista)

@@ -24,7 +24,7 @@ def _with_items(form: BreakdownForm) -> BreakdownForm:
 def _render(form: BreakdownForm | None = None, status: int = 200) -> ResponseReturnValue:
     html = page(
         "playbook.html",
-        breakdowns=playbook.list_breakdowns(manager()),
+        breakdowns=playbook.review(manager()),
         form=_with_items(form or BreakdownForm(formdata=None)),
     )
     return html, status

@@ -14,6 +14,7 @@ from pos_plugin.services.audit import AuditFilter
 from pos_plugin.services.paging import Page
 from pos_plugin.services.store import get_store
 from pos_plugin.web.manage.blueprint import attempt, bp, manager, manager_page, page
+from pos_plugin.web.manage.forms import options
 
 LOG_PAGE = 50
 
@@ -22,8 +23,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only reads
 
-    action = SelectField("Action", choices=[("", "any")], validators=[Optional()])
-    entity = SelectField("Entity", choices=[("", "any")], validators=[Optional()])
+    action = SelectField("Action", choices=options([("", "any")]), validators=[Optional()])
+    entity = SelectField("Entity", choices=options([("", "any")]), validators=[Optional()])
     who = StringField("Who", validators=[Optional()])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
@@ -35,8 +36,8 @@ def audit_page() -> ResponseReturnValue:
     actor = manager()
     form = AuditFilterForm(request.args)
     actions, entities = audit.choices(actor)
-    form.action.choices = [("", "any"), *((a, a) for a in actions)]
-    form.entity.choices = [("", "any"), *((e, e) for e in entities)]
+    form.action.choices = options([("", "any"), *((a, a) for a in actions)])
+    form.entity.choices = options([("", "any"), *((e, e) for e in entities)])
     found: Page[AuditEvent] | None = None
     if form.validate():
         where = AuditFilter(

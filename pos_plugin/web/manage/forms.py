@@ -6,6 +6,7 @@ services' decision; their refusals land next to the same fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,11 +23,18 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from pos_plugin.api.schemas import INT32_MAX
 from pos_plugin.money import Money
 from pos_plugin.services.schedule import WEEKDAYS
+
+
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """A select's options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 COUNT = NumberRange(min=1, max=INT32_MAX, message="Use a whole number of at least 1.")
 
@@ -78,7 +86,7 @@ def _money_required(form: FlaskForm, field: Field) -> None:
 class TemplateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Name the shift, e.g. Morning.")])
     weekday = SelectField(
-        "Day", coerce=int, choices=list(enumerate(WEEKDAYS)), validators=[InputRequired()]
+        "Day", coerce=int, choices=options(enumerate(WEEKDAYS)), validators=[InputRequired()]
     )
     starts = TimeField("Starts", validators=[InputRequired("When does it start?")])
     ends = TimeField("Ends", validators=[InputRequired("When does it end?")])
@@ -109,7 +117,7 @@ class ItemForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the staff member a name.")])
-    role = SelectField("Role", choices=[("barista", "Barista"), ("manager", "Manager")])
+    role = SelectField("Role", choices=options([("barista", "Barista"), ("manager", "Manager")]))
     pin = PasswordField("PIN (4 to 8 digits)", validators=[DataRequired("Choose a PIN.")])
     password = PasswordField("Console password (managers, optional)")
 
@@ -125,12 +133,12 @@ class PasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField("What it is for", validators=[DataRequired("Say what it is for.")])
     role = SelectField(
-        "Role", choices=[("till", "Till"), ("barista", "Barista"), ("manager", "Manager")]
+        "Role", choices=options([("till", "Till"), ("barista", "Barista"), ("manager", "Manager")])
     )
-    staff = SelectField("Speaks for", coerce=int, choices=[(0, "nobody (a shared till)")])
+    staff = SelectField("Speaks for", coerce=int, choices=options([(0, "nobody (a shared till)")]))
 
 
 class BreakdownForm(FlaskForm):
     title = StringField("What went wrong", validators=[DataRequired("Name the breakdown.")])
     recovery = TextAreaField("The recovery to offer")
-    suggested_item_id = SelectField("Suggested comp", coerce=int, choices=[(0, "none")])
+    suggested_item_id = SelectField("Suggested comp", coerce=int, choices=options([(0, "none")]))

@@ -12,12 +12,13 @@ from pos_plugin.models import Breakdown
 from pos_plugin.services import catalog, playbook
 from pos_plugin.services.actors import Actor
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
-from pos_plugin.web.manage.forms import BreakdownForm
+from pos_plugin.web.manage.forms import BreakdownForm, options
 
 
 def _with_items(form: BreakdownForm) -> BreakdownForm:
     items = [i for i in catalog.list_items(manager()) if i.active]
-    form.suggested_item_id.choices = [(0, "none"), *((i.id, f"{i.icon} {i.name}") for i in items)]
+    pairs = [(0, "none"), *((i.id, f"{i.icon} {i.name}") for i in items)]
+    form.suggested_item_id.choices = options(pairs)
     return form
 
 

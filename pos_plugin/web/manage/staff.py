@@ -8,13 +8,13 @@ from flask.typing import ResponseReturnValue
 from pos_plugin.models import Role
 from pos_plugin.services import staff, tokens
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
-from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm
+from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm, options
 
 
 def _token_form(form: TokenForm | None = None) -> TokenForm:
     form = form or TokenForm(formdata=None)
     active = [m for m in staff.list_staff() if m.active]
-    form.staff.choices = [(0, "nobody (a shared till)"), *((m.id, m.name) for m in active)]
+    form.staff.choices = options([(0, "nobody (a shared till)"), *((m.id, m.name) for m in active)])
     return form
 
 

@@ -26,7 +26,7 @@ from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import CatalogItem, Role, ShiftTemplate, Staff
 from pos_plugin.money import Money
-from pos_plugin.services import catalog, shifts, staff, tokens
+from pos_plugin.services import catalog, schedule, staff, tokens
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings, get_store
 from pos_plugin.settings import AllowanceSettings, Settings, StoreSettings
@@ -249,7 +249,7 @@ def make_template(app: Flask, clock: Clock) -> Callable[..., ShiftTemplate]:
         name: str = "Morning",
     ) -> ShiftTemplate:
         with app.app_context(), write_transaction():
-            return shifts.add_template(
+            return schedule.add_template(
                 SYSTEM,
                 get_store(),
                 name=name,

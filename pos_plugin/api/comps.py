@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import request
 from flask_smorest import Blueprint
 
 from pos_plugin.api.auth import current_actor, now
@@ -29,6 +31,13 @@ from pos_plugin.services import comps
 from pos_plugin.services.actors import Permission
 from pos_plugin.services.errors import PermissionDenied
 from pos_plugin.services.store import get_store
+
+LINK_HEADER = {
+    "Link": {
+        "description": 'with `limit`, when more comps follow: `<URL>; rel="next"`',
+        "schema": {"type": "string"},
+    }
+}
 
 blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comps on the house")
 
@@ -69,10 +78,15 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 
 @blp.get("")
 @blp.arguments(CompListQuerySchema, location="query")
-@blp.response(200, CompSchema(many=True))
-@documents(blp, *SIGNED_IN)
-def list_(query: dict[str, Any]) -> list[Comp]:
-    return comps.list_comps(current_actor(), get_store(), now(), **query)
+@blp.response(200, CompSchema(many=True), headers=LINK_HEADER)
+@documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
+    page = comps.comps_page(current_actor(), get_store(), now(), **query)
+    headers = {}
+    if page.next_cursor is not None:
+        args = {**request.args.to_dict(), "cursor": page.next_cursor}
+        headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+    return page.comps, 200, headers
 
 
 @blp.get("/<uuid:comp_id>")

@@ -9,6 +9,8 @@ from marshmallow import RAISE, Schema, fields, post_load, validate
 from pos_plugin.models import BreakdownStatus, PrintJobStatus
 from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
+from pos_plugin.services.comps import MAX_PAGE
+from pos_plugin.services.shifts import REASON_MAX as OVERRIDE_REASON_MAX
 from pos_plugin.text import TEXT_RULES, Text
 
 # Ids and amounts are 32-bit columns: a bigger number is bad input, not a database error.
@@ -101,6 +103,19 @@ class VoidSchema(StrictSchema):
 class CompListQuerySchema(StrictSchema):
     business_date = fields.Date(load_default=None)
     shift_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=INT32_MAX))
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={
+            "description": "at most this many comps, newest first; when more follow, the "
+            'response has a `Link: <...>; rel="next"` header. Without it: the whole day.'
+        },
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "where a page starts: take it from the Link header"},
+    )
 
 
 class ShiftOverrideSchema(StrictSchema):
@@ -108,6 +123,7 @@ class ShiftOverrideSchema(StrictSchema):
     max_comps = fields.Integer(
         strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=INT32_MAX)
     )
+    reason = _text(OVERRIDE_REASON_MAX, "why the allowance changes, kept in the override history")
 
 
 class CatalogItemSchema(Schema):
@@ -138,6 +154,7 @@ class ShiftSchema(Schema):
     remaining = fields.Nested(MoneySchema)
     remaining_comps = fields.Integer(allow_none=True)
     overridden_by = fields.String(attribute="shift.overridden_by", allow_none=True)
+    override_reason = fields.String(attribute="shift.override_reason", allow_none=True)
     own_comps_count = fields.Integer(
         allow_none=True,
         metadata={

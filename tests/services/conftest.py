@@ -42,7 +42,7 @@ def make_barista(make_staff: Callable[..., Any]) -> Callable[..., Actor]:
 
 
 @pytest.fixture
-def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
+def make_till(app: Any, make_token: Callable[..., str], clock: Any) -> Callable[..., Actor]:
     """The actor behind a freshly created API token (the till by default)."""
 
     def make(
@@ -50,7 +50,7 @@ def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
     ) -> Actor:
         secret = make_token(role, name=name, staff_id=staff_id)
         with app.app_context():
-            return tokens.authenticate(secret)
+            return tokens.authenticate(secret, clock.now)
 
     return make
 
@@ -140,3 +140,20 @@ def recorded(count: Callable[[type[Any]], int]) -> Callable[[], tuple[int, int, 
         return count(Comp), count(IdempotencyKey), count(AuditEvent), count(Shift)
 
     return run
+
+
+@pytest.fixture
+def do(app_ctx: Any) -> Callable[..., Any]:
+    """`do(service_function, *args, **kwargs)`: one service call in its own write transaction,
+    as a page or the CLI makes it."""
+
+    def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with write_transaction():
+            return function(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def barista() -> Actor:
+    return Actor(role=Role.BARISTA, label="Bea", staff_id=None)

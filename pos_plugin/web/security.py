@@ -111,8 +111,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.endpoint != "web.static":
             response.headers.setdefault("Cache-Control", "no-store")
-        if not request.path.startswith("/api/") and request.endpoint != "web.static":
-            device_id()  # every browser gets its id on its first page
+        if response.mimetype == "text/html":
+            device_id()  # every browser gets its id with its first page
         new_device = g.get("device_id")
         if new_device and request.cookies.get(DEVICE_COOKIE) != new_device:
             response.set_cookie(

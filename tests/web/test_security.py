@@ -79,3 +79,8 @@ def test_a_bearer_token_request_needs_no_csrf_token(client, auth, make_item):
         headers={**auth("barista"), "Idempotency-Key": "k1"},
     )
     assert response.status_code == 201
+
+
+def test_health_checks_and_api_calls_get_no_cookies(client, auth):
+    assert "Set-Cookie" not in client.get("/healthz").headers
+    assert "Set-Cookie" not in client.get("/api/v1/catalog", headers=auth()).headers

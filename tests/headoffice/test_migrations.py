@@ -56,6 +56,24 @@ def test_sets_ingested_before_version_2_are_marked_format_1_and_the_way_back_wor
         assert "story" in columns
         assert "customer_name" not in columns
         database.upgrade(engine)
-        assert database.current_revision(engine) == "ho_0002_approvers_and_stories"
+        assert database.current_revision(engine) == "ho_0003_starred_by_optional"
+    finally:
+        engine.dispose()
+
+
+def test_a_head_office_at_0002_learns_to_take_a_story_without_who_starred_it(
+    empty_database_url,
+):
+    engine = database.make_engine(empty_database_url)
+    try:
+        database.upgrade(engine, "ho_0002_approvers_and_stories")
+
+        def starred_by_nullable():
+            columns = sa.inspect(engine).get_columns("ho_story")
+            return next(c["nullable"] for c in columns if c["name"] == "starred_by")
+
+        assert starred_by_nullable() is False
+        database.upgrade(engine)
+        assert starred_by_nullable() is True
     finally:
         engine.dispose()

@@ -34,9 +34,11 @@ pytest: install services
 
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.
 # The SFTP tests start their own OpenSSH server: install openssh-server where it is missing.
+# The browser tests drive the system Chromium: install chromium where it is missing.
 services:
 	@bash .ci/services
 	@bash .ci/sshd
+	@bash .ci/chromium
 
 # The tap's performance table (issue 10): every row a ratio against a baseline from the same run.
 bench: install services

@@ -156,7 +156,9 @@ def _init(with_demo: bool) -> None:
             click.echo(f"Demo added: {report.comps} past comps ({report.voided} voided).")
         click.echo("Demo PINs:")
         for name, role, pin in demo.DEMO_STAFF:
-            click.echo(f"  {name:<6} {role.value:<8} PIN {pin}")
+            password = demo.DEMO_PASSWORDS.get(name)
+            also = f"  or password {password}" if password else ""
+            click.echo(f"  {name:<6} {role.value:<8} PIN {pin}{also}")
 
 
 def _adopt_demo_config(app: Flask) -> None:
@@ -256,7 +258,19 @@ def demo_command(host: str | None, port: int | None) -> None:
     banner = "\n".join(
         [
             "",
-            "Open:",
+            "Open the barista tablet (tap your name, then your PIN):",
+            f"  {base}/tablet",
+            "  PINs: "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.BARISTA
+            )
+            + "; manager "
+            + ", ".join(
+                f"{name} {pin}" for name, role, pin in demo.DEMO_STAFF if role is Role.MANAGER
+            ),
+            "Open the manager's console (Maya: PIN 9999, or her password):",
+            f"  {base}/manage   password: {demo.DEMO_PASSWORDS['Maya']}",
+            "Also:",
             f"  {base}/healthz",
             f"  {base}/api/v1/openapi.json",
             "Try it (a till token for this demo run):",
@@ -281,11 +295,23 @@ def token() -> None:
 @click.option(
     "--name", type=HUMAN_TEXT, required=True, help="What the token is for, e.g. 'front till'."
 )
+@click.option(
+    "--staff",
+    "staff_ref",
+    type=HUMAN_TEXT,
+    default=None,
+    help="The staff member (name or id) the token speaks for, e.g. a barista's own tablet.",
+)
 @with_app
-def token_create(role: str, name: str) -> None:
+def token_create(role: str, name: str, staff_ref: str | None) -> None:
     """Create a token and print it (only the token, on stdout)."""
     with write_transaction():
-        _, secret = tokens.create_token(CLI_ACTOR, role=Role(role), name=name, now=_now())
+        staff_id = None
+        if staff_ref is not None:
+            staff_id = staff_service.find_staff(CLI_ACTOR, staff_ref).id
+        _, secret = tokens.create_token(
+            CLI_ACTOR, role=Role(role), name=name, now=_now(), staff_id=staff_id
+        )
     click.echo(secret)
 
 

@@ -10,6 +10,7 @@ guarantee from row locks taken in the services.
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,15 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, Enum, MetaData, String, Table, Text, event
+from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from pos_plugin.text import clean_text
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -174,6 +178,31 @@ def write_transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if queue is not None:
+            queue.release()
+
+
+def write_soon(statement: Executable, params: dict[str, Any]) -> None:
+    """A small bookkeeping write (a token's last use) that a read must never wait for.
+
+    Inside a write transaction it joins it and commits with it. From a read it
+    runs in a short transaction of its own, and is skipped when another writer
+    holds the database: the next request writes it instead.
+    """
+    session = db.session()
+    if session.in_transaction() and session.connection().get_execution_options().get(_WRITE):
+        session.execute(statement, params)
+        return
+    engine = db.engine
+    queue = _writer_lock(engine) if engine.dialect.name == "sqlite" else None
+    if queue is not None and not queue.acquire(blocking=False):
+        return
+    try:
+        with engine.connect().execution_options(**WRITE_OPTIONS) as conn, conn.begin():
+            conn.execute(statement, params)
+    except OperationalError:
+        log.info("skipped a bookkeeping write: the database is busy")
     finally:
         if queue is not None:
             queue.release()

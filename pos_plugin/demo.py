@@ -16,7 +16,7 @@ from sqlalchemy import select
 from pos_plugin.database import db
 from pos_plugin.models import Breakdown, CatalogItem, Role, Staff, Store
 from pos_plugin.money import Money
-from pos_plugin.services import catalog, comps, playbook, shifts, staff
+from pos_plugin.services import catalog, comps, playbook, schedule, staff
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import AllowanceExceeded
 
@@ -41,6 +41,8 @@ DEMO_STAFF = [
     ("Chloe", Role.BARISTA, "3333"),
     ("Maya", Role.MANAGER, "9999"),
 ]
+# The demo manager may also sign in to the console with a password.
+DEMO_PASSWORDS = {"Maya": "copper-kettle"}
 
 # name, value in pence, icon, per-shift limit
 DEMO_CATALOG = [
@@ -52,6 +54,17 @@ DEMO_CATALOG = [
     ("Birthday treat", 350, "🎂", 2),
     ("Table service", 0, "🍽️", None),
 ]
+
+# The friendly notes a barista can add with one tap, per item.
+DEMO_SUGGESTED_NOTES = {
+    "Extra cream on the side": ["Just the way you like it.", "A little extra, on us."],
+    "Second loyalty stamp": ["Thanks for being a regular!", "Halfway to a free one!"],
+    "Extra chocolate shake": ["A little extra, on us."],
+    "Free cookie": ["Sorry for the wait!", "Rainy day treat on us.", "Enjoy your day!"],
+    "Size upgrade": ["Sorry about the oat milk!", "A bigger one, on us."],
+    "Birthday treat": ["Happy birthday!", "Many happy returns!"],
+    "Table service": ["Sit back, we'll bring it over."],
+}
 
 # name, start, end, allowance in pence, max comps, max per barista
 WEEKDAY_SHIFTS = [
@@ -98,7 +111,9 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
     if db.session.scalars(select(Staff.id).limit(1)).first() is not None:
         return None
     created_staff = [
-        staff.add_staff(admin, name=name, role=role, pin=pin, now=now)
+        staff.add_staff(
+            admin, name=name, role=role, pin=pin, password=DEMO_PASSWORDS.get(name), now=now
+        )
         for name, role, pin in DEMO_STAFF
     ]
     items = {
@@ -109,6 +124,7 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
             value=Money(pence, store.currency),
             icon=icon,
             per_shift_limit=limit,
+            suggested_notes=DEMO_SUGGESTED_NOTES.get(name, []),
             now=now,
         )
         for name, pence, icon, limit in DEMO_CATALOG
@@ -116,7 +132,7 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
     for weekday in range(7):
         plan = SUNDAY_SHIFTS if weekday == 6 else WEEKDAY_SHIFTS
         for name, starts, ends, pence, cap, per_staff in plan:
-            shifts.add_template(
+            schedule.add_template(
                 admin,
                 store,
                 name=name,

@@ -26,7 +26,7 @@ from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import CatalogItem, Role, ShiftTemplate, Staff
 from pos_plugin.money import Money
-from pos_plugin.services import catalog, shifts, staff, tokens
+from pos_plugin.services import catalog, schedule, staff, tokens
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings, get_store
 from pos_plugin.settings import AllowanceSettings, Settings, StoreSettings
@@ -249,7 +249,7 @@ def make_template(app: Flask, clock: Clock) -> Callable[..., ShiftTemplate]:
         name: str = "Morning",
     ) -> ShiftTemplate:
         with app.app_context(), write_transaction():
-            return shifts.add_template(
+            return schedule.add_template(
                 SYSTEM,
                 get_store(),
                 name=name,
@@ -292,18 +292,24 @@ def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, str]]:
 _META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
-def csrf_from(html: str) -> str:
-    found = _META.search(html)
-    assert found, "the page carries no CSRF token"
-    return found.group(1)
+@pytest.fixture
+def csrf_of() -> Callable[[FlaskClient, str], str]:
+    """`csrf_of(client, url)`: open a page as that browser and return its CSRF token."""
+
+    def run(browser: FlaskClient, url: str = "/signin") -> str:
+        found = _META.search(browser.get(url).get_data(as_text=True))
+        assert found, f"{url} carries no CSRF token"
+        return found.group(1)
+
+    return run
 
 
 @pytest.fixture
-def csrf(client: FlaskClient) -> Callable[[str], str]:
-    """`csrf(url)`: open a page as this browser and return its CSRF token."""
+def csrf(client: FlaskClient, csrf_of: Callable[[FlaskClient, str], str]) -> Callable[[str], str]:
+    """`csrf(url)`: open a page as the test's browser and return its CSRF token."""
 
     def run(url: str = "/signin") -> str:
-        return csrf_from(client.get(url).get_data(as_text=True))
+        return csrf_of(client, url)
 
     return run
 

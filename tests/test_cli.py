@@ -61,6 +61,25 @@ def test_token_create_prints_only_the_token_and_it_opens_the_api(runner, client)
     assert response.status_code == 200
 
 
+def test_token_create_for_a_staff_member_taps_in_their_name(runner, client, make_staff, make_item):
+    ana = make_staff(name="Ana")
+    args = ["token", "create", "--role", "barista", "--name", "Ana's tablet", "--staff", "Ana"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    item = make_item(value=10)
+    tapped = client.post(
+        "/api/v1/comps", json={"item_id": item.id}, headers=bearer(result.stdout.strip())
+    )
+    assert tapped.json["staff_id"] == ana.id
+
+
+def test_token_create_for_an_unknown_staff_member_says_so(runner):
+    args = ["token", "create", "--role", "barista", "--name", "x", "--staff", "Nobody"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code != 0
+    assert "No staff member 'Nobody'" in result.output
+
+
 def test_each_token_create_gives_a_new_token(runner):
     args = ["token", "create", "--role", "till", "--name", "front"]
 

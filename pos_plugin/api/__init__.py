@@ -30,9 +30,9 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "pos-plugin token create"}
     )
-    from pos_plugin.api import catalog, comps, printing, shifts
+    from pos_plugin.api import breakdowns, catalog, comps, printing, shifts
 
-    for blueprint in (catalog.blp, shifts.blp, comps.blp, printing.blp):
+    for blueprint in (catalog.blp, shifts.blp, comps.blp, printing.blp, breakdowns.blp):
         api.register_blueprint(blueprint)
     register_problem_handlers(app)
 

@@ -30,7 +30,7 @@ def current_actor() -> Actor:
             "Send 'Authorization: Bearer <token>' (`pos-plugin token create` makes one), "
             "or sign in on the tablet."
         )
-    return tokens.authenticate(secret.strip())
+    return tokens.authenticate(secret.strip(), now())
 
 
 def now() -> datetime:

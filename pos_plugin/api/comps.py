@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import request
 from flask_smorest import Blueprint
 
 from pos_plugin.api.auth import current_actor, now
@@ -26,7 +28,16 @@ from pos_plugin.api.schemas import (
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Comp
 from pos_plugin.services import comps
+from pos_plugin.services.actors import Permission
+from pos_plugin.services.errors import PermissionDenied
 from pos_plugin.services.store import get_store
+
+LINK_HEADER = {
+    "Link": {
+        "description": 'with `limit`, when more comps follow: `<URL>; rel="next"`',
+        "schema": {"type": "string"},
+    }
+}
 
 blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comps on the house")
 
@@ -44,10 +55,21 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 )
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
+    over_allowance = body.pop("over_allowance")
     with write_transaction():
         actor = current_actor()
+        if over_allowance and not actor.can(Permission.MANAGE):
+            raise PermissionDenied(
+                "Only a manager may give a comp over the allowance; ask a manager.",
+                field="over_allowance",
+            )
         result = comps.record_comp(
-            actor, get_store(), comps.CompRequest(**body), now(), headers["idempotency_key"]
+            actor,
+            get_store(),
+            comps.CompRequest(**body),
+            now(),
+            headers["idempotency_key"],
+            approver=actor if over_allowance else None,
         )
     if result.created:
         return result.comp, 201, {"Location": f"/api/v1/comps/{result.comp.id}"}
@@ -56,10 +78,15 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 
 @blp.get("")
 @blp.arguments(CompListQuerySchema, location="query")
-@blp.response(200, CompSchema(many=True))
-@documents(blp, *SIGNED_IN)
-def list_(query: dict[str, Any]) -> list[Comp]:
-    return comps.list_comps(current_actor(), get_store(), now(), **query)
+@blp.response(200, CompSchema(many=True), headers=LINK_HEADER)
+@documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
+    page = comps.comps_page(current_actor(), get_store(), now(), **query)
+    headers = {}
+    if page.next_cursor is not None:
+        args = {**request.args.to_dict(), "cursor": page.next_cursor}
+        headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+    return page.comps, 200, headers
 
 
 @blp.get("/<uuid:comp_id>")

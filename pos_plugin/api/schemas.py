@@ -6,9 +6,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
-from pos_plugin.models import PrintJobStatus
+from pos_plugin.models import BreakdownStatus, PrintJobStatus
 from pos_plugin.models.comps import CUSTOMER_NAME_MAX, NOTE_MAX, ORDER_REF_MAX
 from pos_plugin.money import Money
+from pos_plugin.services.comps import MAX_PAGE
+from pos_plugin.services.shifts import REASON_MAX as OVERRIDE_REASON_MAX
 from pos_plugin.text import TEXT_RULES, Text
 
 # Ids and amounts are 32-bit columns: a bigger number is bad input, not a database error.
@@ -59,6 +61,14 @@ class CompCreateSchema(StrictSchema):
     order_ref = _text(ORDER_REF_MAX, "the till's order reference")
     breakdown_id = _id(load_default=None, allow_none=True)
     staff_id = _id(load_default=None, allow_none=True)
+    over_allowance = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "manager only: give this one comp past the shift's caps "
+            "(allowance, counts, per-item limit); the comp records the manager as approver. "
+            "403 for any other role"
+        },
+    )
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -93,6 +103,19 @@ class VoidSchema(StrictSchema):
 class CompListQuerySchema(StrictSchema):
     business_date = fields.Date(load_default=None)
     shift_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=INT32_MAX))
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={
+            "description": "at most this many comps, newest first; when more follow, the "
+            'response has a `Link: <...>; rel="next"` header. Without it: the whole day.'
+        },
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "where a page starts: take it from the Link header"},
+    )
 
 
 class ShiftOverrideSchema(StrictSchema):
@@ -100,6 +123,7 @@ class ShiftOverrideSchema(StrictSchema):
     max_comps = fields.Integer(
         strict=True, required=True, allow_none=True, validate=validate.Range(min=1, max=INT32_MAX)
     )
+    reason = _text(OVERRIDE_REASON_MAX, "why the allowance changes, kept in the override history")
 
 
 class CatalogItemSchema(Schema):
@@ -109,6 +133,9 @@ class CatalogItemSchema(Schema):
     icon = fields.String()
     active = fields.Boolean()
     per_shift_limit = fields.Integer(allow_none=True)
+    suggested_notes = fields.List(
+        fields.String(), metadata={"description": "friendly notes offered with one tap"}
+    )
 
 
 class ShiftSchema(Schema):
@@ -127,6 +154,17 @@ class ShiftSchema(Schema):
     remaining = fields.Nested(MoneySchema)
     remaining_comps = fields.Integer(allow_none=True)
     overridden_by = fields.String(attribute="shift.overridden_by", allow_none=True)
+    override_reason = fields.String(attribute="shift.override_reason", allow_none=True)
+    own_comps_count = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the calling staff member's active comps this shift, where a "
+            "per-barista cap (max_comps_per_staff) applies; else null"
+        },
+    )
+    own_remaining_comps = fields.Integer(
+        allow_none=True, metadata={"description": "what is left of that cap; else null"}
+    )
 
 
 class CompSchema(Schema):
@@ -143,6 +181,10 @@ class CompSchema(Schema):
     reason = fields.String(allow_none=True)
     order_ref = fields.String(allow_none=True)
     breakdown_id = fields.Integer(allow_none=True)
+    approved_by_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the manager who let this comp go over the allowance"},
+    )
     status = fields.String()
     voided_at = fields.AwareDateTime(allow_none=True)
     void_reason = fields.String(allow_none=True)
@@ -178,3 +220,38 @@ class PrinterStatusSchema(Schema):
 
 class ReceiptQuerySchema(StrictSchema):
     format = fields.String(load_default="text", validate=validate.OneOf(["text", "escpos", "png"]))
+
+
+class BreakdownListQuerySchema(StrictSchema):
+    status = fields.Enum(
+        BreakdownStatus,
+        by_value=True,
+        load_default=BreakdownStatus.APPROVED,
+        metadata={"description": "approved (default); other statuses for managers only"},
+    )
+
+
+class BreakdownProposeSchema(StrictSchema):
+    title = Text(
+        required=True,
+        min_length=1,
+        max_length=120,
+        metadata={"description": f"what went wrong, e.g. 'Out of oat milk'; {TEXT_RULES}"},
+    )
+    recovery = Text(
+        load_default="",
+        max_length=1000,
+        multiline=True,
+        metadata={"description": f"how staff make up for it; {TEXT_RULES}"},
+    )
+    suggested_item_id = _id(load_default=None, allow_none=True)
+
+
+class BreakdownSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    recovery = fields.String()
+    suggested_item_id = fields.Integer(allow_none=True)
+    status = fields.Enum(BreakdownStatus, by_value=True)
+    proposed_by_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()

@@ -40,5 +40,5 @@ def override(body: dict[str, Any]) -> ShiftTally:
     with write_transaction():
         actor = current_actor()
         return shifts.override_current(
-            actor, get_store(), body["allowance"], body["max_comps"], now()
+            actor, get_store(), body["allowance"], body["max_comps"], now(), body["reason"]
         )

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from pos_plugin import csv_cells
-from pos_plugin.headoffice import charts, reports
+from pos_plugin import charts, csv_cells
+from pos_plugin.headoffice import reports
 from pos_plugin.headoffice.database import read_session
 from pos_plugin.headoffice.receiver import engine, problem
 

@@ -40,6 +40,10 @@ class ShiftTemplate(Base):
     max_comps_per_staff: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    @property
+    def allowance(self) -> Money:
+        return Money(self.allowance_amount, self.currency)
+
 
 class Shift(Base):
     """One running (or past) shift; its allowance is copied in when it opens."""

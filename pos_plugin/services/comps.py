@@ -7,6 +7,7 @@ several tablets can never take a shift past its value or count cap.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -14,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
 from pos_plugin.database import db, table_of
 from pos_plugin.models import (
@@ -76,9 +77,17 @@ def record_comp(
     request: CompRequest,
     now: datetime,
     idempotency_key: str | None = None,
+    approver: Actor | None = None,
 ) -> TapResult:
-    """Give one comp inside the running shift's allowance, or refuse and record nothing."""
+    """Give one comp inside the running shift's allowance, or refuse and record nothing.
+
+    An `approver` who may manage the store lets this one comp past the caps
+    (the allowance's value and count, the barista's and the item's): the comp
+    records them beside the staff member who asked for it.
+    """
     actor.require(Permission.TAP)
+    if approver is not None:
+        approver.require(Permission.MANAGE)
     if idempotency_key is None and actor.role is Role.TILL:
         raise IdempotencyKeyRequired(
             "A till must send an Idempotency-Key header with every tap, so a retry "
@@ -94,7 +103,10 @@ def record_comp(
     staff_id = _giving_staff(actor, request.staff_id)
     if request.breakdown_id is not None:
         _approved_breakdown(request.breakdown_id)
-    _check_allowance(store, shift, item, staff_id)
+    if approver is None:
+        _check_allowance(store, shift, item, staff_id)
+    else:
+        left_before = shifts.tally(shift).remaining
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
         "item_id": item.id,
@@ -112,6 +124,7 @@ def record_comp(
         "order_ref": request.order_ref,
         "breakdown_id": request.breakdown_id,
         "status": CompStatus.ACTIVE,
+        "approved_by_id": approver.staff_id if approver is not None else None,
     }
     # Plain INSERTs rather than the unit of work: the tap holds the shift's lock, so
     # every step it saves is time another tablet does not wait.
@@ -143,6 +156,18 @@ def record_comp(
         shift_id=shift.id,
         staff_id=staff_id,
     )
+    if approver is not None:
+        audit.record(
+            approver,
+            "comp.approved_over_allowance",
+            "comp",
+            comp.id,
+            now,
+            requested_by=actor.label,
+            staff_id=staff_id,
+            value=item.value_amount,
+            remaining_before=left_before.amount,
+        )
     return TapResult(comp=comp, created=True)
 
 
@@ -185,14 +210,74 @@ def list_comps(
     shift_id: int | None = None,
 ) -> list[Comp]:
     """Comps newest first; with no filter, those of the current business date."""
+    return comps_page(actor, store, now, business_date=business_date, shift_id=shift_id).comps
+
+
+@dataclass(frozen=True)
+class CompsPage:
+    comps: list[Comp]
+    # Where the next page starts (opaque to clients), or None on the last page.
+    next_cursor: str | None
+
+
+def comps_page(
+    actor: Actor,
+    store: Store,
+    now: datetime,
+    *,
+    business_date: date | None = None,
+    shift_id: int | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> CompsPage:
+    """A page of the day's (or shift's) comps, newest first, continuing after `cursor`.
+
+    The cursor names the last comp of the previous page (its time and id), so a
+    comp tapped while a client pages through never shifts or repeats a row.
+    """
     actor.require(Permission.READ_COMPS)
-    query = select(Comp).order_by(Comp.created_at.desc())
+    query = select(Comp).order_by(Comp.created_at.desc(), Comp.id.desc())
     if shift_id is not None:
         query = query.where(Comp.shift_id == shift_id)
     if business_date is not None or shift_id is None:
         day = business_date or business_date_of(now, store.zone, store.business_day_starts)
         query = query.where(Comp.business_date == day)
-    return list(db.session.scalars(query))
+    if cursor is not None:
+        at, last_id = _read_cursor(cursor)
+        query = query.where(
+            or_(Comp.created_at < at, and_(Comp.created_at == at, Comp.id < last_id))
+        )
+    if limit is None:
+        return CompsPage(list(db.session.scalars(query)), None)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"Ask for 1 to {MAX_PAGE} comps at a time.", field="limit")
+    found = list(db.session.scalars(query.limit(limit + 1)))
+    if len(found) <= limit:
+        return CompsPage(found, None)
+    last = found[limit - 1]
+    return CompsPage(found[:limit], _make_cursor(last))
+
+
+MAX_PAGE = 500
+
+
+def _make_cursor(comp: Comp) -> str:
+    raw = f"{comp.created_at.isoformat()}|{comp.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_text, _, id_text = raw.partition("|")
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return at, uuid.UUID(id_text)
+    except ValueError:
+        raise InvalidInput(
+            "This cursor is not one the API gave out; follow the Link header.", field="cursor"
+        ) from None
 
 
 def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:

@@ -1,14 +1,21 @@
-"""The breakdown playbook: staff propose a known breakdown and its recovery; a manager approves."""
+"""The breakdown playbook: staff propose a known breakdown and its recovery; a manager approves.
+
+A proposal is approved (it joins the playbook), edited, or declined; an
+approved breakdown can later be retired. Nothing is deleted: comps point at it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import case, select
+from sqlalchemy.orm import aliased
+
 from pos_plugin.database import db
-from pos_plugin.models import Breakdown, BreakdownStatus
+from pos_plugin.models import Breakdown, BreakdownStatus, CatalogItem, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import NotFound
+from pos_plugin.services.errors import InvalidInput, NotFound, PermissionDenied
 from pos_plugin.services.text_input import optional_text, required_text
 
 
@@ -22,8 +29,9 @@ def propose(
     now: datetime,
 ) -> Breakdown:
     actor.require(Permission.TAP)
-    title = required_text(title, field="title", max_length=120, empty="Name the breakdown.")
+    title = _checked_title(title, editing=None)
     recovery = optional_text(recovery, field="recovery", max_length=None, multiline=True)
+    _check_item(suggested_item_id)
     breakdown = Breakdown(
         title=title,
         recovery=recovery,
@@ -39,11 +47,148 @@ def propose(
 
 
 def approve(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
+    """Put a proposal (or a retired or declined breakdown) in the playbook baristas use."""
+    return _move(actor, breakdown_id, BreakdownStatus.APPROVED, "breakdown.approved", now)
+
+
+def decline(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
+    """Say no to a proposal; it stays on record, out of the playbook."""
     actor.require(Permission.MANAGE)
+    if _get(breakdown_id).status is not BreakdownStatus.PROPOSED:
+        raise InvalidInput("Only a proposal can be declined; retire a breakdown instead.")
+    return _move(actor, breakdown_id, BreakdownStatus.DECLINED, "breakdown.declined", now)
+
+
+def retire(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
+    """Take a breakdown out of the playbook; comps that used it keep pointing at it."""
+    actor.require(Permission.MANAGE)
+    if _get(breakdown_id).status is not BreakdownStatus.APPROVED:
+        raise InvalidInput("Only a breakdown in the playbook can be retired.")
+    return _move(actor, breakdown_id, BreakdownStatus.RETIRED, "breakdown.retired", now)
+
+
+def edit(
+    actor: Actor,
+    breakdown_id: int,
+    *,
+    title: str,
+    recovery: str,
+    suggested_item_id: int | None,
+    now: datetime,
+) -> Breakdown:
+    actor.require(Permission.MANAGE)
+    breakdown = _get(breakdown_id)
+    title = _checked_title(title, editing=breakdown.id)
+    recovery = optional_text(recovery, field="recovery", max_length=None, multiline=True)
+    _check_item(suggested_item_id)
+    before = _described(breakdown)
+    breakdown.title = title
+    breakdown.recovery = recovery
+    breakdown.suggested_item_id = suggested_item_id
+    after = _described(breakdown)
+    changed = {key: value for key, value in after.items() if before[key] != value}
+    if changed:
+        audit.record(
+            actor,
+            "breakdown.updated",
+            "breakdown",
+            breakdown.id,
+            now,
+            before={key: before[key] for key in changed},
+            after=changed,
+        )
+    db.session.flush()
+    return breakdown
+
+
+def review(
+    actor: Actor, status: BreakdownStatus | None = None
+) -> list[tuple[Breakdown, str | None, str | None]]:
+    """Breakdowns (proposals first), each with its suggested item's and proposer's names."""
+    actor.require(Permission.MANAGE)
+    proposer = aliased(Staff)
+    query = (
+        select(Breakdown, CatalogItem.name, proposer.name)
+        .outerjoin(CatalogItem, CatalogItem.id == Breakdown.suggested_item_id)
+        .outerjoin(proposer, proposer.id == Breakdown.proposed_by_id)
+        .order_by(_STATUS_ORDER, Breakdown.title)
+    )
+    if status is not None:
+        query = query.where(Breakdown.status == status)
+    return [(row[0], row[1], row[2]) for row in db.session.execute(query)]
+
+
+def get_breakdown(actor: Actor, breakdown_id: int) -> Breakdown:
+    actor.require(Permission.MANAGE)
+    return _get(breakdown_id)
+
+
+_STATUS_ORDER = case(
+    {
+        BreakdownStatus.PROPOSED.value: 0,
+        BreakdownStatus.APPROVED.value: 1,
+        BreakdownStatus.RETIRED.value: 2,
+        BreakdownStatus.DECLINED.value: 3,
+    },
+    value=Breakdown.status,
+    else_=4,
+)
+
+
+def _move(
+    actor: Actor, breakdown_id: int, status: BreakdownStatus, action: str, now: datetime
+) -> Breakdown:
+    actor.require(Permission.MANAGE)
+    breakdown = _get(breakdown_id)
+    if breakdown.status is not status:
+        before = breakdown.status.value
+        breakdown.status = status
+        audit.record(
+            actor, action, "breakdown", breakdown.id, now, title=breakdown.title, before=before
+        )
+        db.session.flush()
+    return breakdown
+
+
+def _get(breakdown_id: int) -> Breakdown:
     breakdown = db.session.get(Breakdown, breakdown_id)
     if breakdown is None:
         raise NotFound(f"No breakdown {breakdown_id}.")
-    breakdown.status = BreakdownStatus.APPROVED
-    audit.record(actor, "breakdown.approved", "breakdown", breakdown.id, now)
-    db.session.flush()
     return breakdown
+
+
+def _checked_title(title: str, *, editing: int | None) -> str:
+    title = required_text(title, field="title", max_length=120, empty="Name the breakdown.")
+    same = select(Breakdown.id).where(Breakdown.title == title)
+    if editing is not None:
+        same = same.where(Breakdown.id != editing)
+    if db.session.scalars(same).first() is not None:
+        raise InvalidInput(f"There is already a breakdown called {title!r}.", field="title")
+    return title
+
+
+def _check_item(item_id: int | None) -> None:
+    if item_id is None:
+        return
+    item = db.session.get(CatalogItem, item_id)
+    if item is None or not item.active:
+        raise InvalidInput(f"There is no catalog item {item_id}.", field="suggested_item_id")
+
+
+def _described(breakdown: Breakdown) -> dict[str, object]:
+    return {
+        "title": breakdown.title,
+        "recovery": breakdown.recovery,
+        "suggested_item_id": breakdown.suggested_item_id,
+    }
+
+
+def list_breakdowns(
+    actor: Actor, status: BreakdownStatus = BreakdownStatus.APPROVED
+) -> list[Breakdown]:
+    """The playbook by title: staff see the approved entries, a manager any status."""
+    actor.require(Permission.READ_CATALOG)
+    if status is not BreakdownStatus.APPROVED and not actor.can(Permission.MANAGE):
+        raise PermissionDenied("Only a manager sees breakdowns waiting or retired.", field="status")
+    query = select(Breakdown).where(Breakdown.status == status).order_by(Breakdown.title)
+    return list(db.session.scalars(query))

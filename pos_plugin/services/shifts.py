@@ -8,27 +8,26 @@ copied in, so editing the schedule never changes a shift already running.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db, table_of
-from pos_plugin.models import Comp, CompStatus, Shift, ShiftTemplate, Store
+from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
-from pos_plugin.services import audit
+from pos_plugin.services import audit, paging
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.business_day import (
-    business_date_of,
-    business_day_bounds,
-    fits_in_business_day,
-    window_in_day,
-)
+from pos_plugin.services.business_day import business_date_of, business_day_bounds, window_in_day
 from pos_plugin.services.errors import InvalidInput
-from pos_plugin.services.text_input import required_text
+from pos_plugin.services.paging import Page
+from pos_plugin.services.text_input import optional_text
 
 UNSCHEDULED = "Unscheduled"
+OVERRIDDEN = "shift.overridden"
+REASON_MAX = 280
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ class ShiftTally:
     shift: Shift
     used: Money
     comps_count: int
+    # The asking staff member's own active comps, where a per-barista cap applies.
+    own_comps_count: int | None = None
 
     @property
     def remaining(self) -> Money:
@@ -48,6 +49,13 @@ class ShiftTally:
         if self.shift.max_comps is None:
             return None
         return max(0, self.shift.max_comps - self.comps_count)
+
+    @property
+    def own_remaining_comps(self) -> int | None:
+        cap = self.shift.max_comps_per_staff
+        if cap is None or self.own_comps_count is None:
+            return None
+        return max(0, cap - self.own_comps_count)
 
 
 def open_current_shift(store: Store, now: datetime) -> Shift:
@@ -152,36 +160,67 @@ def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
+    """The running shift's tally; for a staff member under a per-barista cap, their own too."""
     actor.require(Permission.READ_CATALOG)
-    return tally(open_current_shift(store, now))
+    shift = open_current_shift(store, now)
+    result = tally(shift)
+    if actor.staff_id is not None and shift.max_comps_per_staff is not None:
+        own = active_count(shift, Comp.staff_id == actor.staff_id)
+        result = dataclasses.replace(result, own_comps_count=own)
+    return result
 
 
 def override_current(
-    actor: Actor, store: Store, allowance: Money, max_comps: int | None, now: datetime
+    actor: Actor,
+    store: Store,
+    allowance: Money,
+    max_comps: int | None,
+    now: datetime,
+    reason: str | None = None,
 ) -> ShiftTally:
-    """A manager changes the running shift's allowance: more on a busy day, less on a slow one."""
+    """A manager changes the running shift's allowance: more on a busy day, less on a slow one.
+
+    The reason is kept on the shift and in the audit log, so the override
+    history says why; the API's older clients may leave it out.
+    """
     actor.require(Permission.MANAGE)
-    _check_allowance_values(store, allowance, max_comps=max_comps)
+    check_allowance_values(store, allowance, max_comps=max_comps)
+    why = optional_text(reason or "", field="reason", max_length=REASON_MAX, multiline=True)
     shift = open_current_shift(store, now)
     before = {"allowance": shift.allowance_amount, "max_comps": shift.max_comps}
     shift.allowance_amount = allowance.amount
     shift.max_comps = max_comps
     shift.overridden_at = now
     shift.overridden_by = actor.label
+    shift.override_reason = why or None
     audit.record(
         actor,
-        "shift.overridden",
+        OVERRIDDEN,
         "shift",
         shift.id,
         now,
         before=before,
         after={"allowance": allowance.amount, "max_comps": max_comps},
+        reason=why or None,
+        shift_name=shift.name,
+        business_date=shift.business_date.isoformat(),
     )
     db.session.flush()
     return tally(shift)
 
 
-def _check_allowance_values(store: Store, allowance: Money, **caps: int | None) -> None:
+def override_history(actor: Actor, *, offset: int = 0, limit: int = 20) -> Page[AuditEvent]:
+    """Every override ever made, newest first: the shift row keeps only the latest one."""
+    actor.require(Permission.MANAGE)
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.action == OVERRIDDEN)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    return paging.fetch(query, offset=offset, limit=limit)
+
+
+def check_allowance_values(store: Store, allowance: Money, **caps: int | None) -> None:
     if allowance.currency != store.currency:
         raise InvalidInput(
             f"The store counts in {store.currency}, not {allowance.currency}.",
@@ -232,72 +271,6 @@ def _planned_shift(store: Store, now: datetime) -> Shift:
         max_comps=store.default_max_comps,
         max_comps_per_staff=store.default_max_comps_per_staff,
     )
-
-
-def add_template(
-    actor: Actor,
-    store: Store,
-    *,
-    name: str,
-    weekday: int,
-    starts: time,
-    ends: time,
-    allowance: Money,
-    max_comps: int | None,
-    max_comps_per_staff: int | None,
-    now: datetime,
-) -> ShiftTemplate:
-    """Add one weekday window to the schedule; windows on a day may not overlap."""
-    actor.require(Permission.MANAGE)
-    name = required_text(name, field="name", max_length=40, empty="Name the shift, e.g. Morning.")
-    if not 0 <= weekday <= 6:
-        raise InvalidInput("Use 0 (Monday) to 6 (Sunday).", field="weekday")
-    if not fits_in_business_day(starts, ends, store.business_day_starts):
-        raise InvalidInput(
-            f"{starts:%H:%M}-{ends:%H:%M} must end after it starts and stay inside one "
-            f"business day (which starts at {store.business_day_starts:%H:%M}).",
-            field="ends",
-        )
-    _check_allowance_values(
-        store, allowance, max_comps=max_comps, max_comps_per_staff=max_comps_per_staff
-    )
-    probe = date(2001, 1, 1)  # any date: overlap is about wall-clock order only
-    new_start, new_end = window_in_day(probe, starts, ends, store.zone, store.business_day_starts)
-    for other in db.session.scalars(
-        select(ShiftTemplate).where(ShiftTemplate.weekday == weekday, ShiftTemplate.active)
-    ):
-        start, end = window_in_day(
-            probe, other.starts, other.ends, store.zone, store.business_day_starts
-        )
-        if new_start < end and start < new_end:
-            raise InvalidInput(f"Overlaps the {other.name!r} shift.", field="starts")
-    template = ShiftTemplate(
-        name=name,
-        weekday=weekday,
-        starts=starts,
-        ends=ends,
-        allowance_amount=allowance.amount,
-        currency=allowance.currency,
-        max_comps=max_comps,
-        max_comps_per_staff=max_comps_per_staff,
-        active=True,
-    )
-    db.session.add(template)
-    db.session.flush()
-    audit.record(
-        actor,
-        "shift_template.created",
-        "shift_template",
-        template.id,
-        now,
-        name=name,
-        weekday=weekday,
-        starts=f"{starts:%H:%M}",
-        ends=f"{ends:%H:%M}",
-        allowance=allowance.amount,
-        max_comps=max_comps,
-    )
-    return template
 
 
 def shifts_of_day(actor: Actor, business_date: date) -> list[ShiftTally]:

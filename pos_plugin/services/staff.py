@@ -1,4 +1,4 @@
-"""Staff members and their PINs (hashed with Argon2, never stored or logged in clear)."""
+"""Staff members, their PINs and managers' passwords (Argon2 hashes, never stored in clear)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,48 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pos_plugin.database import db
-from pos_plugin.models import Role, Staff
+from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import InvalidInput
+from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
 
 _hasher = PasswordHasher()
 PIN_PATTERN = re.compile(r"\d{4,8}")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
 
 
-def add_staff(actor: Actor, *, name: str, role: Role, pin: str, now: datetime) -> Staff:
+def add_staff(
+    actor: Actor,
+    *,
+    name: str,
+    role: Role,
+    pin: str,
+    now: datetime,
+    password: str | None = None,
+) -> Staff:
+    """Add a barista or manager with a PIN; a manager may also get a console password."""
     actor.require(Permission.MANAGE)
     name = required_text(name, field="name", max_length=80, empty="Give the staff member a name.")
     if role not in (Role.BARISTA, Role.MANAGER):
         raise InvalidInput("Staff are baristas or managers.", field="role")
-    if not PIN_PATTERN.fullmatch(pin):
-        raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+    _check_pin(pin)
+    if password:
+        _check_password(role, password)
     if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
         raise InvalidInput(f"There is already a staff member called {name!r}.", field="name")
-    staff = Staff(name=name, role=role, pin_hash=_hasher.hash(pin), active=True, created_at=now)
+    staff = Staff(
+        name=name,
+        role=role,
+        pin_hash=_hasher.hash(pin),
+        password_hash=_hasher.hash(password) if password else None,
+        active=True,
+        created_at=now,
+    )
     db.session.add(staff)
     db.session.flush()
     audit.record(actor, "staff.created", "staff", staff.id, now, name=name, role=role.value)
@@ -55,3 +74,97 @@ def check_password(staff: Staff, password: str) -> bool:
 
 def list_staff() -> list[Staff]:
     return list(db.session.scalars(select(Staff).order_by(Staff.name)))
+
+
+def get_staff(actor: Actor, staff_id: int) -> Staff:
+    actor.require(Permission.MANAGE)
+    return _get(staff_id)
+
+
+def find_staff(actor: Actor, name_or_id: str) -> Staff:
+    """A staff member by their id or exact name (the CLI's `--staff`)."""
+    actor.require(Permission.MANAGE)
+    query = select(Staff).where(Staff.name == name_or_id)
+    if name_or_id.isdigit():
+        query = select(Staff).where(Staff.id == int(name_or_id))
+    found = db.session.scalars(query).first()
+    if found is None:
+        raise NotFound(f"No staff member {name_or_id!r}.", field="staff")
+    return found
+
+
+def reset_pin(actor: Actor, staff_id: int, pin: str, now: datetime) -> Staff:
+    actor.require(Permission.MANAGE)
+    member = _get(staff_id)
+    _check_pin(pin)
+    member.pin_hash = _hasher.hash(pin)
+    audit.record(actor, "staff.pin_reset", "staff", member.id, now, name=member.name)
+    db.session.flush()
+    return member
+
+
+def set_password(actor: Actor, staff_id: int, password: str | None, now: datetime) -> Staff:
+    """Give a manager a console password, change it, or (None) remove it: PIN only again."""
+    actor.require(Permission.MANAGE)
+    member = _get(staff_id)
+    if password:
+        _check_password(member.role, password)
+        member.password_hash = _hasher.hash(password)
+        action = "staff.password_set"
+    else:
+        member.password_hash = None
+        action = "staff.password_removed"
+    audit.record(actor, action, "staff", member.id, now, name=member.name)
+    db.session.flush()
+    return member
+
+
+def set_active(actor: Actor, staff_id: int, active: bool, now: datetime) -> Staff:
+    """Deactivate someone who left (their tokens are revoked too), or bring them back.
+
+    The last active manager cannot be deactivated: nobody could sign in to undo it.
+    """
+    actor.require(Permission.MANAGE)
+    member = _get(staff_id)
+    if member.active == active:
+        return member
+    if not active and member.role is Role.MANAGER and _active_managers() <= 1:
+        raise InvalidInput(
+            "This is the last active manager; add another manager first.", field="active"
+        )
+    member.active = active
+    revoked: list[int] = []
+    if not active:
+        for token in db.session.scalars(
+            select(ApiToken).where(ApiToken.staff_id == member.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+            revoked.append(token.id)
+    action = "staff.reactivated" if active else "staff.deactivated"
+    audit.record(actor, action, "staff", member.id, now, name=member.name, revoked_tokens=revoked)
+    db.session.flush()
+    return member
+
+
+def _get(staff_id: int) -> Staff:
+    member = db.session.get(Staff, staff_id)
+    if member is None:
+        raise NotFound(f"No staff member {staff_id}.")
+    return member
+
+
+def _active_managers() -> int:
+    query = select(func.count()).where(Staff.role == Role.MANAGER, Staff.active)
+    return db.session.scalar(query) or 0
+
+
+def _check_pin(pin: str) -> None:
+    if not PIN_PATTERN.fullmatch(pin):
+        raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+
+
+def _check_password(role: Role, password: str) -> None:
+    if role is not Role.MANAGER:
+        raise InvalidInput("Only managers sign in with a password.", field="password")
+    if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")

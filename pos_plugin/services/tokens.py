@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from pos_plugin.database import db
+from pos_plugin.database import db, table_of, write_soon
 from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import InvalidInput, NotAuthenticated
+from pos_plugin.services.errors import InvalidInput, NotAuthenticated, NotFound
 from pos_plugin.services.text_input import required_text
 
 TOKEN_PREFIX = "oth_"
+# How stale a token's "last used" may get before a request writes it again.
+TOUCH_EVERY = timedelta(minutes=5)
 
 
 def _digest(token: str) -> str:
@@ -34,17 +37,30 @@ def create_token(
     name = required_text(
         name, field="name", max_length=80, empty="Say what the token is for, e.g. 'front till'."
     )
+    if role not in (Role.TILL, Role.BARISTA, Role.MANAGER):
+        raise InvalidInput("A token is for a till, a barista or a manager.", field="role")
     if staff_id is not None:
         member = db.session.get(Staff, staff_id)
         if member is None or not member.active:
             raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
+        if role is Role.MANAGER and member.role is not Role.MANAGER:
+            raise InvalidInput(f"{member.name} is not a manager.", field="role")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name, role=role, token_hash=_digest(secret), staff_id=staff_id, created_at=now
     )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "token.created", "api_token", token.id, now, name=name, role=role.value)
+    audit.record(
+        actor,
+        "token.created",
+        "api_token",
+        token.id,
+        now,
+        name=name,
+        role=role.value,
+        staff_id=staff_id,
+    )
     return token, secret
 
 
@@ -60,13 +76,45 @@ def revoke_tokens_named(actor: Actor, name: str, now: datetime) -> int:
     return len(tokens)
 
 
+def list_tokens(actor: Actor, *, include_revoked: bool = False) -> list[ApiToken]:
+    """The tokens, newest first, each with when it was last used (to within `TOUCH_EVERY`)."""
+    actor.require(Permission.MANAGE)
+    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def revoke_token(actor: Actor, token_id: int, now: datetime) -> ApiToken:
+    actor.require(Permission.MANAGE)
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No API token {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        audit.record(actor, "token.revoked", "api_token", token.id, now, name=token.name)
+        db.session.flush()
+    return token
+
+
 _BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+_TOKENS = table_of(ApiToken)
+_TOUCH = (
+    update(_TOKENS)
+    .where(_TOKENS.c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
 
 
-def authenticate(secret: str) -> Actor:
+def authenticate(secret: str, now: datetime) -> Actor:
     token = db.session.scalars(_BY_HASH, {"digest": _digest(secret)}).first()
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        # At most one write per token every few minutes, not one per tap.
+        write_soon(_TOUCH, {"token_id": token.id, "now": now})
+        # The loaded row says so too, without becoming a change the session would flush.
+        set_committed_value(token, "last_used_at", now)
     return Actor(
         role=token.role,
         label=f"{token.role.value} token {token.name!r}",

@@ -19,11 +19,12 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
 
-    from pos_plugin.web import signin, tablet
+    from pos_plugin.web import manage, signin, tablet
     from pos_plugin.web.session import signed_in_staff
 
     app.register_blueprint(signin.bp)
     app.register_blueprint(tablet.bp)
+    app.register_blueprint(manage.bp)
 
     @app.context_processor
     def _page_globals() -> dict[str, object]:

@@ -79,7 +79,11 @@ def _load() -> Actor | None:
         end()
         g.session_timed_out = True
         return None
-    if request.method != "GET" or not request.path.startswith("/api/"):
+    # Polling (the tablet's API reads, the console's self-refreshing panels) is not activity.
+    polling = request.method == "GET" and (
+        request.path.startswith("/api/") or request.headers.get("X-Background") == "1"
+    )
+    if not polling:
         data["seen"] = now.timestamp()
         session.modified = True
     g.signed_in_staff = staff

@@ -31,7 +31,7 @@ ALL_STAFF = (Role.BARISTA, Role.MANAGER)
 
 def home_for(role: Role) -> str:
     """Where a staff member lands after signing in when no page sent them."""
-    return url_for("tablet.index")
+    return url_for("manage.home" if role is Role.MANAGER else "tablet.index")
 
 
 def _roles(choice: str | None) -> tuple[Role, ...]:

@@ -42,7 +42,7 @@ def make_barista(make_staff: Callable[..., Any]) -> Callable[..., Actor]:
 
 
 @pytest.fixture
-def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
+def make_till(app: Any, make_token: Callable[..., str], clock: Any) -> Callable[..., Actor]:
     """The actor behind a freshly created API token (the till by default)."""
 
     def make(
@@ -50,14 +50,14 @@ def make_till(app: Any, make_token: Callable[..., str]) -> Callable[..., Actor]:
     ) -> Actor:
         secret = make_token(role, name=name, staff_id=staff_id)
         with app.app_context():
-            return tokens.authenticate(secret)
+            return tokens.authenticate(secret, clock.now)
 
     return make
 
 
 @pytest.fixture
 def tap(app_ctx: Any, clock: Any) -> Callable[..., TapResult]:
-    """`tap(actor, item_id, now=..., key=..., note=...)`: one comp, as POST /comps does."""
+    """`tap(actor, item_id, now=..., key=..., approver=..., note=...)`: one comp, as POST /comps."""
 
     def run(
         actor: Actor,
@@ -65,11 +65,14 @@ def tap(app_ctx: Any, clock: Any) -> Callable[..., TapResult]:
         *,
         now: datetime | None = None,
         key: str | None = None,
+        approver: Actor | None = None,
         **fields: Any,
     ) -> TapResult:
         request = CompRequest(item_id=item_id, **fields)
         with write_transaction():
-            return comps.record_comp(actor, get_store(), request, now or clock.now, key)
+            return comps.record_comp(
+                actor, get_store(), request, now or clock.now, key, approver=approver
+            )
 
     return run
 
@@ -137,3 +140,20 @@ def recorded(count: Callable[[type[Any]], int]) -> Callable[[], tuple[int, int, 
         return count(Comp), count(IdempotencyKey), count(AuditEvent), count(Shift)
 
     return run
+
+
+@pytest.fixture
+def do(app_ctx: Any) -> Callable[..., Any]:
+    """`do(service_function, *args, **kwargs)`: one service call in its own write transaction,
+    as a page or the CLI makes it."""
+
+    def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with write_transaction():
+            return function(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def barista() -> Actor:
+    return Actor(role=Role.BARISTA, label="Bea", staff_id=None)

@@ -13,7 +13,7 @@ import pytest
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Role, ShiftTemplate
 from pos_plugin.money import Money
-from pos_plugin.services import shifts
+from pos_plugin.services import schedule
 from pos_plugin.services.actors import SYSTEM, Actor
 from pos_plugin.services.errors import InvalidInput, PermissionDenied
 from pos_plugin.services.store import get_store
@@ -35,7 +35,7 @@ def add_template(actor: Actor = SYSTEM, **fields: object) -> ShiftTemplate:
     }
     values.update(fields)
     with write_transaction():
-        return shifts.add_template(actor, get_store(), **values)  # type: ignore[arg-type]
+        return schedule.add_template(actor, get_store(), **values)  # type: ignore[arg-type]
 
 
 def test_a_manager_adds_a_template_and_it_is_audited(app_ctx, manager, audit_log):
@@ -105,3 +105,77 @@ def test_a_template_with_a_negative_allowance_is_refused_naming_the_field(app_ct
     with pytest.raises(InvalidInput) as refused:
         add_template(allowance=Money(-100, "EUR"))
     assert refused.value.field == "allowance.amount"
+
+
+# -- editing, deactivating, the week -------------------------------------------------------
+
+
+def fields(**changes: object) -> schedule.TemplateFields:
+    values: dict[str, object] = {
+        "name": "Morning",
+        "weekday": TUESDAY,
+        "starts": time(8),
+        "ends": time(12),
+        "allowance": Money(1000, "EUR"),
+        "max_comps": None,
+        "max_comps_per_staff": None,
+    }
+    values.update(changes)
+    return schedule.TemplateFields(**values)  # type: ignore[arg-type]
+
+
+def test_a_manager_edits_a_template_and_only_the_changes_are_audited(
+    app_ctx, manager, do, audit_log
+):
+    template = add_template()
+    edited = do(
+        schedule.edit_template,
+        manager,
+        get_store(),
+        template.id,
+        fields(allowance=Money(2500, "EUR"), max_comps_per_staff=4),
+        NOW,
+    )
+    assert (edited.allowance_amount, edited.max_comps_per_staff) == (2500, 4)
+    [event] = audit_log("shift_template.updated")
+    assert event.data == {
+        "before": {"allowance": 1000, "max_comps_per_staff": None},
+        "after": {"allowance": 2500, "max_comps_per_staff": 4},
+    }
+
+
+def test_a_template_may_keep_its_own_window_when_edited_but_not_take_anothers(app_ctx, manager, do):
+    morning = add_template()
+    add_template(name="Lunch", starts=time(12), ends=time(16))
+    do(schedule.edit_template, manager, get_store(), morning.id, fields(ends=time(11)), NOW)
+    with pytest.raises(InvalidInput) as refused:
+        do(schedule.edit_template, manager, get_store(), morning.id, fields(ends=time(13)), NOW)
+    assert (refused.value.field, "Lunch" in refused.value.detail) == ("starts", True)
+
+
+def test_a_deactivated_template_leaves_the_week_and_frees_its_window(app_ctx, manager, do):
+    morning = add_template()
+    do(schedule.deactivate_template, manager, morning.id, NOW)
+    week = do(schedule.week, manager, get_store())
+    assert [len(day) for _, day in week] == [0] * 7
+    add_template(name="New morning")  # the window is free again
+
+
+def test_the_week_lists_each_day_in_the_order_of_the_business_day(app_ctx, manager, do):
+    add_template(name="Late", starts=time(22), ends=time(2))
+    add_template(name="Early", starts=time(6), ends=time(9))
+    add_template(name="Monday", weekday=0)
+    week = do(schedule.week, manager, get_store())
+    assert week[0][0] == "Monday"
+    assert [t.name for t in week[0][1]] == ["Monday"]
+    assert [t.name for t in week[TUESDAY][1]] == ["Early", "Late"]
+
+
+def test_a_barista_may_not_edit_deactivate_or_read_the_schedule(app_ctx, barista, do):
+    template = add_template()
+    with pytest.raises(PermissionDenied):
+        do(schedule.edit_template, barista, get_store(), template.id, fields(), NOW)
+    with pytest.raises(PermissionDenied):
+        do(schedule.deactivate_template, barista, template.id, NOW)
+    with pytest.raises(PermissionDenied):
+        do(schedule.week, barista, get_store())

@@ -178,10 +178,8 @@ def test_a_manager_override_changes_the_running_shift_and_is_audited(
     assert current().shift.allowance == Money(2500, "EUR")
     [event] = audit_log("shift.overridden")
     assert (event.actor, event.entity_id, event.at) == ("Manager Mo", str(tally.shift.id), at)
-    assert event.data == {
-        "before": {"allowance": 800, "max_comps": 5},
-        "after": {"allowance": 2500, "max_comps": None},
-    }
+    assert event.data["before"] == {"allowance": 800, "max_comps": 5}
+    assert event.data["after"] == {"allowance": 2500, "max_comps": None}
 
 
 @pytest.mark.parametrize("role", [Role.BARISTA, Role.TILL])
@@ -229,3 +227,35 @@ def test_the_remaining_allowance_never_shows_below_zero(
     tally = override(manager, 600, 1, utc(2026, 11, 24, 10, 1))
     assert (tally.remaining, tally.remaining_comps) == (Money(0, "EUR"), 0)
     assert tally.used == Money(1000, "EUR")
+
+
+def test_an_override_keeps_its_reason_on_the_shift_and_in_the_history(
+    app_ctx, manager, make_template, do
+):
+    make_template(TUESDAY, time(8), time(12), allowance=800)
+    at = utc(2026, 11, 24, 10, 5)
+    with write_transaction():
+        tally = shifts.override_current(
+            manager, get_store(), Money(2000, "EUR"), None, at, "Coach party of 40"
+        )
+        shifts.override_current(
+            manager, get_store(), Money(1200, "EUR"), 9, utc(2026, 11, 24, 11), "They left"
+        )
+    assert tally.shift.override_reason == "They left"
+    history = do(shifts.override_history, manager)
+    assert [e.data["reason"] for e in history.items] == ["They left", "Coach party of 40"]
+    assert history.items[1].data["before"]["allowance"] == 800
+    assert history.items[0].data["shift_name"] == "Morning"
+
+
+def test_an_override_reason_is_held_to_the_text_rules(app_ctx, manager):
+    with pytest.raises(InvalidInput) as refused, write_transaction():
+        shifts.override_current(
+            manager, get_store(), Money(2000, "EUR"), None, utc(2026, 11, 24, 10), "x" * 281
+        )
+    assert refused.value.field == "reason"
+
+
+def test_only_a_manager_reads_the_override_history(app_ctx, barista, do):
+    with pytest.raises(PermissionDenied):
+        do(shifts.override_history, barista)

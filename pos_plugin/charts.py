@@ -1,8 +1,13 @@
-"""Small bar charts drawn on the server as SVG: no script, no chart library to ship."""
+"""Small bar charts drawn on the server as SVG: no script, no chart library to ship.
+
+Head office's report pages and the store manager's console both draw with it.
+Each bar carries its label and exact value as data attributes, so what a chart
+shows can be checked against the table and the CSV it came from.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -10,10 +15,25 @@ WIDTH = 640
 BAR_HEIGHT = 18
 GAP = 6
 LABEL_WIDTH = 170
+LABEL_MAX = 28
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], unit: str = "") -> Markup:
-    """A horizontal bar per label; the longest bar fills the width. Text is escaped."""
+def _plain(value: int) -> str:
+    return f"{value:,}"
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[int],
+    unit: str = "",
+    *,
+    fmt: Callable[[int], str] = _plain,
+) -> Markup:
+    """A horizontal bar per label; the longest bar fills the width. Text is escaped.
+
+    `fmt` writes each value beside its bar (money in the store's currency, say).
+    """
     top = max(values, default=0) or 1
     height = len(labels) * (BAR_HEIGHT + GAP) + GAP
     room = WIDTH - LABEL_WIDTH - 80
@@ -27,11 +47,11 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], unit: st
         width = max(1, round(room * value / top)) if value else 0
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end" font-size="12">'
-            f"{escape(label[:28])}</text>"
+            f"{escape(label[:LABEL_MAX])}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" '
-            f'fill="#b5651d"></rect>'
+            f'fill="#b5651d" data-label="{escape(label)}" data-value="{value}"></rect>'
             f'<text x="{LABEL_WIDTH + width + 4}" y="{y + 13}" font-size="12">'
-            f"{escape(f'{value:,}{unit}')}</text>"
+            f"{escape(fmt(value) + unit)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,0 +1,139 @@
+"""/manage/allowances: the week's shift templates, the running shift's override, its history."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from pos_plugin.database import write_transaction
+from pos_plugin.services import schedule, shifts
+from pos_plugin.services.schedule import TemplateFields
+from pos_plugin.services.store import get_store
+from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
+from pos_plugin.web.manage.forms import OverrideForm, TemplateForm
+
+HISTORY_PAGE = 10
+
+
+def _fields(form: TemplateForm) -> TemplateFields:
+    return TemplateFields(
+        name=form.name.data or "",
+        weekday=form.weekday.data,
+        starts=form.starts.data,
+        ends=form.ends.data,
+        allowance=form.allowance.money(),
+        max_comps=form.max_comps.data,
+        max_comps_per_staff=form.max_comps_per_staff.data,
+    )
+
+
+def _render(
+    add_form: TemplateForm | None = None,
+    override_form: OverrideForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    actor = manager()
+    store = get_store()
+    # The running shift opens on first look, as it does on the first tap.
+    with write_transaction():
+        running = shifts.current_tally(actor, store, clock())
+    history = shifts.override_history(
+        actor, offset=request.args.get("offset", 0, type=int), limit=HISTORY_PAGE
+    )
+    if override_form is None:
+        override_form = OverrideForm(
+            formdata=None, allowance=running.shift.allowance, max_comps=running.shift.max_comps
+        )
+    html = page(
+        "allowances.html",
+        week=schedule.week(actor, store),
+        running=running,
+        history=history,
+        add_form=add_form or TemplateForm(formdata=None),
+        override_form=override_form,
+    )
+    return html, status
+
+
+@bp.get("/allowances")
+@manager_page
+def allowances() -> ResponseReturnValue:
+    return _render()
+
+
+@bp.post("/allowances/templates")
+@manager_page
+def add_template() -> ResponseReturnValue:
+    form = TemplateForm()
+    if form.validate():
+        fields = _fields(form)
+        added = attempt(
+            form,
+            lambda: schedule.add_template(
+                manager(),
+                get_store(),
+                name=fields.name,
+                weekday=fields.weekday,
+                starts=fields.starts,
+                ends=fields.ends,
+                allowance=fields.allowance,
+                max_comps=fields.max_comps,
+                max_comps_per_staff=fields.max_comps_per_staff,
+                now=clock(),
+            ),
+        )
+        if added is not None:
+            flash(f"Added {added.name} on {schedule.WEEKDAYS[added.weekday]}.", "ok")
+            return redirect(url_for("manage.allowances"))
+    return _render(add_form=form, status=422)
+
+
+@bp.route("/allowances/templates/<int:template_id>", methods=["GET", "POST"])
+@manager_page
+def edit_template(template_id: int) -> ResponseReturnValue:
+    template = schedule.get_template(manager(), template_id)
+    if request.method == "GET":
+        form = TemplateForm(obj=template, formdata=None)
+        return page("template_edit.html", form=form, template=template)
+    form = TemplateForm()
+    if form.validate():
+        fields = _fields(form)
+        edited = attempt(
+            form,
+            lambda: schedule.edit_template(manager(), get_store(), template_id, fields, clock()),
+        )
+        if edited is not None:
+            flash(f"Saved {edited.name}.", "ok")
+            return redirect(url_for("manage.allowances"))
+    return page("template_edit.html", form=form, template=template), 422
+
+
+@bp.post("/allowances/templates/<int:template_id>/deactivate")
+@manager_page
+def deactivate_template(template_id: int) -> ResponseReturnValue:
+    done = attempt(None, lambda: schedule.deactivate_template(manager(), template_id, clock()))
+    if done is not None:
+        flash(f"{done.name} is off the schedule.", "ok")
+    return back(url_for("manage.allowances"))
+
+
+@bp.post("/allowances/override")
+@manager_page
+def override() -> ResponseReturnValue:
+    form = OverrideForm()
+    if form.validate():
+        done = attempt(
+            form,
+            lambda: shifts.override_current(
+                manager(),
+                get_store(),
+                form.allowance.money(),
+                form.max_comps.data,
+                clock(),
+                form.reason.data,
+            ),
+        )
+        if done is not None:
+            flash(f"The {done.shift.name} shift's allowance is changed.", "ok")
+            return redirect(url_for("manage.allowances"))
+    return _render(override_form=form, status=422)

@@ -1,0 +1,54 @@
+"""/manage/audit: the audit log, filtered by action, entity, who and dates, and paged."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Optional
+
+from pos_plugin.models import AuditEvent
+from pos_plugin.services import audit
+from pos_plugin.services.audit import AuditFilter
+from pos_plugin.services.paging import Page
+from pos_plugin.services.store import get_store
+from pos_plugin.web.manage.blueprint import attempt, bp, manager, manager_page, page
+from pos_plugin.web.manage.forms import options
+
+LOG_PAGE = 50
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: it only reads
+
+    action = SelectField("Action", choices=options([("", "any")]), validators=[Optional()])
+    entity = SelectField("Entity", choices=options([("", "any")]), validators=[Optional()])
+    who = StringField("Who", validators=[Optional()])
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+
+
+@bp.get("/audit")
+@manager_page
+def audit_page() -> ResponseReturnValue:
+    actor = manager()
+    form = AuditFilterForm(request.args)
+    actions, entities = audit.choices(actor)
+    form.action.choices = options([("", "any"), *((a, a) for a in actions)])
+    form.entity.choices = options([("", "any"), *((e, e) for e in entities)])
+    found: Page[AuditEvent] | None = None
+    if form.validate():
+        where = AuditFilter(
+            action=form.action.data or None,
+            entity=form.entity.data or None,
+            who=(form.who.data or "").strip() or None,
+            start=form.start.data,
+            end=form.end.data,
+        )
+        offset = request.args.get("offset", 0, type=int)
+        found = attempt(
+            form, lambda: audit.search(actor, get_store(), where, offset=offset, limit=LOG_PAGE)
+        )
+    return page("audit.html", form=form, events=found), 200 if found is not None else 422

@@ -1,0 +1,156 @@
+"""/manage/staff: baristas and managers (PINs, passwords, leaving) and the API tokens."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+
+from pos_plugin.models import Role
+from pos_plugin.services import staff, tokens
+from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
+from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm, options
+
+
+def _token_form(form: TokenForm | None = None) -> TokenForm:
+    form = form or TokenForm(formdata=None)
+    active = [m for m in staff.list_staff() if m.active]
+    form.staff.choices = options([(0, "nobody (a shared till)"), *((m.id, m.name) for m in active)])
+    return form
+
+
+def _render(
+    staff_form: StaffForm | None = None,
+    token_form: TokenForm | None = None,
+    new_secret: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    actor = manager()
+    html = page(
+        "staff.html",
+        members=staff.list_staff(),
+        tokens=tokens.list_tokens(actor),
+        staff_form=staff_form or StaffForm(formdata=None),
+        token_form=_token_form(token_form),
+        new_secret=new_secret,
+    )
+    return html, status
+
+
+@bp.get("/staff")
+@manager_page
+def staff_page() -> ResponseReturnValue:
+    return _render()
+
+
+@bp.post("/staff")
+@manager_page
+def add_staff() -> ResponseReturnValue:
+    form = StaffForm()
+    if form.validate():
+        added = attempt(
+            form,
+            lambda: staff.add_staff(
+                manager(),
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                pin=form.pin.data or "",
+                password=form.password.data or None,
+                now=clock(),
+            ),
+        )
+        if added is not None:
+            flash(f"Added {added.name}; they sign in with their PIN.", "ok")
+            return redirect(url_for("manage.staff_page"))
+    return _render(staff_form=form, status=422)
+
+
+@bp.get("/staff/<int:staff_id>")
+@manager_page
+def staff_member(staff_id: int) -> ResponseReturnValue:
+    member = staff.get_staff(manager(), staff_id)
+    return page(
+        "staff_member.html",
+        member=member,
+        pin_form=PinForm(formdata=None),
+        password_form=PasswordForm(formdata=None),
+    )
+
+
+@bp.post("/staff/<int:staff_id>/pin")
+@manager_page
+def reset_pin(staff_id: int) -> ResponseReturnValue:
+    member = staff.get_staff(manager(), staff_id)
+    form = PinForm()
+    if form.validate() and attempt(
+        form, lambda: staff.reset_pin(manager(), staff_id, form.pin.data or "", clock())
+    ):
+        flash(f"{member.name}'s PIN is changed.", "ok")
+        return redirect(url_for("manage.staff_page"))
+    password_form = PasswordForm(formdata=None)
+    html = page("staff_member.html", member=member, pin_form=form, password_form=password_form)
+    return html, 422
+
+
+@bp.post("/staff/<int:staff_id>/password")
+@manager_page
+def set_password(staff_id: int) -> ResponseReturnValue:
+    member = staff.get_staff(manager(), staff_id)
+    form = PasswordForm()
+    if form.validate() and attempt(
+        form,
+        lambda: staff.set_password(manager(), staff_id, form.password.data or None, clock()),
+    ):
+        flash(f"{member.name}'s console password is changed.", "ok")
+        return redirect(url_for("manage.staff_page"))
+    html = page(
+        "staff_member.html", member=member, pin_form=PinForm(formdata=None), password_form=form
+    )
+    return html, 422
+
+
+@bp.post("/staff/<int:staff_id>/deactivate")
+@manager_page
+def deactivate_staff(staff_id: int) -> ResponseReturnValue:
+    done = attempt(None, lambda: staff.set_active(manager(), staff_id, False, clock()))
+    if done is not None:
+        flash(f"{done.name} can no longer sign in; their tokens are revoked.", "ok")
+    return back(url_for("manage.staff_page"))
+
+
+@bp.post("/staff/<int:staff_id>/reactivate")
+@manager_page
+def reactivate_staff(staff_id: int) -> ResponseReturnValue:
+    done = attempt(None, lambda: staff.set_active(manager(), staff_id, True, clock()))
+    if done is not None:
+        flash(f"{done.name} can sign in again.", "ok")
+    return back(url_for("manage.staff_page"))
+
+
+@bp.post("/tokens")
+@manager_page
+def create_token() -> ResponseReturnValue:
+    form = _token_form(TokenForm())
+    if form.validate():
+        made = attempt(
+            form,
+            lambda: tokens.create_token(
+                manager(),
+                role=Role(form.role.data),
+                name=form.name.data or "",
+                staff_id=form.staff.data or None,
+                now=clock(),
+            ),
+        )
+        if made is not None:
+            # Shown once, on this answer only: it is stored as a hash.
+            return _render(new_secret=made[1])
+    return _render(token_form=form, status=422)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@manager_page
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    done = attempt(None, lambda: tokens.revoke_token(manager(), token_id, clock()))
+    if done is not None:
+        flash(f"The token {done.name!r} no longer opens the API.", "ok")
+    return back(url_for("manage.staff_page"))

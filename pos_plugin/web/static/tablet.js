@@ -1,0 +1,417 @@
+// The barista tablet: one tap gives a comp through the JSON API; the meter follows the shift.
+//
+// Every rule (allowance, undo window, who may approve) is the server's: this page sends,
+// shows what the server answered, and keeps taps it could not send. A tap is written to
+// localStorage with its Idempotency-Key before it is sent, and leaves only when the server
+// answered for it; sending the same key again can never give the comp twice.
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("tablet-data").textContent);
+  var strings = JSON.parse(document.getElementById("tablet-strings").textContent);
+  var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  var QUEUE_KEY = "oth.pending.v1";
+  var POLL_MS = 3000;
+  var PRINTER_EVERY = 5; // polls
+  var items = {};
+  data.items.forEach(function (item) { items[item.id] = item; });
+  var breakdowns = {};
+  data.breakdowns.forEach(function (b) { breakdowns[b.id] = b; });
+  var inFlight = {};
+  var lastTally = null;
+  var online = true;
+  var polls = 0;
+
+  function $(id) { return document.getElementById(id); }
+
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] !== undefined ? values[name] : "";
+    });
+  }
+
+  var money = new Intl.NumberFormat(data.locale, { style: "currency", currency: data.currency });
+  function shown(value) {
+    return money.format(value.amount / Math.pow(10, data.exponent));
+  }
+
+  // Idempotency keys from crypto.getRandomValues: randomUUID needs HTTPS, a shop LAN may not have it.
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "tablet-" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // -- the queue of taps not yet answered -----------------------------------------------
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(QUEUE_KEY)) || []; } catch (e) { return []; }
+  }
+  function saveQueue(queue) { localStorage.setItem(QUEUE_KEY, JSON.stringify(queue)); }
+  function enqueue(entry) { var q = loadQueue(); q.push(entry); saveQueue(q); }
+  function dequeue(key) {
+    saveQueue(loadQueue().filter(function (e) { return e.key !== key; }));
+  }
+  function mine(queue) { return queue.filter(function (e) { return e.staff === data.staff_id; }); }
+
+  // -- talking to the service ------------------------------------------------------------
+  function call(method, url, body, key) {
+    var headers = { "X-CSRFToken": csrfToken, "Accept": "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (key) headers["Idempotency-Key"] = key;
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      setOnline(true);
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        return { status: response.status, body: json };
+      });
+    }, function (error) {
+      setOnline(false);
+      throw error;
+    });
+  }
+
+  function signedOut() {
+    toast(strings.signed_out);
+    window.setTimeout(function () {
+      window.location.assign("/signin?next=" + encodeURIComponent("/tablet"));
+    }, 1500);
+  }
+
+  // -- status strip ------------------------------------------------------------------------
+  function setOnline(state) {
+    online = state;
+    var pill = $("connection");
+    pill.dataset.state = state ? "online" : "offline";
+    pill.textContent = state ? strings.connected : strings.offline;
+  }
+  function showWaiting() {
+    var count = mine(loadQueue()).length;
+    var pill = $("waiting");
+    pill.hidden = count === 0;
+    pill.textContent = say(strings.waiting, { count: count });
+  }
+  function showPrinter(status) {
+    var pill = $("printer");
+    if (!status || status.kind === "none") { pill.hidden = true; return; }
+    pill.hidden = false;
+    pill.dataset.state = status.state;
+    pill.textContent = status.waiting
+      ? say(strings.printer_waiting, { state: status.state.replace("_", " "), count: status.waiting })
+      : say(strings.printer, { state: status.state.replace("_", " ") });
+  }
+
+  // -- the meter ---------------------------------------------------------------------------
+  function showTally(tally) {
+    lastTally = tally;
+    $("shift-name").textContent = tally.name;
+    $("meter-value").textContent = shown(tally.remaining);
+    $("meter-of").textContent = say(strings.left_of, { allowance: shown(tally.allowance) });
+    var share = tally.allowance.amount ? tally.remaining.amount / tally.allowance.amount : 0;
+    $("meter-bar").style.width = Math.max(0, Math.min(1, share)) * 100 + "%";
+    $("meter").dataset.low = share <= 0.2 ? "true" : "false";
+    $("meter-count").textContent = tally.remaining_comps === null
+      ? say(strings.comps_given, { given: tally.comps_count })
+      : say(strings.comps_left, { left: tally.remaining_comps, max: tally.max_comps });
+    var own = $("meter-own");
+    own.hidden = tally.own_remaining_comps === null || tally.own_remaining_comps === undefined;
+    if (!own.hidden) {
+      own.textContent = say(strings.own_left,
+        { left: tally.own_remaining_comps, max: tally.max_comps_per_staff });
+    }
+    // What the server's numbers say is out of reach; a tap still asks the server.
+    var nothingLeft = tally.remaining_comps === 0 || tally.own_remaining_comps === 0;
+    document.querySelectorAll("[data-give]").forEach(function (button) {
+      var item = items[button.dataset.give];
+      var over = nothingLeft || item.value.amount > tally.remaining.amount;
+      button.dataset.over = over ? "true" : "false";
+      $("state-" + item.id).textContent = over ? strings.over : "";
+    });
+  }
+
+  function refresh() {
+    return call("GET", "/api/v1/shifts/current").then(function (answer) {
+      if (answer.status === 401) { signedOut(); return; }
+      if (answer.status === 200) showTally(answer.body);
+    }, function () {});
+  }
+
+  function refreshPrinter() {
+    call("GET", "/api/v1/printer").then(function (answer) {
+      if (answer.status === 200) showPrinter(answer.body);
+    }, function () {});
+  }
+
+  // -- toast and undo ------------------------------------------------------------------------
+  var toastTimer = null;
+  var undoComp = null;
+  function toast(text, comp) {
+    var box = $("toast");
+    $("toast-text").textContent = text;
+    box.hidden = false;
+    undoComp = comp || null;
+    var undo = $("undo");
+    undo.hidden = !comp;
+    window.clearInterval(toastTimer);
+    var started = Date.now();
+    var seconds = comp ? data.undo_seconds : 6;
+    function tick() {
+      var left = Math.ceil(seconds - (Date.now() - started) / 1000);
+      $("undo-seconds").textContent = comp ? "(" + left + ")" : "";
+      if (left <= 0) {
+        window.clearInterval(toastTimer);
+        box.hidden = true;
+        undoComp = null;
+      }
+    }
+    tick();
+    toastTimer = window.setInterval(tick, 1000);
+  }
+
+  $("undo").addEventListener("click", function () {
+    var comp = undoComp;
+    if (!comp) return;
+    $("undo").disabled = true;
+    call("POST", "/api/v1/comps/" + comp.id + "/void", { reason: strings.void_reason })
+      .then(function (answer) {
+        if (answer.status === 200) toast(say(strings.undone, { what: comp.item_name }));
+        else toast(say(strings.undo_failed, { why: answer.body.detail || strings.error }));
+        refresh();
+      }, function () { toast(say(strings.undo_failed, { why: strings.offline })); })
+      .then(function () { $("undo").disabled = false; });
+  });
+
+  // -- giving --------------------------------------------------------------------------------
+  function describe(body) {
+    var what = items[body.item_id] ? items[body.item_id].name : "";
+    return body.customer_name ? say(strings.given_for, { what: what, name: body.customer_name })
+      : say(strings.given, { what: what });
+  }
+
+  function send(entry) {
+    if (inFlight[entry.key]) return Promise.resolve();
+    inFlight[entry.key] = true;
+    return call("POST", "/api/v1/comps", entry.body, entry.key).then(function (answer) {
+      delete inFlight[entry.key];
+      if (answer.status === 200 || answer.status === 201) {
+        dequeue(entry.key);
+        toast(describe(entry.body), answer.body);
+        refresh();
+      } else if (answer.status === 401) {
+        signedOut();
+      } else if (answer.status >= 500 || answer.status === 403 && /csrf/.test(answer.body.type)) {
+        // Busy or a stale page: the tap stays queued and goes with the next attempt.
+        if (answer.status === 403) window.location.reload();
+      } else {
+        dequeue(entry.key);
+        if (answer.status === 409) askManager(entry.body, answer.body.detail);
+        else toast(say(strings.refused, { why: answer.body.detail || strings.error }));
+        refresh();
+      }
+      showWaiting();
+    }, function () {
+      delete inFlight[entry.key];
+      toast(say(strings.queued, { what: items[entry.body.item_id].name }));
+      showWaiting();
+    });
+  }
+
+  function give(body) {
+    var entry = { key: newKey(), staff: data.staff_id, body: body, at: Date.now() };
+    enqueue(entry);
+    showWaiting();
+    return send(entry);
+  }
+
+  function flush() {
+    mine(loadQueue()).forEach(function (entry) { send(entry); });
+  }
+
+  function cleanBody(fields) {
+    var body = {};
+    Object.keys(fields).forEach(function (name) {
+      var value = fields[name];
+      if (typeof value === "string") value = value.trim();
+      if (value !== "" && value !== null && value !== undefined) body[name] = value;
+    });
+    return body;
+  }
+
+  function overWhy(itemId) {
+    var item = items[itemId];
+    if (!lastTally || !item || item.value.amount <= lastTally.remaining.amount) return strings.over;
+    return say(strings.over_detail,
+      { what: item.name, value: shown(item.value), left: shown(lastTally.remaining) });
+  }
+
+  document.querySelectorAll("[data-give]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var body = { item_id: Number(button.dataset.give) };
+      if (button.dataset.over === "true") askManager(body, overWhy(body.item_id));
+      else give(body);
+    });
+  });
+
+  // -- the sheet: name, friendly note, internal reason -------------------------------------------
+  var sheet = $("sheet");
+  var sheetBreakdown = null;
+
+  function showSuggestions() {
+    var box = $("sheet-suggestions");
+    box.textContent = "";
+    var item = items[$("sheet-item").value];
+    (item ? item.suggested_notes : []).forEach(function (note) {
+      var chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "chip";
+      chip.textContent = note;
+      chip.addEventListener("click", function () { $("sheet-note").value = note; });
+      box.appendChild(chip);
+    });
+  }
+
+  function openSheet(itemId, breakdown) {
+    $("sheet-form").reset();
+    $("sheet-error").hidden = true;
+    sheetBreakdown = breakdown || null;
+    if (itemId) $("sheet-item").value = String(itemId);
+    if (breakdown) $("sheet-reason").value = breakdown.title;
+    showSuggestions();
+    sheet.showModal();
+  }
+
+  $("sheet-item").addEventListener("change", showSuggestions);
+  document.querySelectorAll("[data-sheet]").forEach(function (button) {
+    button.addEventListener("click", function () { openSheet(button.dataset.sheet); });
+  });
+  document.querySelectorAll("[data-breakdown]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var breakdown = breakdowns[button.dataset.breakdown];
+      openSheet(breakdown.item_id, breakdown);
+    });
+  });
+
+  $("sheet-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = cleanBody({
+      item_id: Number($("sheet-item").value),
+      customer_name: $("sheet-customer").value,
+      note: $("sheet-note").value,
+      reason: $("sheet-reason").value,
+      breakdown_id: sheetBreakdown ? sheetBreakdown.id : null,
+    });
+    sheet.close();
+    var button = document.querySelector('[data-give="' + body.item_id + '"]');
+    if (button && button.dataset.over === "true") askManager(body, overWhy(body.item_id));
+    else give(body);
+  });
+
+  // -- ask a manager: their tile, their PIN, one comp over the allowance ---------------------------
+  var approve = $("approve");
+  var pending = null;
+  var managerId = null;
+
+  function askManager(body, why) {
+    pending = body;
+    managerId = null;
+    $("approve-why").textContent = why || "";
+    $("approve-who").hidden = false;
+    $("approve-pin").hidden = true;
+    $("approve-error").hidden = true;
+    $("approve-pin-input").value = "";
+    if (!approve.open) approve.showModal();
+  }
+
+  document.querySelectorAll("[data-manager]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      managerId = Number(button.dataset.manager);
+      $("approve-who").hidden = true;
+      $("approve-pin").hidden = false;
+      $("approve-pin-label").textContent = say(strings.for_manager, { name: button.textContent });
+      $("approve-pin-input").focus();
+    });
+  });
+
+  $("approve-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!pending || !managerId) return;
+    var body = Object.assign({}, pending, { manager_id: managerId, pin: $("approve-pin-input").value });
+    var key = pending.key || (pending.key = newKey());
+    var payload = Object.assign({}, body);
+    delete payload.key;
+    $("approve-ok").disabled = true;
+    call("POST", "/tablet/approvals", payload, key).then(function (answer) {
+      if (answer.status === 200 || answer.status === 201) {
+        var manager = document.querySelector('[data-manager="' + managerId + '"]').textContent;
+        approve.close();
+        toast(say(strings.approved, { manager: manager, what: items[pending.item_id].name }), answer.body);
+        pending = null;
+        refresh();
+      } else if (answer.status === 401 && !answer.body.type.endsWith("wrong-credentials")) {
+        signedOut();
+      } else {
+        $("approve-pin-input").value = "";
+        $("approve-error").textContent = answer.body.detail || strings.error;
+        $("approve-error").hidden = false;
+      }
+    }, function () {
+      $("approve-error").textContent = strings.offline;
+      $("approve-error").hidden = false;
+    }).then(function () { $("approve-ok").disabled = false; });
+  });
+
+  // -- propose a breakdown -----------------------------------------------------------------------
+  var propose = $("propose");
+  $("propose-open").addEventListener("click", function () {
+    $("propose-form").reset();
+    $("propose-error").hidden = true;
+    propose.showModal();
+  });
+  $("propose-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var item = $("propose-item").value;
+    var body = cleanBody({
+      title: $("propose-what").value,
+      recovery: $("propose-recovery").value,
+      suggested_item_id: item ? Number(item) : null,
+    });
+    call("POST", "/api/v1/breakdowns", body).then(function (answer) {
+      if (answer.status === 201) {
+        propose.close();
+        toast(say(strings.proposed, { title: answer.body.title }));
+      } else {
+        $("propose-error").textContent = answer.body.detail || strings.error;
+        $("propose-error").hidden = false;
+      }
+    }, function () {
+      $("propose-error").textContent = strings.offline;
+      $("propose-error").hidden = false;
+    });
+  });
+
+  document.querySelectorAll("dialog [data-close]").forEach(function (button) {
+    button.addEventListener("click", function () { button.closest("dialog").close(); });
+  });
+
+  // -- keep up: the other tablets' taps, the connection, the waiting taps ---------------------------
+  function tick() {
+    polls += 1;
+    refresh().then(function () {
+      if (online) flush();
+    });
+    if (polls % PRINTER_EVERY === 1) refreshPrinter();
+  }
+  window.addEventListener("online", tick);
+  window.addEventListener("offline", function () { setOnline(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") tick();
+  });
+  showWaiting();
+  tick();
+  window.setInterval(tick, POLL_MS);
+})();

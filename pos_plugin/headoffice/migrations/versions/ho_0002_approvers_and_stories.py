@@ -30,12 +30,14 @@ def upgrade():
         batch_op.add_column(sa.Column("approved_by_name", sa.Text(), nullable=True))
     # Version 1 stories were never written (its stories file held only a header), so the
     # free-text `story` becomes the note, and the customer's name and the staff id join it.
+    # Who starred it is taken when the store says, and a story is not refused without it.
     with op.batch_alter_table("ho_story") as batch_op:
         batch_op.alter_column(
             "story", new_column_name="note", existing_type=sa.Text(), nullable=True
         )
         batch_op.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("customer_name", sa.Text(), nullable=True))
+        batch_op.alter_column("starred_by", existing_type=sa.Text(), nullable=True)
 
 
 def downgrade():
@@ -43,10 +45,12 @@ def downgrade():
         batch_op.drop_column("customer_name")
         batch_op.drop_column("staff_id")
     op.execute("UPDATE ho_story SET note = '' WHERE note IS NULL")
+    op.execute("UPDATE ho_story SET starred_by = '' WHERE starred_by IS NULL")
     with op.batch_alter_table("ho_story") as batch_op:
         batch_op.alter_column(
             "note", new_column_name="story", existing_type=sa.Text(), nullable=False
         )
+        batch_op.alter_column("starred_by", existing_type=sa.Text(), nullable=False)
     with op.batch_alter_table("ho_comp") as batch_op:
         batch_op.drop_column("approved_by_name")
         batch_op.drop_column("approved_by_id")

@@ -1,5 +1,10 @@
 """a starred story is taken even when its store did not record who starred it
 
+ho_0002 first reached main without this change and was amended a little
+later; a head office upgraded in between has `ho_story.starred_by` NOT NULL.
+This revision brings every head office to the same schema (for the others it
+changes nothing).
+
 Revision ID: ho_0003_starred_by_optional
 Revises: ho_0002_approvers_and_stories
 Create Date: 2026-11-25
@@ -21,6 +26,4 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("UPDATE ho_story SET starred_by = '' WHERE starred_by IS NULL")
-    with op.batch_alter_table("ho_story") as batch_op:
-        batch_op.alter_column("starred_by", existing_type=sa.Text(), nullable=False)
+    pass  # ho_0002 as it stands keeps the column optional; its own downgrade restores NOT NULL

@@ -292,18 +292,24 @@ def auth(make_token: Callable[..., str]) -> Callable[..., dict[str, str]]:
 _META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
-def csrf_from(html: str) -> str:
-    found = _META.search(html)
-    assert found, "the page carries no CSRF token"
-    return found.group(1)
+@pytest.fixture
+def csrf_of() -> Callable[[FlaskClient, str], str]:
+    """`csrf_of(client, url)`: open a page as that browser and return its CSRF token."""
+
+    def run(browser: FlaskClient, url: str = "/signin") -> str:
+        found = _META.search(browser.get(url).get_data(as_text=True))
+        assert found, f"{url} carries no CSRF token"
+        return found.group(1)
+
+    return run
 
 
 @pytest.fixture
-def csrf(client: FlaskClient) -> Callable[[str], str]:
-    """`csrf(url)`: open a page as this browser and return its CSRF token."""
+def csrf(client: FlaskClient, csrf_of: Callable[[FlaskClient, str], str]) -> Callable[[str], str]:
+    """`csrf(url)`: open a page as the test's browser and return its CSRF token."""
 
     def run(url: str = "/signin") -> str:
-        return csrf_from(client.get(url).get_data(as_text=True))
+        return csrf_of(client, url)
 
     return run
 

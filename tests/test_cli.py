@@ -543,3 +543,33 @@ def test_serve_on_a_port_already_taken_says_so_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@console_script
+def test_demo_prints_the_tablet_address_and_pins_and_the_tablet_opens(tmp_path):
+    port = free_port()
+    printed = []
+    with subprocess.Popen(
+        [sys.executable, "-m", "pos_plugin", "demo", "--port", str(port)],
+        env=script_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            for line in server.stdout:
+                printed.append(line)
+                if "curl" in line:
+                    break
+            signin = wait_for(f"http://127.0.0.1:{port}/tablet", server).decode()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    output = "".join(printed)
+    assert f"http://127.0.0.1:{port}/tablet" in output
+    assert "Ana 1111" in output
+    assert "manager Maya 9999" in output
+    assert "Who is at the counter?" in signin  # /tablet sent an anonymous visitor to sign in

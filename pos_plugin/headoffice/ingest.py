@@ -25,6 +25,7 @@ from pos_plugin.headoffice.load import replace_day
 from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
 from pos_plugin.headoffice.verify import CheckedSet, Refused, check_set
 from pos_plugin.sync.fileset import MANIFEST_SUFFIX, parse_name
+from pos_plugin.sync.manifest import FORMAT_VERSION
 
 INGESTED = "ingested"
 REPLAY = "already ingested"
@@ -120,12 +121,21 @@ def _load(session: Session, checked: CheckedSet, now: datetime) -> str:
             comps_rows=len(checked.rows["comps"]),
             shifts_rows=len(checked.rows["shifts"]),
             stories_rows=len(checked.rows["stories"]),
+            format_version=checked.format_version,
             totals=checked.totals,
         )
     )
     rows = len(checked.rows["comps"])
+    stories = len(checked.rows["stories"])
+    starred = f"{stories} starred {'story' if stories == 1 else 'stories'}"
+    told = f"{rows} comps and {starred}" if stories else f"{rows} comps"
     replaced = f", replacing sequence {newest}" if newest is not None else ""
-    return f"{INGESTED}: {rows} comps of {name.store_id} on {name.business_date}{replaced}"
+    older = (
+        f" (format version {checked.format_version}: it records no approvers and no stories)"
+        if checked.format_version < FORMAT_VERSION
+        else ""
+    )
+    return f"{INGESTED}: {told} of {name.store_id} on {name.business_date}{replaced}{older}"
 
 
 def quarantine_set(manifest_path: Path, refusal: Refused, quarantine: Path, now: datetime) -> Path:

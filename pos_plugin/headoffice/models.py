@@ -67,6 +67,8 @@ class IngestedSet(HeadOfficeBase):
     comps_rows: Mapped[int] = mapped_column(Integer)
     shifts_rows: Mapped[int] = mapped_column(Integer)
     stories_rows: Mapped[int] = mapped_column(Integer)
+    # The file format the store wrote (1 carries no approvers and no stories).
+    format_version: Mapped[int] = mapped_column(Integer)
     totals: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -89,6 +91,9 @@ class StoreComp(HeadOfficeBase):
     currency: Mapped[str] = mapped_column(String(3))
     staff_id: Mapped[int | None] = mapped_column(Integer)
     staff_name: Mapped[str | None] = mapped_column(Text)
+    # The manager who let it go over the allowance (staff_* asked for it).
+    approved_by_id: Mapped[int | None] = mapped_column(Integer)
+    approved_by_name: Mapped[str | None] = mapped_column(Text)
     shift_id: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(Text)
     order_ref: Mapped[str | None] = mapped_column(Text)
@@ -132,10 +137,13 @@ class StoreStory(HeadOfficeBase):
     comp_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer)
     starred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    starred_by: Mapped[str] = mapped_column(Text)
+    # Whoever the store recorded as starring it; a set without one is still taken.
+    starred_by: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
     staff_name: Mapped[str | None] = mapped_column(Text)
     item_name: Mapped[str] = mapped_column(Text)
-    story: Mapped[str] = mapped_column(Text)
+    customer_name: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

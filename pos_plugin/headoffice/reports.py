@@ -124,6 +124,38 @@ def voids(session: Session, start: date, end: date) -> Report:
     return Report("voids", "Voids", columns, _rows(session, query))
 
 
+def approvals(session: Session, start: date, end: date) -> Report:
+    query = _in_range(
+        select(
+            StoreComp.store_id,
+            StoreComp.business_date,
+            StoreComp.item_name,
+            StoreComp.currency,
+            StoreComp.value_amount,
+            StoreComp.staff_name,
+            StoreComp.approved_by_name,
+            StoreComp.status,
+            StoreComp.created_at,
+        ),
+        StoreComp,
+        start,
+        end,
+    ).where(StoreComp.approved_by_id.is_not(None))
+    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(DETAIL_LIMIT)
+    columns = (
+        "store",
+        "business day",
+        "item",
+        "currency",
+        "value",
+        "asked by",
+        "approved by",
+        "status",
+        "at",
+    )
+    return Report("approvals", "Comps approved over the allowance", columns, _rows(session, query))
+
+
 def stories(session: Session, start: date, end: date) -> Report:
     query = (
         _in_range(
@@ -132,16 +164,19 @@ def stories(session: Session, start: date, end: date) -> Report:
                 StoreStory.business_date,
                 StoreStory.staff_name,
                 StoreStory.item_name,
-                StoreStory.story,
+                StoreStory.customer_name,
+                StoreStory.note,
+                StoreStory.starred_by,
+                StoreStory.starred_at,
             ),
             StoreStory,
             start,
             end,
         )
-        .order_by(StoreStory.business_date.desc())
+        .order_by(StoreStory.business_date.desc(), StoreStory.starred_at.desc())
         .limit(DETAIL_LIMIT)
     )
-    columns = ("store", "business day", "staff", "item", "story")
+    columns = ("store", "business day", "staff", "item", "customer", "note", "starred by", "at")
     return Report("stories", "Starred stories", columns, _rows(session, query))
 
 
@@ -156,5 +191,6 @@ REPORTS: dict[str, Callable[[Session, date, date], Report]] = {
     "breakdowns": by_breakdown,
     "overrides": overrides,
     "voids": voids,
+    "approvals": approvals,
     "stories": stories,
 }

@@ -3,7 +3,9 @@
 In order: the manifest's shape and version, its name against its content,
 the store's registration and signature, each file's size and SHA-256, then
 every CSV row (header, types, the set's own day), row counts and totals. Any
-failure is a `Refused` naming the file and the reason. Text from the files
+failure is a `Refused` naming the file and the reason. A set in the older
+format version 1 (from a store not upgraded yet) is read with its own columns
+and its rows given the newer ones empty: no approver, no stories. Text from the files
 goes through `pos_plugin.text.scrub_text`, as all stored text read back does.
 """
 
@@ -41,6 +43,7 @@ class CheckedSet:
     manifest_path: Path
     manifest_sha256: str
     exported_at: datetime
+    format_version: int
     totals: dict[str, dict[str, int]]
     rows: dict[str, list[dict[str, Any]]]
 
@@ -86,7 +89,7 @@ def _status(raw: str) -> str:
 
 
 Parser = Callable[[str], Any]
-# column -> (parser, required); the columns are those of `manifest.COLUMNS`.
+# column -> (parser, required), for every column of any readable version (`manifest.COLUMNS`).
 SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "comps": {
         "comp_id": (uuid.UUID, True),
@@ -99,6 +102,8 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
         "currency": (_currency, True),
         "staff_id": (_whole, False),
         "staff_name": (_text(), False),
+        "approved_by_id": (_whole, False),
+        "approved_by_name": (_text(), False),
         "shift_id": (_whole, True),
         "created_by": (_text(), True),
         "order_ref": (_text(), False),
@@ -129,10 +134,12 @@ SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "stories": {
         "comp_id": (uuid.UUID, True),
         "starred_at": (_instant, True),
-        "starred_by": (_text(), True),
+        "starred_by": (_text(), False),
+        "staff_id": (_whole, False),
         "staff_name": (_text(), False),
         "item_name": (_text(), True),
-        "story": (_text(multiline=True), True),
+        "customer_name": (_text(), False),
+        "note": (_text(multiline=True), False),
     },
 }
 
@@ -144,6 +151,7 @@ def check_set(manifest_path: Path, public_key_of: Callable[[str], str | None]) -
     body = signed.get("manifest")
     if not isinstance(body, dict) or not isinstance(signed.get("signature"), str):
         raise Refused(manifest_path, "unsigned: the manifest carries no signature")
+    version = _version_of(manifest_path, body)
     name = _name_of(manifest_path, body)
     public = public_key_of(name.store_id)
     if public is None:
@@ -162,7 +170,10 @@ def check_set(manifest_path: Path, public_key_of: Callable[[str], str | None]) -
     files = body.get("files")
     if not isinstance(files, dict) or set(files) != set(DATA_KINDS):
         raise Refused(manifest_path, f"the manifest must list the files {', '.join(DATA_KINDS)}")
-    rows = {kind: _check_file(manifest_path.parent, name, kind, files[kind]) for kind in DATA_KINDS}
+    rows = {
+        kind: _check_file(manifest_path.parent, name, version, kind, files[kind])
+        for kind in DATA_KINDS
+    }
     totals = body.get("totals")
     counted = manifest.TotalsBuilder.of(
         (r["currency"], r["value_amount"], r["status"] == "voided") for r in rows["comps"]
@@ -181,6 +192,7 @@ def check_set(manifest_path: Path, public_key_of: Callable[[str], str | None]) -
         manifest_path=manifest_path,
         manifest_sha256=sha256_hex(raw),
         exported_at=exported_at,
+        format_version=version,
         totals=counted,
         rows=rows,
     )
@@ -207,15 +219,21 @@ def _json(path: Path, raw: bytes) -> dict[str, Any]:
     return signed
 
 
-def _name_of(path: Path, body: dict[str, Any]) -> SetName:
+def _version_of(path: Path, body: dict[str, Any]) -> int:
     if body.get("format") != manifest.FORMAT:
         raise Refused(path, f"not an {manifest.FORMAT} manifest")
-    if body.get("format_version") != manifest.FORMAT_VERSION:
+    version = body.get("format_version")
+    if type(version) is not int or version not in manifest.COLUMNS_BY_VERSION:
+        readable = ", ".join(str(v) for v in manifest.COLUMNS_BY_VERSION)
         raise Refused(
             path,
-            f"format version {body.get('format_version')!r} is not one this head office reads "
-            f"({manifest.FORMAT_VERSION}); upgrade head office first",
+            f"format version {version!r} is not one this head office reads ({readable}); "
+            "upgrade head office first",
         )
+    return version
+
+
+def _name_of(path: Path, body: dict[str, Any]) -> SetName:
     parsed = parse_name(path.name)
     try:
         claimed = SetName(
@@ -232,7 +250,9 @@ def _name_of(path: Path, body: dict[str, Any]) -> SetName:
     return claimed
 
 
-def _check_file(directory: Path, name: SetName, kind: str, entry: Any) -> list[dict[str, Any]]:
+def _check_file(
+    directory: Path, name: SetName, version: int, kind: str, entry: Any
+) -> list[dict[str, Any]]:
     path = directory / name.data_file(kind)
     if not isinstance(entry, dict) or entry.get("name") != path.name:
         raise Refused(path, f"the manifest's {kind} entry does not name this file")
@@ -250,22 +270,31 @@ def _check_file(directory: Path, name: SetName, kind: str, entry: Any) -> list[d
     data = path.read_bytes()
     if sha256_hex(data) != entry.get("sha256"):
         raise Refused(path, "tampered: its SHA-256 differs from the signed manifest's")
-    rows = _parse_csv(path, kind, data, name.business_date)
+    rows = _parse_csv(path, version, kind, data, name.business_date)
     if len(rows) != entry.get("rows"):
         raise Refused(path, f"{len(rows)} rows, the manifest says {entry.get('rows')}")
     return rows
 
 
-def _parse_csv(path: Path, kind: str, data: bytes, day: date) -> list[dict[str, Any]]:
-    spec = SPECS[kind]
+def _parse_csv(path: Path, version: int, kind: str, data: bytes, day: date) -> list[dict[str, Any]]:
+    columns = manifest.COLUMNS_BY_VERSION[version][kind]
+    # Version 1's stories columns were never written to (its stories file is a header only).
+    unread = [column for column in columns if column not in SPECS[kind]]
+    spec = {column: SPECS[kind][column] for column in columns if column not in unread}
+    older = len(spec) < len(SPECS[kind])  # the newer columns are added, empty
     try:
         reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
         header = next(reader, None)
-        if header is None or [read_cell(c) for c in header] != list(manifest.COLUMNS[kind]):
-            raise Refused(path, f"the header is not the {kind} columns of format version 1")
+        if header is None or [read_cell(c) for c in header] != list(columns):
+            raise Refused(path, f"the header is not the {kind} columns of format version {version}")
         rows = []
         for number, cells in enumerate(reader, start=2):
-            rows.append(_parse_row(path, spec, cells, number, day))
+            if unread:
+                raise Refused(
+                    path, f"line {number}: format version {version} has no {kind} rows to read"
+                )
+            row = _parse_row(path, spec, cells, number, day)
+            rows.append({column: row.get(column) for column in SPECS[kind]} if older else row)
     except (UnicodeDecodeError, csv.Error) as error:
         raise Refused(path, f"not a valid UTF-8 CSV file: {error}") from None
     return rows

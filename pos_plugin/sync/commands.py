@@ -60,9 +60,11 @@ def _describe(result: Exported) -> str:
         return f"{label}: unchanged since it was exported, nothing written."
     if result.superseded is not None:
         label += f" (supersedes #{result.superseded})"
+    stories = day.rows["stories"]
+    starred = f", {stories} starred {'story' if stories == 1 else 'stories'}" if stories else ""
     return (
         f"{label}: {day.rows['comps']} comps ({day.voided} voided), {day.rows['shifts']} shifts"
-        f" -> {result.manifest_path}"
+        f"{starred} -> {result.manifest_path}"
     )
 
 

@@ -2,24 +2,36 @@
 
 A day is exported once it has closed (store zone, business-day start). Days
 missed while the till was off are caught up oldest first. A closed day that
-changes afterwards (a late void) goes out again as the next sequence, which
-supersedes the earlier one; a day exported again unchanged writes nothing.
+changes afterwards (a late void, a story starred or unstarred) goes out again
+as the next sequence, which supersedes the earlier one; a day exported again
+unchanged writes nothing.
 The caller owns the transaction: one per day, so a crash keeps the days done.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from pos_plugin import csv_cells
 from pos_plugin.database import db
-from pos_plugin.models import BatchState, Breakdown, Comp, CompStatus, Role, Staff, Store, SyncBatch
+from pos_plugin.models import (
+    AuditEvent,
+    BatchState,
+    Breakdown,
+    Comp,
+    CompStatus,
+    Role,
+    Staff,
+    Store,
+    SyncBatch,
+)
 from pos_plugin.services import comps, shifts
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.business_day import business_date_of, business_day_bounds
@@ -83,29 +95,58 @@ def pending_days(store: Store, now: datetime) -> list[date]:
     return sorted(missing | set(changed_days(last)))
 
 
-# A void stamped just before an export but committed after it read the day is caught by
+# A change stamped just before an export but committed after it read the day is caught by
 # looking back this far; a day found unchanged writes nothing, so the margin costs little.
 CHANGE_MARGIN = timedelta(minutes=10)
+# Audited comp actions that cannot change a closed day: a comp is created in the open one.
+_NOT_A_LATE_CHANGE = ("comp.created",)
 
 
 def changed_days(last: date) -> list[date]:
-    """Exported days with a comp voided since the last export (or just before it).
+    """Exported days with a comp changed since the last export (or just before it).
 
-    Each export looks at voids since the one before, so no change slips between two.
+    A void and a star leave their time on the comp (`voided_at`, `starred_at`,
+    both indexed). An unstar clears `starred_at` and leaves no time behind, so
+    the audit log, where every service records a change to a comp, names the
+    comps touched since. Each export looks at changes since the one before, so
+    none slips between two.
     """
     since = db.session.scalar(select(func.max(SyncBatch.exported_at)))
     if since is None:
         return []
-    query = (
-        select(Comp.business_date)
-        .where(
-            Comp.voided_at > since - CHANGE_MARGIN,
-            Comp.business_date <= last,
-            Comp.business_date.in_(select(SyncBatch.business_date)),
-        )
-        .distinct()
+    cutoff = since - CHANGE_MARGIN
+    in_exported_day = (
+        Comp.business_date <= last,
+        Comp.business_date.in_(select(SyncBatch.business_date)),
     )
-    return list(db.session.scalars(query))
+    stamped = select(Comp.business_date).where(
+        or_(Comp.voided_at > cutoff, Comp.starred_at > cutoff), *in_exported_day
+    )
+    days = set(db.session.scalars(stamped.distinct()))
+    audited = _comps_audited_since(cutoff)
+    for start in range(0, len(audited), _ID_CHUNK):
+        chunk = audited[start : start + _ID_CHUNK]
+        query = select(Comp.business_date).where(Comp.id.in_(chunk), *in_exported_day)
+        days.update(db.session.scalars(query.distinct()))
+    return sorted(days)
+
+
+_ID_CHUNK = 500  # ids per IN (...): well under SQLite's bound-parameter limit
+
+
+def _comps_audited_since(cutoff: datetime) -> list[uuid.UUID]:
+    query = select(AuditEvent.entity_id).where(
+        AuditEvent.at > cutoff,
+        AuditEvent.entity == "comp",
+        AuditEvent.action.not_in(_NOT_A_LATE_CHANGE),
+    )
+    found: set[uuid.UUID] = set()
+    for entity_id in db.session.scalars(query.distinct()):
+        try:
+            found.add(uuid.UUID(entity_id))
+        except ValueError:
+            continue  # not a comp id: nothing of a day to send again
+    return sorted(found)
 
 
 def export_day(
@@ -241,9 +282,9 @@ def build_day(store: Store, day: date, now: datetime) -> DayFiles:
             for t in tallies
         ),
     )
-    # The store keeps no starred stories yet (no delight-wall model): the file is
-    # written with its header only, so head office's format stays the same when it does.
-    stories_csv, stories_rows = csv_cells.to_bytes(manifest.STORIES_COLUMNS, [])
+    stories_csv, stories_rows = csv_cells.to_bytes(
+        manifest.STORIES_COLUMNS, _story_rows(given, staff)
+    )
     return DayFiles(
         business_date=day,
         files={"comps": comps_csv, "shifts": shifts_csv, "stories": stories_csv},
@@ -268,6 +309,8 @@ def _comp_rows(
             comp.currency,
             comp.staff_id,
             staff.get(comp.staff_id) if comp.staff_id is not None else None,
+            comp.approved_by_id,
+            staff.get(comp.approved_by_id) if comp.approved_by_id is not None else None,
             comp.shift_id,
             comp.created_by,
             comp.order_ref,
@@ -278,6 +321,22 @@ def _comp_rows(
             _iso(comp.voided_at),
             comp.voided_by,
             comp.void_reason,
+        )
+
+
+def _story_rows(given: list[Comp], staff: dict[int, str]) -> Iterator[tuple[Any, ...]]:
+    """The day's starred stories, oldest star first; a voided comp's story did not stand."""
+    starred = [c for c in given if c.starred_at is not None and c.status is CompStatus.ACTIVE]
+    for comp in sorted(starred, key=lambda c: (c.starred_at, str(c.id))):
+        yield (
+            comp.id,
+            _iso(comp.starred_at),
+            comp.starred_by,
+            comp.staff_id,
+            staff.get(comp.staff_id) if comp.staff_id is not None else None,
+            comp.item.name,
+            comp.customer_name,
+            comp.note,
         )
 
 

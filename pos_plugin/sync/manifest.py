@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     )
 
 FORMAT = "on-the-house-sync"
-FORMAT_VERSION = 1
+# Version 2 added who approved a comp over the allowance and the starred stories.
+FORMAT_VERSION = 2
 MANIFEST_MAX_BYTES = 64 * 1024
 
 COMPS_COLUMNS = (
@@ -33,6 +34,8 @@ COMPS_COLUMNS = (
     "currency",
     "staff_id",
     "staff_name",
+    "approved_by_id",
+    "approved_by_name",
     "shift_id",
     "created_by",
     "order_ref",
@@ -60,8 +63,27 @@ SHIFTS_COLUMNS = (
     "overridden_at",
     "overridden_by",
 )
-STORIES_COLUMNS = ("comp_id", "starred_at", "starred_by", "staff_name", "item_name", "story")
+STORIES_COLUMNS = (
+    "comp_id",
+    "starred_at",
+    "starred_by",
+    "staff_id",
+    "staff_name",
+    "item_name",
+    "customer_name",
+    "note",
+)
 COLUMNS = {"comps": COMPS_COLUMNS, "shifts": SHIFTS_COLUMNS, "stories": STORIES_COLUMNS}
+# What stores not yet upgraded still send: head office reads version 1 as well, so a chain
+# can upgrade head office first and its stores over weeks. Version 1 had no approver
+# columns and its stories file held only a header.
+APPROVER_COLUMNS = ("approved_by_id", "approved_by_name")
+COLUMNS_V1 = {
+    "comps": tuple(c for c in COMPS_COLUMNS if c not in APPROVER_COLUMNS),
+    "shifts": SHIFTS_COLUMNS,
+    "stories": ("comp_id", "starred_at", "starred_by", "staff_name", "item_name", "story"),
+}
+COLUMNS_BY_VERSION = {1: COLUMNS_V1, FORMAT_VERSION: COLUMNS}
 
 
 def canonical(manifest: Mapping[str, Any]) -> bytes:

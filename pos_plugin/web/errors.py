@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(error: CSRFError) -> Response:
-        if not is_page_request():
+        if not is_page_request() or request.is_json:  # a page's fetch wants JSON back
             return problem(
                 403,
                 "CSRF check failed",

@@ -68,6 +68,8 @@ def comp_row(day: date = DAY, **values: Any) -> dict[str, Any]:
         "currency": "GBP",
         "staff_id": 1,
         "staff_name": "Ana",
+        "approved_by_id": None,
+        "approved_by_name": None,
         "shift_id": 7,
         "created_by": "Ana",
         "order_ref": None,
@@ -83,29 +85,50 @@ def comp_row(day: date = DAY, **values: Any) -> dict[str, Any]:
     return row
 
 
+def story_row(comp: dict[str, Any], **values: Any) -> dict[str, Any]:
+    """The starred story of a `comp_row`."""
+    row: dict[str, Any] = {
+        "comp_id": comp["comp_id"],
+        "starred_at": NOW.isoformat(),
+        "starred_by": "Manager Mo",
+        "staff_id": comp["staff_id"],
+        "staff_name": comp["staff_name"],
+        "item_name": comp["item_name"],
+        "customer_name": "Priya",
+        "note": comp["note"],
+    }
+    row.update(values)
+    return row
+
+
 @pytest.fixture
 def make_set(tmp_path: Path) -> Callable[..., Path]:
-    """`make_set(keys, [comp_row(), ...], sequence=1, day=DAY)`: a signed set; its manifest."""
+    """`make_set(keys, [comp_row(), ...], sequence=1, day=DAY)`: a signed set; its manifest.
+
+    `format_version=1` writes the columns a store before version 2 wrote."""
 
     def run(
         keys: StoreKeys,
         comps: list[dict[str, Any]] | None = None,
         *,
+        stories: list[dict[str, Any]] | None = None,
         sequence: int = 1,
         day: date = DAY,
         folder: Path | None = None,
+        format_version: int = manifest.FORMAT_VERSION,
     ) -> Path:
         comps = [comp_row(day)] if comps is None else comps
+        columns = manifest.COLUMNS_BY_VERSION[format_version]
         name = SetName(keys.store_id, day, sequence)
         directory = folder or tmp_path / "inbox"
         tables = {
-            "comps": [[row[c] for c in manifest.COMPS_COLUMNS] for row in comps],
+            "comps": [[row[c] for c in columns["comps"]] for row in comps],
             "shifts": [],
-            "stories": [],
+            "stories": [[row[c] for c in columns["stories"]] for row in stories or []],
         }
         files: dict[str, Any] = {}
         for kind in DATA_KINDS:
-            data, rows = csv_cells.to_bytes(manifest.COLUMNS[kind], tables[kind])
+            data, rows = csv_cells.to_bytes(columns[kind], tables[kind])
             write_atomic(directory, name.data_file(kind), data)
             files[kind] = {
                 "name": name.data_file(kind),
@@ -115,7 +138,7 @@ def make_set(tmp_path: Path) -> Callable[..., Path]:
             }
         body = {
             "format": manifest.FORMAT,
-            "format_version": manifest.FORMAT_VERSION,
+            "format_version": format_version,
             "store_id": keys.store_id,
             "business_date": day.isoformat(),
             "sequence": sequence,

@@ -10,7 +10,7 @@ import pytest
 
 from pos_plugin.headoffice.receiver import create_app
 
-from .conftest import DAY, NOW, comp_row
+from .conftest import DAY, NOW, comp_row, story_row
 
 
 @pytest.fixture
@@ -68,3 +68,32 @@ def test_a_bad_date_range_is_a_400_that_says_how_to_write_it(pages):
 
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.get_json()["detail"]
+
+
+def test_the_overview_shows_approvals_over_the_allowance_and_starred_stories(
+    pages, register, make_set, ingest_one
+):
+    over = comp_row(item_name="Slice of cake", approved_by_id=3, approved_by_name="Manager Mo")
+    birthday = comp_row(note="Happy birthday, Priya!")
+    ingest_one(make_set(register(), [over, birthday], stories=[story_row(birthday)]))
+
+    page = pages.get("/").get_data(as_text=True)
+    approvals = page[page.index('id="approvals"') : page.index('id="stories"')]
+    stories = page[page.index('id="stories"') :]
+
+    assert "Slice of cake" in approvals
+    assert "Manager Mo" in approvals
+    assert "Happy birthday, Priya!" in stories
+    assert "Priya" in stories
+    rows = list(csv.reader(io.StringIO(pages.get("/reports/stories.csv").get_data(as_text=True))))
+    assert rows[0] == [
+        "store",
+        "business day",
+        "staff",
+        "item",
+        "customer",
+        "note",
+        "starred by",
+        "at",
+    ]
+    assert rows[1][2:7] == ["Ana", "Free cookie", "Priya", "Happy birthday, Priya!", "Manager Mo"]

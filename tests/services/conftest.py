@@ -57,7 +57,7 @@ def make_till(app: Any, make_token: Callable[..., str], clock: Any) -> Callable[
 
 @pytest.fixture
 def tap(app_ctx: Any, clock: Any) -> Callable[..., TapResult]:
-    """`tap(actor, item_id, now=..., key=..., note=...)`: one comp, as POST /comps does."""
+    """`tap(actor, item_id, now=..., key=..., approver=..., note=...)`: one comp, as POST /comps."""
 
     def run(
         actor: Actor,
@@ -65,11 +65,14 @@ def tap(app_ctx: Any, clock: Any) -> Callable[..., TapResult]:
         *,
         now: datetime | None = None,
         key: str | None = None,
+        approver: Actor | None = None,
         **fields: Any,
     ) -> TapResult:
         request = CompRequest(item_id=item_id, **fields)
         with write_transaction():
-            return comps.record_comp(actor, get_store(), request, now or clock.now, key)
+            return comps.record_comp(
+                actor, get_store(), request, now or clock.now, key, approver=approver
+            )
 
     return run
 

@@ -1,4 +1,5 @@
-"""Sync-test helpers: comps given and voided at chosen moments, and the sync commands run."""
+"""Sync-test helpers: comps given, voided, approved and starred at chosen moments, and the
+sync commands run."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import pytest
 from flask import Flask
 
 from pos_plugin.cli import cli
-from pos_plugin.database import write_transaction
-from pos_plugin.models import CatalogItem, Comp, Role
-from pos_plugin.services import comps
+from pos_plugin.database import db, write_transaction
+from pos_plugin.models import CatalogItem, Comp, Role, Staff
+from pos_plugin.services import audit, comps
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
@@ -47,6 +48,37 @@ def void_at(app: Flask) -> Callable[..., Comp]:
     def run(comp_id: uuid.UUID, now: datetime, reason: str = "Wrong table") -> Comp:
         with app.app_context(), write_transaction():
             return comps.void_comp(MANAGER, comp_id, reason, now)
+
+    return run
+
+
+@pytest.fixture
+def approve(app: Flask) -> Callable[..., None]:
+    """`approve(comp_id, manager)`: the comp went over the allowance with `manager`'s approval.
+
+    The approval itself is the tablet's service; the sync only reads the column it fills."""
+
+    def run(comp_id: uuid.UUID, manager: Staff) -> None:
+        with app.app_context(), write_transaction():
+            db.session.get_one(Comp, comp_id).approved_by_id = manager.id
+
+    return run
+
+
+@pytest.fixture
+def star_at(app: Flask) -> Callable[..., None]:
+    """`star_at(comp_id, now)` stars a story; `star_at(comp_id, now, starred=False)` unstars it.
+
+    A stand-in for the manager console's star service (not the sync's to write): it
+    changes the comp's columns and, as every service that changes a comp does, audits it."""
+
+    def run(comp_id: uuid.UUID, now: datetime, starred: bool = True) -> None:
+        with app.app_context(), write_transaction():
+            comp = db.session.get_one(Comp, comp_id)
+            comp.starred_at = now if starred else None
+            comp.starred_by = MANAGER.label if starred else None
+            action = "comp.starred" if starred else "comp.unstarred"
+            audit.record(MANAGER, action, "comp", comp.id, now)
 
     return run
 

@@ -10,6 +10,7 @@ import os
 import stat
 from datetime import UTC, datetime, timedelta
 
+from pos_plugin.models import Role
 from pos_plugin.sync import manifest, signing
 
 from .conftest import read_manifest
@@ -114,6 +115,87 @@ def test_a_late_void_sends_the_day_again_as_the_next_sequence(
     status = sync_cli("status").output
     assert "2026-11-23      2  exported" in status
     assert "2026-11-23      1  superseded" in status
+
+
+def test_a_comp_approved_over_the_allowance_names_who_asked_and_who_approved(
+    give, approve, make_staff, sync_cli, outbox
+):
+    comp = give(MONDAY_MORNING)
+    mo = make_staff(Role.MANAGER, name="Mo")
+    approve(comp.id, mo)
+
+    sync_cli("export")
+
+    (row,) = rows(outbox / f"{STORE}_2026-11-23_001.comps.csv")
+    asked, approved = (
+        (row["staff_id"], row["staff_name"]),
+        (row["approved_by_id"], row["approved_by_name"]),
+    )
+    assert asked[1] == "Ana"
+    assert approved == (str(mo.id), "Mo")
+
+
+def test_the_days_starred_stories_go_out_with_the_customer_and_the_note(
+    give, star_at, void_at, sync_cli, outbox
+):
+    starred = give(MONDAY_MORNING, note="Happy birthday, Priya!", customer_name="Priya")
+    give(MONDAY_MORNING + timedelta(minutes=5), note="Not starred")
+    starred_then_voided = give(MONDAY_MORNING + timedelta(minutes=9), customer_name="Sam")
+    star_at(starred.id, MONDAY_MORNING + timedelta(hours=3))
+    star_at(starred_then_voided.id, MONDAY_MORNING + timedelta(hours=3))
+    void_at(starred_then_voided.id, MONDAY_MORNING + timedelta(hours=4))
+
+    sync_cli("export")
+
+    body = read_manifest(outbox / f"{STORE}_2026-11-23_001.manifest.json")
+    assert body["files"]["stories"]["rows"] == 1
+    (story,) = rows(outbox / f"{STORE}_2026-11-23_001.stories.csv")
+    assert story == {
+        "comp_id": str(starred.id),
+        "starred_at": "2026-11-23T12:30:00+00:00",
+        "starred_by": "Manager Mo",
+        "staff_id": str(starred.staff_id),
+        "staff_name": "Ana",
+        "item_name": "Free cookie",
+        "customer_name": "Priya",
+        "note": "Happy birthday, Priya!",
+    }
+
+
+def test_a_story_starred_after_the_export_sends_the_day_again(
+    give, star_at, sync_cli, outbox, clock
+):
+    comp = give(MONDAY_MORNING, note="Remembered her order")
+    sync_cli("export")
+    clock.now += timedelta(hours=1)
+    star_at(comp.id, clock.now)  # Tuesday: the manager stars Monday's story on the wall
+
+    result = sync_cli("export")
+
+    assert "2026-11-23 #2 (supersedes #1): 1 comps (0 voided), 1 shifts, 1 starred story" in (
+        result.output
+    )
+    second = read_manifest(outbox / f"{STORE}_2026-11-23_002.manifest.json")
+    assert second["files"]["stories"]["rows"] == 1
+    assert "#2: unchanged since it was exported, nothing written" in sync_cli("export").output
+
+
+def test_a_story_unstarred_after_the_export_sends_the_day_again_without_it(
+    give, star_at, sync_cli, outbox, clock
+):
+    comp = give(MONDAY_MORNING, note="Remembered her order")
+    star_at(comp.id, MONDAY_MORNING + timedelta(hours=1))
+    sync_cli("export")
+    first = read_manifest(outbox / f"{STORE}_2026-11-23_001.manifest.json")
+    assert first["files"]["stories"]["rows"] == 1
+    clock.now += timedelta(hours=1)
+    star_at(comp.id, clock.now, starred=False)
+
+    result = sync_cli("export")
+
+    assert "2026-11-23 #2 (supersedes #1)" in result.output
+    second = read_manifest(outbox / f"{STORE}_2026-11-23_002.manifest.json")
+    assert second["files"]["stories"]["rows"] == 0
 
 
 def test_days_missed_while_the_till_was_off_are_caught_up_oldest_first(give, sync_cli, clock):

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from pos_plugin.cli import cli
 from pos_plugin.headoffice import database
-from pos_plugin.headoffice.models import IngestedSet, StoreComp
+from pos_plugin.headoffice.models import IngestedSet, StoreComp, StoreStory
+from pos_plugin.models import Role
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -27,10 +28,12 @@ def headoffice(app, empty_database_url, tmp_path, monkeypatch):
     return run
 
 
-def ho_rows(url):
+def ho_rows(url, model=None):
     engine = database.make_engine(url)
     try:
         with database.read_session(engine) as session:
+            if model is not None:
+                return session.scalars(select(model)).all()
             comps = session.scalars(select(StoreComp).order_by(StoreComp.created_at)).all()
             sets = session.scalars(select(IngestedSet).order_by(IngestedSet.id)).all()
             return comps, sets
@@ -38,14 +41,19 @@ def ho_rows(url):
         engine.dispose()
 
 
-def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
-    give, void_at, sync_cli, headoffice, app, tmp_path, clock, empty_database_url
-):
-    share = tmp_path / "share"
+@pytest.fixture
+def share(app, tmp_path):
+    folder = tmp_path / "share"
     settings = app.config["POS_PLUGIN_SETTINGS"]
     app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
-        settings, sync=dataclasses.replace(settings.sync, folder=str(share))
+        settings, sync=dataclasses.replace(settings.sync, folder=str(folder))
     )
+    return folder
+
+
+def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
+    give, void_at, sync_cli, headoffice, share, clock, empty_database_url
+):
     kept = give(MONDAY, note="Happy birthday!")
     late = give(MONDAY + timedelta(hours=2))
     store_id, key = sync_cli("key").output.split()
@@ -74,6 +82,44 @@ def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
     ]
     assert comps[0].note == "Happy birthday!"
     assert [(s.sequence, s.state.value) for s in sets] == [(1, "superseded"), (2, "current")]
+
+
+def test_an_approved_comp_and_a_starred_story_reach_head_office_and_a_late_star_follows(
+    give, approve, star_at, make_staff, sync_cli, headoffice, share, clock, empty_database_url
+):
+    mo = make_staff(Role.MANAGER, name="Mo")
+    over = give(MONDAY, note="One more for the road")
+    approve(over.id, mo)
+    birthday = give(MONDAY + timedelta(hours=1), note="Happy birthday!", customer_name="Priya")
+    star_at(birthday.id, MONDAY + timedelta(hours=2))
+    store_id, key = sync_cli("key").output.split()
+    headoffice("add-store", store_id, "--key", key)
+    sync_cli("run")
+
+    first = headoffice("ingest", str(share))
+
+    assert "ingested: 2 comps and 1 starred story of test-cafe on 2026-11-23" in first.output
+    comps, _ = ho_rows(empty_database_url)
+    approved = {str(c.comp_id): (c.staff_name, c.approved_by_id, c.approved_by_name) for c in comps}
+    assert approved == {str(over.id): ("Ana", mo.id, "Mo"), str(birthday.id): ("Ana", None, None)}
+    (story,) = ho_rows(empty_database_url, StoreStory)
+    assert (story.comp_id, story.customer_name, story.note, story.item_name, story.staff_name) == (
+        birthday.id,
+        "Priya",
+        "Happy birthday!",
+        "Free cookie",
+        "Ana",
+    )
+    assert (story.starred_by, story.starred_at) == ("Manager Mo", MONDAY + timedelta(hours=2))
+
+    clock.now += timedelta(hours=1)
+    star_at(over.id, clock.now)  # a star given the next day, after the day went out
+    sync_cli("run")
+    later = headoffice("ingest", str(share))
+
+    assert "2 starred stories of test-cafe on 2026-11-23, replacing sequence 1" in later.output
+    stories = ho_rows(empty_database_url, StoreStory)
+    assert {(s.comp_id, s.sequence) for s in stories} == {(birthday.id, 2), (over.id, 2)}
 
 
 def test_ingest_of_a_set_from_an_unregistered_store_fails_naming_the_file(

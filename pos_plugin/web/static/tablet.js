@@ -24,6 +24,12 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // Only changed text is written, so screen readers announce changes, not every poll.
+  function setText(id, text) {
+    var element = $(id);
+    if (element.textContent !== text) element.textContent = text;
+  }
+
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, name) {
       return values && values[name] !== undefined ? values[name] : "";
@@ -88,41 +94,42 @@
     online = state;
     var pill = $("connection");
     pill.dataset.state = state ? "online" : "offline";
-    pill.textContent = state ? strings.connected : strings.offline;
+    setText("connection", state ? strings.connected : strings.offline);
   }
   function showWaiting() {
     var count = mine(loadQueue()).length;
     var pill = $("waiting");
     pill.hidden = count === 0;
-    pill.textContent = say(strings.waiting, { count: count });
+    setText("waiting", say(strings.waiting, { count: count }));
   }
   function showPrinter(status) {
     var pill = $("printer");
     if (!status || status.kind === "none") { pill.hidden = true; return; }
     pill.hidden = false;
     pill.dataset.state = status.state;
-    pill.textContent = status.waiting
-      ? say(strings.printer_waiting, { state: status.state.replace("_", " "), count: status.waiting })
-      : say(strings.printer, { state: status.state.replace("_", " ") });
+    var state = strings.printer_states[status.state] || status.state;
+    setText("printer", status.waiting
+      ? say(strings.printer_waiting, { state: state, count: status.waiting })
+      : say(strings.printer, { state: state }));
   }
 
   // -- the meter ---------------------------------------------------------------------------
   function showTally(tally) {
     lastTally = tally;
-    $("shift-name").textContent = tally.name;
-    $("meter-value").textContent = shown(tally.remaining);
-    $("meter-of").textContent = say(strings.left_of, { allowance: shown(tally.allowance) });
+    setText("shift-name", tally.name);
+    setText("meter-value", shown(tally.remaining));
+    setText("meter-of", say(strings.left_of, { allowance: shown(tally.allowance) }));
     var share = tally.allowance.amount ? tally.remaining.amount / tally.allowance.amount : 0;
     $("meter-bar").style.width = Math.max(0, Math.min(1, share)) * 100 + "%";
     $("meter").dataset.low = share <= 0.2 ? "true" : "false";
-    $("meter-count").textContent = tally.remaining_comps === null
+    setText("meter-count", tally.remaining_comps === null
       ? say(strings.comps_given, { given: tally.comps_count })
-      : say(strings.comps_left, { left: tally.remaining_comps, max: tally.max_comps });
+      : say(strings.comps_left, { left: tally.remaining_comps, max: tally.max_comps }));
     var own = $("meter-own");
     own.hidden = tally.own_remaining_comps === null || tally.own_remaining_comps === undefined;
     if (!own.hidden) {
-      own.textContent = say(strings.own_left,
-        { left: tally.own_remaining_comps, max: tally.max_comps_per_staff });
+      setText("meter-own", say(strings.own_left,
+        { left: tally.own_remaining_comps, max: tally.max_comps_per_staff }));
     }
     // What the server's numbers say is out of reach; a tap still asks the server.
     var nothingLeft = tally.remaining_comps === 0 || tally.own_remaining_comps === 0;
@@ -130,7 +137,7 @@
       var item = items[button.dataset.give];
       var over = nothingLeft || item.value.amount > tally.remaining.amount;
       button.dataset.over = over ? "true" : "false";
-      $("state-" + item.id).textContent = over ? strings.over : "";
+      setText("state-" + item.id, over ? strings.over : "");
     });
   }
 
@@ -242,10 +249,17 @@
     return body;
   }
 
+  function overWhy(itemId) {
+    var item = items[itemId];
+    if (!lastTally || !item || item.value.amount <= lastTally.remaining.amount) return strings.over;
+    return say(strings.over_detail,
+      { what: item.name, value: shown(item.value), left: shown(lastTally.remaining) });
+  }
+
   document.querySelectorAll("[data-give]").forEach(function (button) {
     button.addEventListener("click", function () {
       var body = { item_id: Number(button.dataset.give) };
-      if (button.dataset.over === "true") askManager(body, strings.over);
+      if (button.dataset.over === "true") askManager(body, overWhy(body.item_id));
       else give(body);
     });
   });
@@ -300,7 +314,7 @@
     });
     sheet.close();
     var button = document.querySelector('[data-give="' + body.item_id + '"]');
-    if (button && button.dataset.over === "true") askManager(body, strings.over);
+    if (button && button.dataset.over === "true") askManager(body, overWhy(body.item_id));
     else give(body);
   });
 

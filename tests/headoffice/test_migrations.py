@@ -1,0 +1,61 @@
+"""Head office's own migrations: they build exactly the models' schema, and 0002 keeps the sets."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from pos_plugin.headoffice import database
+from pos_plugin.headoffice.models import HeadOfficeBase
+
+from .conftest import DAY, NOW
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database_url):
+    engine = database.open_database(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "version_table": database.VERSION_TABLE},
+            )
+            assert compare_metadata(context, HeadOfficeBase.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_sets_ingested_before_version_2_are_marked_format_1_and_the_way_back_works(
+    empty_database_url,
+):
+    engine = database.make_engine(empty_database_url)
+    try:
+        database.upgrade(engine, "ho_0001_initial")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("INSERT INTO ho_store VALUES ('cafe-001', 'ed25519:k', 'k', 't', :now)"),
+                {"now": NOW},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO ho_set (store_id, business_date, sequence, manifest_sha256,"
+                    " exported_at, ingested_at, state, comps_rows, shifts_rows, stories_rows,"
+                    " totals) VALUES ('cafe-001', :day, 1, 'x', :now, :now, 'current',"
+                    " 0, 0, 0, '{}')"
+                ),
+                {"day": DAY, "now": NOW},
+            )
+
+        database.upgrade(engine)
+
+        with engine.connect() as connection:
+            versions = connection.execute(sa.text("SELECT format_version FROM ho_set")).all()
+        assert versions == [(1,)]
+        database.downgrade(engine, "ho_0001_initial")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("ho_story")}
+        assert "story" in columns
+        assert "customer_name" not in columns
+        database.upgrade(engine)
+        assert database.current_revision(engine) == "ho_0002_approvers_and_stories"
+    finally:
+        engine.dispose()

@@ -36,6 +36,22 @@ def record(
     )
 
 
+def record_changes(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    now: datetime,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """An edit: only the fields that changed, each before and after; nothing if none did."""
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    if changed:
+        was = {key: before.get(key) for key in changed}
+        record(actor, action, entity, entity_id, now, before=was, after=changed)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     """What the audit log page narrows by; every part optional."""

@@ -90,18 +90,9 @@ def edit_item(
     checked = _checked(store, fields, editing=item.id)
     before = _described(item)
     _apply(item, checked)
-    after = _described(item)
-    changed = {key: value for key, value in after.items() if before[key] != value}
-    if changed:
-        audit.record(
-            actor,
-            "catalog_item.updated",
-            "catalog_item",
-            item.id,
-            now,
-            before={key: before[key] for key in changed},
-            after=changed,
-        )
+    audit.record_changes(
+        actor, "catalog_item.updated", "catalog_item", item.id, now, before, _described(item)
+    )
     db.session.flush()
     return item
 

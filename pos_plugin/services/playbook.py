@@ -85,18 +85,9 @@ def edit(
     breakdown.title = title
     breakdown.recovery = recovery
     breakdown.suggested_item_id = suggested_item_id
-    after = _described(breakdown)
-    changed = {key: value for key, value in after.items() if before[key] != value}
-    if changed:
-        audit.record(
-            actor,
-            "breakdown.updated",
-            "breakdown",
-            breakdown.id,
-            now,
-            before={key: before[key] for key in changed},
-            after=changed,
-        )
+    audit.record_changes(
+        actor, "breakdown.updated", "breakdown", breakdown.id, now, before, _described(breakdown)
+    )
     db.session.flush()
     return breakdown
 

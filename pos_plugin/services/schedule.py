@@ -79,18 +79,15 @@ def edit_template(
     checked = _checked(store, fields, editing=template.id)
     before = _described(template)
     _apply(template, checked)
-    after = _described(template)
-    changed = {key: value for key, value in after.items() if before[key] != value}
-    if changed:
-        audit.record(
-            actor,
-            "shift_template.updated",
-            "shift_template",
-            template.id,
-            now,
-            before={key: before[key] for key in changed},
-            after=changed,
-        )
+    audit.record_changes(
+        actor,
+        "shift_template.updated",
+        "shift_template",
+        template.id,
+        now,
+        before,
+        _described(template),
+    )
     db.session.flush()
     return template
 

@@ -20,9 +20,8 @@ from pos_plugin.services.store import apply_settings
 
 WEB = Path(pos_plugin.web.__file__).parent
 GERMAN = WEB / "translations" / "de" / "LC_MESSAGES"
-# The tablet, sign-in and the shared templates; the manager console (web/manage,
-# templates/manage) is not translated yet and is left out until it is.
-TABLET_AND_SHARED = [("*.py", "python"), ("templates/*.html", "jinja2")]
+# Every page: the tablet, sign-in, the shared templates and the manager console.
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 
 
 def _messages(catalog) -> dict[str, str]:
@@ -30,11 +29,11 @@ def _messages(catalog) -> dict[str, str]:
     return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
 
 
-def test_every_string_on_the_tablet_and_sign_in_pages_has_a_german_translation():
+def test_every_string_on_the_pages_has_a_german_translation():
     wanted = {
         message
         for _, _, message, *_ in extract_from_dir(
-            str(WEB), TABLET_AND_SHARED, keywords={"_": None, "_l": None, "gettext": None}
+            str(WEB), METHODS, keywords={"_": None, "_l": None, "gettext": None}
         )
     }
     with (GERMAN / "messages.po").open("rb") as file:
@@ -79,3 +78,17 @@ def test_a_german_store_gets_german_pages_and_german_money(german_client, csrf_o
     tablet = german_client.get("/tablet").get_data(as_text=True)
     assert "Aufs Haus geben" in tablet
     assert "1,80\xa0€" in tablet
+
+
+def test_a_german_store_gets_a_german_console(german_client, csrf_of, clock):
+    app = german_client.application
+    with app.app_context(), write_transaction():
+        maya = staff.add_staff(SYSTEM, name="Maya", role=Role.MANAGER, pin="1357", now=clock.now)
+    token = csrf_of(german_client, f"/signin?staff={maya.id}")
+    german_client.post("/signin", data={"csrf_token": token, "staff_id": maya.id, "pin": "1357"})
+    home = german_client.get("/manage").get_data(as_text=True)
+    assert "Heute live" in home
+    assert "Budgets" in home
+    week = german_client.get("/manage/allowances").get_data(as_text=True)
+    assert "Mittwoch" in week
+    assert "Neues Budget für diese Schicht" in week

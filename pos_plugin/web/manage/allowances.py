@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from pos_plugin.database import write_transaction
 from pos_plugin.services import schedule, shifts
 from pos_plugin.services.schedule import TemplateFields
 from pos_plugin.services.store import get_store
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
-from pos_plugin.web.manage.forms import OverrideForm, TemplateForm
+from pos_plugin.web.manage.forms import WEEKDAY_LABELS, OverrideForm, TemplateForm
 
 HISTORY_PAGE = 10
 
@@ -83,7 +84,10 @@ def add_template() -> ResponseReturnValue:
             ),
         )
         if added is not None:
-            flash(f"Added {added.name} on {schedule.WEEKDAYS[added.weekday]}.", "ok")
+            flash(
+                _("Added %(name)s on %(day)s.", name=added.name, day=WEEKDAY_LABELS[added.weekday]),
+                "ok",
+            )
             return redirect(url_for("manage.allowances"))
     return _render(add_form=form, status=422)
 
@@ -103,7 +107,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
             lambda: schedule.edit_template(manager(), get_store(), template_id, fields, clock()),
         )
         if edited is not None:
-            flash(f"Saved {edited.name}.", "ok")
+            flash(_("Saved %(name)s.", name=edited.name), "ok")
             return redirect(url_for("manage.allowances"))
     return page("template_edit.html", form=form, template=template), 422
 
@@ -113,7 +117,7 @@ def edit_template(template_id: int) -> ResponseReturnValue:
 def deactivate_template(template_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: schedule.deactivate_template(manager(), template_id, clock()))
     if done is not None:
-        flash(f"{done.name} is off the schedule.", "ok")
+        flash(_("%(name)s is off the schedule.", name=done.name), "ok")
     return back(url_for("manage.allowances"))
 
 
@@ -134,6 +138,6 @@ def override() -> ResponseReturnValue:
             ),
         )
         if done is not None:
-            flash(f"The {done.shift.name} shift's allowance is changed.", "ok")
+            flash(_("The %(name)s shift's allowance is changed.", name=done.shift.name), "ok")
             return redirect(url_for("manage.allowances"))
     return _render(override_form=form, status=422)

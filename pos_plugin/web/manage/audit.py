@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
@@ -23,11 +25,11 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it only reads
 
-    action = SelectField("Action", choices=options([("", "any")]), validators=[Optional()])
-    entity = SelectField("Entity", choices=options([("", "any")]), validators=[Optional()])
-    who = StringField("Who", validators=[Optional()])
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    action = SelectField(_l("Action"), choices=options([("", _l("any"))]), validators=[Optional()])
+    entity = SelectField(_l("Entity"), choices=options([("", _l("any"))]), validators=[Optional()])
+    who = StringField(_l("Who"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
 
 
 @bp.get("/audit")
@@ -36,8 +38,8 @@ def audit_page() -> ResponseReturnValue:
     actor = manager()
     form = AuditFilterForm(request.args)
     actions, entities = audit.choices(actor)
-    form.action.choices = options([("", "any"), *((a, a) for a in actions)])
-    form.entity.choices = options([("", "any"), *((e, e) for e in entities)])
+    form.action.choices = options([("", _("any")), *((a, a) for a in actions)])
+    form.entity.choices = options([("", _("any")), *((e, e) for e in entities)])
     found: Page[AuditEvent] | None = None
     if form.validate():
         where = AuditFilter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from pos_plugin.models import CatalogItem
 from pos_plugin.services import catalog
@@ -64,7 +65,7 @@ def add_item() -> ResponseReturnValue:
             ),
         )
         if added is not None:
-            flash(f"Added {added.name}.", "ok")
+            flash(_("Added %(name)s.", name=added.name), "ok")
             return redirect(url_for("manage.catalog_page"))
     return _render(form, 422)
 
@@ -82,7 +83,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
             form, lambda: catalog.edit_item(manager(), get_store(), item_id, fields, clock())
         )
         if edited is not None:
-            flash(f"Saved {edited.name}.", "ok")
+            flash(_("Saved %(name)s.", name=edited.name), "ok")
             return redirect(url_for("manage.catalog_page"))
     return page("item_edit.html", form=form, item=item), 422
 
@@ -92,7 +93,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
 def retire_item(item_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: catalog.set_active(manager(), item_id, False, clock()))
     if done is not None:
-        flash(f"{done.name} is retired: off the tablet, still in the history.", "ok")
+        flash(_("%(name)s is retired: off the tablet, still in the history.", name=done.name), "ok")
     return back(url_for("manage.catalog_page"))
 
 
@@ -101,7 +102,7 @@ def retire_item(item_id: int) -> ResponseReturnValue:
 def restore_item(item_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: catalog.set_active(manager(), item_id, True, clock()))
     if done is not None:
-        flash(f"{done.name} is back on the tablet.", "ok")
+        flash(_("%(name)s is back on the tablet.", name=done.name), "ok")
     return back(url_for("manage.catalog_page"))
 
 

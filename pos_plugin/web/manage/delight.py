@@ -6,6 +6,7 @@ import uuid
 
 from flask import flash, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from pos_plugin.services import delight
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
@@ -30,7 +31,7 @@ def delight_page() -> ResponseReturnValue:
 @manager_page
 def star(comp_id: uuid.UUID) -> ResponseReturnValue:
     if attempt(None, lambda: delight.star(manager(), comp_id, clock())) is not None:
-        flash("Starred: it goes to head office tonight.", "ok")
+        flash(_("Starred: it goes to head office tonight."), "ok")
     return back(url_for("manage.delight_page"))
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,7 +30,6 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from pos_plugin.api.schemas import INT32_MAX
 from pos_plugin.money import Money
-from pos_plugin.services.schedule import WEEKDAYS
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -36,7 +37,17 @@ def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-COUNT = NumberRange(min=1, max=INT32_MAX, message="Use a whole number of at least 1.")
+# In the order of `schedule.WEEKDAYS`, as words the translation tools can find.
+WEEKDAY_LABELS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+COUNT = NumberRange(min=1, max=INT32_MAX, message=_l("Use a whole number of at least 1."))
 
 
 def _currency() -> str:
@@ -57,12 +68,14 @@ class MoneyField(StringField):
         try:
             amount = Decimal(text.lstrip("£€$"))
         except InvalidOperation:
-            raise ValueError(f"Type an amount like 2.50 ({currency}).") from None
+            raise ValueError(
+                _("Type an amount like 2.50 (%(currency)s).", currency=currency)
+            ) from None
         minor = amount.scaleb(places)
         if minor != minor.to_integral_value() or not minor.is_finite():
-            raise ValueError(f"Use at most {places} decimal places.")
+            raise ValueError(_("Use at most %(places)s decimal places.", places=places))
         if not 0 <= minor <= INT32_MAX:
-            raise ValueError("Use an amount of 0 or more.")
+            raise ValueError(_("Use an amount of 0 or more."))
         self.data = Money(int(minor), currency)
 
     def money(self) -> Money:
@@ -80,65 +93,77 @@ class MoneyField(StringField):
 
 def _money_required(form: FlaskForm, field: Field) -> None:
     if field.data is None and not field.errors:
-        raise ValidationError("Type an amount, e.g. 10.00.")
+        raise ValidationError(_("Type an amount, e.g. 10.00."))
 
 
 class TemplateForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Name the shift, e.g. Morning.")])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the shift, e.g. Morning."))])
     weekday = SelectField(
-        "Day", coerce=int, choices=options(enumerate(WEEKDAYS)), validators=[InputRequired()]
+        _l("Day"),
+        coerce=int,
+        choices=options(enumerate(WEEKDAY_LABELS)),
+        validators=[InputRequired()],
     )
-    starts = TimeField("Starts", validators=[InputRequired("When does it start?")])
-    ends = TimeField("Ends", validators=[InputRequired("When does it end?")])
-    allowance = MoneyField("Allowance", validators=[_money_required])
-    max_comps = IntegerField("Most comps in the shift", validators=[Optional(), COUNT])
-    max_comps_per_staff = IntegerField("Most comps per barista", validators=[Optional(), COUNT])
+    starts = TimeField(_l("Starts"), validators=[InputRequired(_l("When does it start?"))])
+    ends = TimeField(_l("Ends"), validators=[InputRequired(_l("When does it end?"))])
+    allowance = MoneyField(_l("Allowance"), validators=[_money_required])
+    max_comps = IntegerField(_l("Most comps in the shift"), validators=[Optional(), COUNT])
+    max_comps_per_staff = IntegerField(_l("Most comps per barista"), validators=[Optional(), COUNT])
 
 
 class OverrideForm(FlaskForm):
-    allowance = MoneyField("New allowance for this shift", validators=[_money_required])
-    max_comps = IntegerField("Most comps (empty: no cap)", validators=[Optional(), COUNT])
-    reason = TextAreaField("Why", validators=[DataRequired("Say why, for the history.")])
+    allowance = MoneyField(_l("New allowance for this shift"), validators=[_money_required])
+    max_comps = IntegerField(_l("Most comps (empty: no cap)"), validators=[Optional(), COUNT])
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why, for the history."))])
 
 
 class ItemForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Name the item.")])
-    value = MoneyField("Value", validators=[_money_required])
-    icon = StringField("Icon (an emoji)", validators=[DataRequired("Pick an icon.")])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the item."))])
+    value = MoneyField(_l("Value"), validators=[_money_required])
+    icon = StringField(_l("Icon (an emoji)"), validators=[DataRequired(_l("Pick an icon."))])
     per_shift_limit = IntegerField(
-        "Most per shift (empty: no limit)", validators=[Optional(), COUNT]
+        _l("Most per shift (empty: no limit)"), validators=[Optional(), COUNT]
     )
-    prints_note = BooleanField("Prints a friendly note", default=True)
-    suggested_notes = TextAreaField("Suggested notes, one per line")
+    prints_note = BooleanField(_l("Prints a friendly note"), default=True)
+    suggested_notes = TextAreaField(_l("Suggested notes, one per line"))
 
     def notes(self) -> list[str]:
         return (self.suggested_notes.data or "").splitlines()
 
 
 class StaffForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the staff member a name.")])
-    role = SelectField("Role", choices=options([("barista", "Barista"), ("manager", "Manager")]))
-    pin = PasswordField("PIN (4 to 8 digits)", validators=[DataRequired("Choose a PIN.")])
-    password = PasswordField("Console password (managers, optional)")
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the staff member a name."))])
+    role = SelectField(
+        _l("Role"), choices=options([("barista", _l("Barista")), ("manager", _l("Manager"))])
+    )
+    pin = PasswordField(_l("PIN (4 to 8 digits)"), validators=[DataRequired(_l("Choose a PIN."))])
+    password = PasswordField(_l("Console password (managers, optional)"))
 
 
 class PinForm(FlaskForm):
-    pin = PasswordField("New PIN", validators=[DataRequired("Type the new PIN.")])
+    pin = PasswordField(_l("New PIN"), validators=[DataRequired(_l("Type the new PIN."))])
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password (empty: PIN only)")
+    password = PasswordField(_l("New password (empty: PIN only)"))
 
 
 class TokenForm(FlaskForm):
-    name = StringField("What it is for", validators=[DataRequired("Say what it is for.")])
+    name = StringField(_l("What it is for"), validators=[DataRequired(_l("Say what it is for."))])
     role = SelectField(
-        "Role", choices=options([("till", "Till"), ("barista", "Barista"), ("manager", "Manager")])
+        _l("Role"),
+        choices=options(
+            [("till", _l("Till")), ("barista", _l("Barista")), ("manager", _l("Manager"))]
+        ),
     )
-    staff = SelectField("Speaks for", coerce=int, choices=options([(0, "nobody (a shared till)")]))
+    staff = SelectField(
+        _l("Speaks for"), coerce=int, choices=options([(0, _l("nobody (a shared till)"))])
+    )
 
 
 class BreakdownForm(FlaskForm):
-    title = StringField("What went wrong", validators=[DataRequired("Name the breakdown.")])
-    recovery = TextAreaField("The recovery to offer")
-    suggested_item_id = SelectField("Suggested comp", coerce=int, choices=options([(0, "none")]))
+    title = StringField(_l("What went wrong"), validators=[DataRequired(_l("Name the breakdown."))])
+    recovery = TextAreaField(_l("The recovery to offer"))
+    suggested_item_id = SelectField(
+        _l("Suggested comp"), coerce=int, choices=options([(0, _l("none"))])
+    )

@@ -7,6 +7,9 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from pos_plugin.models import Breakdown
 from pos_plugin.services import catalog, playbook
@@ -17,7 +20,7 @@ from pos_plugin.web.manage.forms import BreakdownForm, options
 
 def _with_items(form: BreakdownForm) -> BreakdownForm:
     items = [i for i in catalog.list_items(manager()) if i.active]
-    pairs = [(0, "none"), *((i.id, f"{i.icon} {i.name}") for i in items)]
+    pairs = [(0, _("none")), *((i.id, f"{i.icon} {i.name}") for i in items)]
     form.suggested_item_id.choices = options(pairs)
     return form
 
@@ -58,7 +61,7 @@ def add_breakdown() -> ResponseReturnValue:
 
         added = attempt(form, add)
         if added is not None:
-            flash(f"{added.title!r} is in the playbook.", "ok")
+            flash(_("“%(title)s” is in the playbook.", title=added.title), "ok")
             return redirect(url_for("manage.playbook_page"))
     return _render(form, 422)
 
@@ -85,33 +88,33 @@ def edit_breakdown(breakdown_id: int) -> ResponseReturnValue:
             ),
         )
         if edited is not None:
-            flash(f"Saved {edited.title!r}.", "ok")
+            flash(_("Saved “%(title)s”.", title=edited.title), "ok")
             return redirect(url_for("manage.playbook_page"))
     return page("breakdown_edit.html", form=form, breakdown=breakdown), 422
 
 
 def _status_change(
-    breakdown_id: int, change: Callable[[Actor, int, datetime], Breakdown], said: str
+    breakdown_id: int, change: Callable[[Actor, int, datetime], Breakdown], said: LazyString
 ) -> ResponseReturnValue:
     done = attempt(None, lambda: change(manager(), breakdown_id, clock()))
     if done is not None:
-        flash(said.format(title=done.title), "ok")
+        flash(str(said) % {"title": done.title}, "ok")
     return back(url_for("manage.playbook_page"))
 
 
 @bp.post("/playbook/<int:breakdown_id>/approve")
 @manager_page
 def approve_breakdown(breakdown_id: int) -> ResponseReturnValue:
-    return _status_change(breakdown_id, playbook.approve, "{title!r} is in the playbook.")
+    return _status_change(breakdown_id, playbook.approve, _l("“%(title)s” is in the playbook."))
 
 
 @bp.post("/playbook/<int:breakdown_id>/decline")
 @manager_page
 def decline_breakdown(breakdown_id: int) -> ResponseReturnValue:
-    return _status_change(breakdown_id, playbook.decline, "Declined {title!r}.")
+    return _status_change(breakdown_id, playbook.decline, _l("Declined “%(title)s”."))
 
 
 @bp.post("/playbook/<int:breakdown_id>/retire")
 @manager_page
 def retire_breakdown(breakdown_id: int) -> ResponseReturnValue:
-    return _status_change(breakdown_id, playbook.retire, "{title!r} left the playbook.")
+    return _status_change(breakdown_id, playbook.retire, _l("“%(title)s” left the playbook."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from pos_plugin.models import Role
 from pos_plugin.services import staff, tokens
@@ -14,7 +15,9 @@ from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenF
 def _token_form(form: TokenForm | None = None) -> TokenForm:
     form = form or TokenForm(formdata=None)
     active = [m for m in staff.list_staff() if m.active]
-    form.staff.choices = options([(0, "nobody (a shared till)"), *((m.id, m.name) for m in active)])
+    form.staff.choices = options(
+        [(0, _("nobody (a shared till)")), *((m.id, m.name) for m in active)]
+    )
     return form
 
 
@@ -59,7 +62,7 @@ def add_staff() -> ResponseReturnValue:
             ),
         )
         if added is not None:
-            flash(f"Added {added.name}; they sign in with their PIN.", "ok")
+            flash(_("Added %(name)s; they sign in with their PIN.", name=added.name), "ok")
             return redirect(url_for("manage.staff_page"))
     return _render(staff_form=form, status=422)
 
@@ -84,7 +87,7 @@ def reset_pin(staff_id: int) -> ResponseReturnValue:
     if form.validate() and attempt(
         form, lambda: staff.reset_pin(manager(), staff_id, form.pin.data or "", clock())
     ):
-        flash(f"{member.name}'s PIN is changed.", "ok")
+        flash(_("%(name)s's PIN is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
     password_form = PasswordForm(formdata=None)
     html = page("staff_member.html", member=member, pin_form=form, password_form=password_form)
@@ -100,7 +103,7 @@ def set_password(staff_id: int) -> ResponseReturnValue:
         form,
         lambda: staff.set_password(manager(), staff_id, form.password.data or None, clock()),
     ):
-        flash(f"{member.name}'s console password is changed.", "ok")
+        flash(_("%(name)s's console password is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
     html = page(
         "staff_member.html", member=member, pin_form=PinForm(formdata=None), password_form=form
@@ -113,7 +116,7 @@ def set_password(staff_id: int) -> ResponseReturnValue:
 def deactivate_staff(staff_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: staff.set_active(manager(), staff_id, False, clock()))
     if done is not None:
-        flash(f"{done.name} can no longer sign in; their tokens are revoked.", "ok")
+        flash(_("%(name)s can no longer sign in; their tokens are revoked.", name=done.name), "ok")
     return back(url_for("manage.staff_page"))
 
 
@@ -122,7 +125,7 @@ def deactivate_staff(staff_id: int) -> ResponseReturnValue:
 def reactivate_staff(staff_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: staff.set_active(manager(), staff_id, True, clock()))
     if done is not None:
-        flash(f"{done.name} can sign in again.", "ok")
+        flash(_("%(name)s can sign in again.", name=done.name), "ok")
     return back(url_for("manage.staff_page"))
 
 
@@ -152,5 +155,5 @@ def create_token() -> ResponseReturnValue:
 def revoke_token(token_id: int) -> ResponseReturnValue:
     done = attempt(None, lambda: tokens.revoke_token(manager(), token_id, clock()))
     if done is not None:
-        flash(f"The token {done.name!r} no longer opens the API.", "ok")
+        flash(_("The token “%(name)s” no longer opens the API.", name=done.name), "ok")
     return back(url_for("manage.staff_page"))

@@ -8,6 +8,7 @@ Screenshots of the main states go to tests/artifacts/e2e/ (git-ignored).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Role
 from pos_plugin.money import Money
+from pos_plugin.printing import app as printing
 from pos_plugin.services import catalog, playbook, staff
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings, get_store
@@ -66,6 +68,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: `make services` installs it")
     playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api.expect.set_options(timeout=10_000)
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
@@ -75,17 +78,24 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live(tmp_path: Path, settings_for: Callable[..., Any]) -> Iterator[LiveStore]:
+def live(
+    request: pytest.FixtureRequest, tmp_path: Path, settings_for: Callable[..., Any]
+) -> Iterator[LiveStore]:
+    """The server; `indirect` parametrisation may pass a `PrinterSettings` to print with."""
     import waitress
 
     home = tmp_path / "home"
     settings = settings_for(home, f"sqlite:///{tmp_path / 'store.db'}", currency="GBP")
+    printer = getattr(request, "param", None)
+    if printer is not None:
+        settings = dataclasses.replace(settings, printer=printer)
     app = create_app({"SETTINGS": settings})
     now = datetime.now(UTC)
     with app.app_context():
         db.create_all()
         with write_transaction():
             apply_settings(settings, SYSTEM, now)
+    worker = printing.start_worker(app)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -94,6 +104,8 @@ def live(tmp_path: Path, settings_for: Callable[..., Any]) -> Iterator[LiveStore
     finally:
         server.close()
         thread.join(timeout=5)
+        if worker is not None:
+            worker.stop()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -153,7 +165,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(viewport=viewport or TABLET, locale="en-GB")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(5000)
+        # Generous: the suite shares two cores with everything else that runs.
+        page.set_default_timeout(15_000)
         return page
 
     yield make

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from pos_plugin.money import Money
 from pos_plugin.services import shifts
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import get_store
+from pos_plugin.settings import PrinterSettings
 
 from .conftest import ARTIFACTS, tap_pin
 
@@ -29,7 +31,7 @@ def give_button(page, item_id):
     return page.locator(f'[data-give="{item_id}"]')
 
 
-def meter_shows(page, text: str, timeout: int = 5000) -> None:
+def meter_shows(page, text: str, timeout: int = 10_000) -> None:
     expect(page.locator("#meter-value")).to_have_text(text, timeout=timeout)
 
 
@@ -285,9 +287,9 @@ def test_two_tablets_see_each_others_taps(live, cafe, new_page, sign_in, shot):
     sign_in(front, "Ana", "1111")
     sign_in(back, "Ben", "2222")
     give_button(front, cafe["items"]["Free cookie"]).click()
-    meter_shows(back, "£13.20", timeout=8000)
+    meter_shows(back, "£13.20", timeout=12_000)
     give_button(back, cafe["items"]["Extra cream"]).click()
-    meter_shows(front, "£12.70", timeout=8000)
+    meter_shows(front, "£12.70", timeout=12_000)
     shot(back, "13-landscape-second-tablet")
     assert len(comps_of(live)) == 2
 
@@ -303,3 +305,28 @@ def test_the_tablet_fits_a_phone(live, cafe, new_page, sign_in, shot):
             assert box["height"] >= 48, target.inner_text()
             assert box["width"] >= 48, target.inner_text()
     shot(page, "14-phone")
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "live",
+    [PrinterSettings(kind="network", host="127.0.0.1", port=closed_port(), timeout=0.5)],
+    indirect=True,
+)
+def test_the_strip_says_when_the_printer_is_off_and_the_tap_still_counts(
+    live, cafe, new_page, sign_in, shot
+):
+    page = new_page()
+    sign_in(page, "Ana", "1111")
+    expect(page.locator("#printer")).to_have_text("Printer: ready")
+    give_button(page, cafe["items"]["Free cookie"]).click()
+    meter_shows(page, "£13.20")
+    expect(page.locator("#printer")).to_have_text(
+        "Printer: offline. Notes waiting to print: 1", timeout=12_000
+    )
+    shot(page, "15-printer-offline")

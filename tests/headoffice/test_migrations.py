@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -56,6 +57,26 @@ def test_sets_ingested_before_version_2_are_marked_format_1_and_the_way_back_wor
         assert "story" in columns
         assert "customer_name" not in columns
         database.upgrade(engine)
-        assert database.current_revision(engine) == "ho_0002_approvers_and_stories"
+        assert database.current_revision(engine) == "ho_0003_starred_by_optional"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_a_head_office_upgraded_with_the_first_0002_also_takes_a_story_without_its_starrer(
+    backend, empty_database_url
+):
+    if backend != "postgresql":
+        pytest.skip("the first ho_0002 is remade in place with ALTER, which is PostgreSQL's")
+    engine = database.make_engine(empty_database_url)
+    try:
+        database.upgrade(engine, "ho_0002_approvers_and_stories")
+        with engine.begin() as connection:  # as the first ho_0002 left it
+            connection.execute(sa.text("ALTER TABLE ho_story ALTER starred_by SET NOT NULL"))
+
+        database.upgrade(engine)
+
+        columns = sa.inspect(engine).get_columns("ho_story")
+        assert next(c["nullable"] for c in columns if c["name"] == "starred_by") is True
     finally:
         engine.dispose()

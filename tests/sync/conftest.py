@@ -1,5 +1,5 @@
-"""Sync-test helpers: comps given, voided, approved and starred at chosen moments, and the
-sync commands run."""
+"""Sync-test helpers: comps given (approved over the allowance or not), voided and starred at
+chosen moments, through the services staff use; and the sync commands run."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 
 from pos_plugin.cli import cli
-from pos_plugin.database import db, write_transaction
+from pos_plugin.database import write_transaction
 from pos_plugin.models import CatalogItem, Comp, Role, Staff
-from pos_plugin.services import audit, comps
+from pos_plugin.services import comps, delight, signin
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
@@ -31,14 +31,17 @@ def cookie(make_item: Callable[..., CatalogItem]) -> CatalogItem:
 
 @pytest.fixture
 def give(app: Flask, cookie: CatalogItem, make_staff: Callable[..., Any]) -> Callable[..., Comp]:
-    """`give(now, **fields)`: a barista gives one comp at `now` (a cookie unless item_id says)."""
+    """`give(now, **fields)`: a barista gives one comp at `now` (a cookie unless item_id says);
+    `approver=<manager Staff>` gives it over the allowance with that manager's approval."""
     member = make_staff(Role.BARISTA, name="Ana")
     barista = Actor(role=Role.BARISTA, label=member.name, staff_id=member.id)
 
-    def run(now: datetime, **fields: Any) -> Comp:
+    def run(now: datetime, approver: Staff | None = None, **fields: Any) -> Comp:
         fields.setdefault("item_id", cookie.id)
+        manager = None if approver is None else signin.actor_for(approver)
         with app.app_context(), write_transaction():
-            return comps.record_comp(barista, get_store(), CompRequest(**fields), now).comp
+            request = CompRequest(**fields)
+            return comps.record_comp(barista, get_store(), request, now, approver=manager).comp
 
     return run
 
@@ -53,32 +56,13 @@ def void_at(app: Flask) -> Callable[..., Comp]:
 
 
 @pytest.fixture
-def approve(app: Flask) -> Callable[..., None]:
-    """`approve(comp_id, manager)`: the comp went over the allowance with `manager`'s approval.
-
-    The approval itself is the tablet's service; the sync only reads the column it fills."""
-
-    def run(comp_id: uuid.UUID, manager: Staff) -> None:
-        with app.app_context(), write_transaction():
-            db.session.get_one(Comp, comp_id).approved_by_id = manager.id
-
-    return run
-
-
-@pytest.fixture
 def star_at(app: Flask) -> Callable[..., None]:
-    """`star_at(comp_id, now)` stars a story; `star_at(comp_id, now, starred=False)` unstars it.
-
-    A stand-in for the manager console's star service (not the sync's to write): it
-    changes the comp's columns and, as every service that changes a comp does, audits it."""
+    """`star_at(comp_id, now)`: a manager stars the story on the delight wall;
+    `star_at(comp_id, now, starred=False)` unstars it."""
 
     def run(comp_id: uuid.UUID, now: datetime, starred: bool = True) -> None:
         with app.app_context(), write_transaction():
-            comp = db.session.get_one(Comp, comp_id)
-            comp.starred_at = now if starred else None
-            comp.starred_by = MANAGER.label if starred else None
-            action = "comp.starred" if starred else "comp.unstarred"
-            audit.record(MANAGER, action, "comp", comp.id, now)
+            (delight.star if starred else delight.unstar)(MANAGER, comp_id, now)
 
     return run
 

@@ -118,11 +118,10 @@ def test_a_late_void_sends_the_day_again_as_the_next_sequence(
 
 
 def test_a_comp_approved_over_the_allowance_names_who_asked_and_who_approved(
-    give, approve, make_staff, sync_cli, outbox
+    give, make_staff, sync_cli, outbox
 ):
-    comp = give(MONDAY_MORNING)
     mo = make_staff(Role.MANAGER, name="Mo")
-    approve(comp.id, mo)
+    give(MONDAY_MORNING, approver=mo)
 
     sync_cli("export")
 

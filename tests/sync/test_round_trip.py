@@ -85,11 +85,10 @@ def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
 
 
 def test_an_approved_comp_and_a_starred_story_reach_head_office_and_a_late_star_follows(
-    give, approve, star_at, make_staff, sync_cli, headoffice, share, clock, empty_database_url
+    give, star_at, make_staff, sync_cli, headoffice, share, clock, empty_database_url
 ):
     mo = make_staff(Role.MANAGER, name="Mo")
-    over = give(MONDAY, note="One more for the road")
-    approve(over.id, mo)
+    over = give(MONDAY, note="One more for the road", approver=mo)
     birthday = give(MONDAY + timedelta(hours=1), note="Happy birthday!", customer_name="Priya")
     star_at(birthday.id, MONDAY + timedelta(hours=2))
     store_id, key = sync_cli("key").output.split()

@@ -12,7 +12,6 @@
   var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   var QUEUE_KEY = "oth.pending.v1";
   var POLL_MS = 3000;
-  var PRINTER_EVERY = 5; // polls
   var items = {};
   data.items.forEach(function (item) { items[item.id] = item; });
   var breakdowns = {};
@@ -20,7 +19,6 @@
   var inFlight = {};
   var lastTally = null;
   var online = true;
-  var polls = 0;
 
   function $(id) { return document.getElementById(id); }
 
@@ -209,6 +207,7 @@
         dequeue(entry.key);
         toast(describe(entry.body), answer.body);
         refresh();
+        refreshPrinter();
       } else if (answer.status === 401) {
         signedOut();
       } else if (answer.status >= 500 || answer.status === 403 && /csrf/.test(answer.body.type)) {
@@ -407,11 +406,10 @@
 
   // -- keep up: the other tablets' taps, the connection, the waiting taps ---------------------------
   function tick() {
-    polls += 1;
     refresh().then(function () {
       if (online) flush();
     });
-    if (polls % PRINTER_EVERY === 1) refreshPrinter();
+    refreshPrinter();
   }
   window.addEventListener("online", tick);
   window.addEventListener("offline", function () { setOnline(false); });

@@ -37,6 +37,8 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a bookkeeping write (`write_soon`) waits for another process's lock before it skips.
+BOOKKEEPING_WAIT_MS = 50
 _WRITE = "pos_plugin_write"
 # Execution options for a connection that will write: on SQLite its BEGIN is IMMEDIATE.
 WRITE_OPTIONS = {_WRITE: True}
@@ -199,8 +201,18 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
     if queue is not None and not queue.acquire(blocking=False):
         return
     try:
-        with engine.connect().execution_options(**WRITE_OPTIONS) as conn, conn.begin():
-            conn.execute(statement, params)
+        with engine.connect().execution_options(**WRITE_OPTIONS) as conn:
+            # Another process (the CLI, a sync run) may hold the file: do not wait for it.
+            # Set on the driver's connection: through SQLAlchemy it would begin a transaction.
+            raw = conn.connection.driver_connection if queue is not None else None
+            if raw is not None:
+                raw.execute(f"PRAGMA busy_timeout = {BOOKKEEPING_WAIT_MS}")
+            try:
+                with conn.begin():
+                    conn.execute(statement, params)
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     except OperationalError:
         log.info("skipped a bookkeeping write: the database is busy")
     finally:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -19,6 +19,8 @@ from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.paging import Page
 
+RECENT_DAYS = 30
+
 
 @dataclass(frozen=True)
 class Story:
@@ -27,9 +29,19 @@ class Story:
 
 
 def stories(
-    actor: Actor, *, starred_only: bool = False, offset: int = 0, limit: int = 24
+    actor: Actor,
+    now: datetime,
+    *,
+    starred_only: bool = False,
+    offset: int = 0,
+    limit: int = 24,
 ) -> Page[Story]:
-    """Newest first; voided comps are not stories."""
+    """Newest first; voided comps are not stories.
+
+    The wall shows the last `RECENT_DAYS` business days (read through the
+    business-date index, so years of history cost nothing); starred stories
+    stay on the starred view for good.
+    """
     actor.require(Permission.MANAGE)
     query = (
         select(Comp, Staff.name)
@@ -42,6 +54,8 @@ def stories(
     )
     if starred_only:
         query = query.where(Comp.starred_at.is_not(None))
+    else:
+        query = query.where(Comp.business_date >= (now - timedelta(days=RECENT_DAYS)).date())
     paging.check(offset, limit)
     rows = db.session.execute(query.offset(offset).limit(limit + 1)).all()
     found = [Story(comp=row[0], staff_name=row[1]) for row in rows[:limit]]

@@ -28,14 +28,14 @@ def test_the_wall_shows_notes_and_names_newest_first_not_voided_or_plain_comps(
     app_ctx, manager, do, given
 ):
     story, named, _ = given
-    page = do(delight.stories, manager)
+    page = do(delight.stories, manager, NOW)
     assert [s.comp.id for s in page.items] == [named.id, story.id]
     assert page.items[1].staff_name == "Ana"
 
 
 def test_the_wall_is_paged(app_ctx, manager, do, given):
-    first = do(delight.stories, manager, limit=1)
-    second = do(delight.stories, manager, offset=1, limit=1)
+    first = do(delight.stories, manager, NOW, limit=1)
+    second = do(delight.stories, manager, NOW, offset=1, limit=1)
     assert (first.has_next, second.has_next) == (True, False)
     assert first.items[0].comp.id != second.items[0].comp.id
 
@@ -46,9 +46,11 @@ def test_starring_marks_the_story_for_head_office_and_is_audited(
     story, _, _ = given
     starred = do(delight.star, manager, story.id, NOW)
     assert (starred.starred_at, starred.starred_by) == (NOW, "Manager Mo")
-    assert [s.comp.id for s in do(delight.stories, manager, starred_only=True).items] == [story.id]
+    assert [s.comp.id for s in do(delight.stories, manager, NOW, starred_only=True).items] == [
+        story.id
+    ]
     do(delight.unstar, manager, story.id, NOW)
-    assert do(delight.stories, manager, starred_only=True).items == []
+    assert do(delight.stories, manager, NOW, starred_only=True).items == []
     assert [e.action for e in audit_log()][-2:] == ["comp.starred", "comp.unstarred"]
 
 
@@ -63,4 +65,16 @@ def test_a_barista_may_not_star_or_read_the_wall(app_ctx, barista, do, given):
     with pytest.raises(PermissionDenied):
         do(delight.star, barista, story.id, NOW)
     with pytest.raises(PermissionDenied):
-        do(delight.stories, barista)
+        do(delight.stories, barista, NOW)
+
+
+def test_the_wall_shows_the_last_thirty_days_and_starred_stories_for_good(
+    app_ctx, manager, do, given
+):
+    story, _, _ = given
+    do(delight.star, manager, story.id, NOW)
+    later = NOW + timedelta(days=45)
+    assert do(delight.stories, manager, later).items == []
+    assert [s.comp.id for s in do(delight.stories, manager, later, starred_only=True).items] == [
+        story.id
+    ]

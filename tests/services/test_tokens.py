@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,3 +83,23 @@ def test_a_barista_may_not_list_create_or_revoke_tokens(app_ctx, manager, barist
     with pytest.raises(PermissionDenied):
         create(do, barista)
     assert count(ApiToken) == 1
+
+
+def test_a_read_does_not_wait_for_another_process_holding_the_database(
+    app_ctx, manager, do, backend, database_url
+):
+    if backend != "sqlite":
+        pytest.skip("the file lock is SQLite's")
+    token, secret = create(do, manager)
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as `pos-plugin sync export` would, in its own process
+    try:
+        started = time.monotonic()
+        actor = tokens.authenticate(secret, NOW)
+        waited = time.monotonic() - started
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert actor.token_id == token.id
+    assert waited < 2
+    assert last_used(do, manager, token.id) is None  # skipped; the next request writes it

@@ -13,9 +13,10 @@ from wtforms.validators import Optional
 from pos_plugin.models import AuditEvent
 from pos_plugin.services import audit
 from pos_plugin.services.audit import AuditFilter
+from pos_plugin.services.errors import InvalidInput
 from pos_plugin.services.paging import Page
 from pos_plugin.services.store import get_store
-from pos_plugin.web.manage.blueprint import attempt, bp, manager, manager_page, page
+from pos_plugin.web.manage.blueprint import bp, manager, manager_page, page, show_refusal
 from pos_plugin.web.manage.forms import options
 
 LOG_PAGE = 50
@@ -50,7 +51,8 @@ def audit_page() -> ResponseReturnValue:
             end=form.end.data,
         )
         offset = request.args.get("offset", 0, type=int)
-        found = attempt(
-            form, lambda: audit.search(actor, get_store(), where, offset=offset, limit=LOG_PAGE)
-        )
+        try:
+            found = audit.search(actor, get_store(), where, offset=offset, limit=LOG_PAGE)
+        except InvalidInput as error:
+            show_refusal(form, error)
     return page("audit.html", form=form, events=found), 200 if found is not None else 422

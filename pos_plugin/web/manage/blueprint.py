@@ -55,14 +55,19 @@ def attempt(form: FlaskForm | None, call: Callable[[], T]) -> T | None:
         with write_transaction():
             return call()
     except InvalidInput as error:
-        field = _field(form, error.field)
-        if field is not None:
-            field.errors = [*field.errors, error.detail]
-        elif form is not None:
-            form.form_errors.append(error.detail)
-        else:
-            flash(error.detail, "error")
+        show_refusal(form, error)
         return None
+
+
+def show_refusal(form: FlaskForm | None, error: InvalidInput) -> None:
+    """The service's words next to the field it names, else above the form (or flashed)."""
+    field = _field(form, error.field)
+    if field is not None:
+        field.errors = [*field.errors, error.detail]
+    elif form is not None:
+        form.form_errors.append(error.detail)
+    else:
+        flash(error.detail, "error")
 
 
 def _field(form: FlaskForm | None, name: str | None) -> Any:

@@ -20,6 +20,7 @@ def delight_page() -> ResponseReturnValue:
     starred = request.args.get("starred") == "1"
     stories = delight.stories(
         manager(),
+        clock(),
         starred_only=starred,
         offset=request.args.get("offset", 0, type=int),
         limit=WALL_PAGE,

@@ -1,0 +1,15 @@
+"""The store's health page data: the printer and the sync, for managers only."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_plugin.services.errors import PermissionDenied
+from pos_plugin.services.health import store_health
+
+
+def test_only_a_manager_sees_the_stores_health(app_ctx, manager, barista, do):
+    health = do(store_health, manager)
+    assert (health.printer.kind, health.batches) == ("none", [])
+    with pytest.raises(PermissionDenied):
+        do(store_health, barista)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from pos_plugin.database import db
 from pos_plugin.models import Breakdown, CatalogItem, Role, Staff, Store
 from pos_plugin.money import Money
-from pos_plugin.services import catalog, comps, playbook, schedule, staff
+from pos_plugin.services import catalog, comps, delight, playbook, schedule, signin, staff
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import AllowanceExceeded
 
@@ -164,7 +164,10 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
         proposed_by_id=baristas[1].id,
         now=now,
     )
-    given, voided = _history(store, baristas, list(items.values()), breakdowns, now, days)
+    manager = next(s for s in created_staff if s.role is Role.MANAGER)
+    given, voided = _history(
+        store, baristas, signin.actor_for(manager), list(items.values()), breakdowns, now, days
+    )
     return DemoReport(
         staff=[(name, role.value, pin) for name, role, pin in DEMO_STAFF],
         comps=given,
@@ -175,6 +178,7 @@ def seed_if_empty(store: Store, admin: Actor, now: datetime, days: int = 14) -> 
 def _history(
     store: Store,
     baristas: list[Staff],
+    manager: Actor,
     items: list[CatalogItem],
     breakdowns: list[Breakdown],
     now: datetime,
@@ -204,8 +208,14 @@ def _history(
         try:
             comp = comps.record_comp(actor, store, request, moment).comp
         except AllowanceExceeded:
-            continue
+            # Now and then the manager lets one more go: the console and sync show approvals.
+            if rng.random() > 0.3:
+                continue
+            comp = comps.record_comp(actor, store, request, moment, approver=manager).comp
         given += 1
+        # The manager stars a story now and then, so the wall and head office have some.
+        if comp.customer_name and rng.random() < 0.06:
+            delight.star(manager, comp.id, min(moment + timedelta(hours=1), now))
         if rng.random() < 0.05:
             comps.void_comp(actor, comp.id, "Tapped the wrong item", moment + timedelta(seconds=20))
             voided += 1

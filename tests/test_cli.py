@@ -390,6 +390,13 @@ def test_init_demo_writes_the_config_and_prints_the_pins_then_adds_nothing_the_s
         "Maya   manager  PIN 9999",
     ]:
         assert pin_line in first.stdout
+    # The history has what the console and the nightly sync show: approvals and starred stories.
+    with sqlite3.connect(tmp_path / "pos-plugin.db") as db_file:
+        approved, starred = db_file.execute(
+            "SELECT COUNT(approved_by_id), COUNT(starred_at) FROM comp"
+        ).fetchone()
+    assert approved > 0
+    assert starred > 0
 
     second = pos_plugin(tmp_path, "init", "--demo")
 

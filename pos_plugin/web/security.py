@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -55,12 +56,22 @@ csrf = CSRFProtect()
 def load_or_create_secret_key(home: Path) -> str:
     """The key in POS_PLUGIN_HOME, created on first start readable by this user only."""
     path = home / SECRET_KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_hex(32))
+    # Written whole under a private name, then linked into place: two processes starting
+    # at once agree on one key, and neither can read a half-written file.
+    draft = home / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+            file.flush()
+            os.fsync(file.fileno())
+        # Another process may have made it first: then theirs is the key.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        draft.unlink()
     return path.read_text().strip()
 
 

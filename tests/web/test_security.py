@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -84,3 +85,11 @@ def test_a_bearer_token_request_needs_no_csrf_token(client, auth, make_item):
 def test_health_checks_and_api_calls_get_no_cookies(client, auth):
     assert "Set-Cookie" not in client.get("/healthz").headers
     assert "Set-Cookie" not in client.get("/api/v1/catalog", headers=auth()).headers
+
+
+def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        keys = set(pool.map(load_or_create_secret_key, [tmp_path] * 16))
+    assert len(keys) == 1
+    assert len(keys.pop()) == 64
+    assert [p.name for p in tmp_path.iterdir()] == [SECRET_KEY_FILE]  # no drafts left behind

@@ -197,21 +197,22 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         lifecycle.apply_settings(settings, CLI_ACTOR, _now())
         host = host or settings.server.host
         port = port or settings.server.port
+        # Listen first: a taken port must end the command before any worker thread starts.
+        try:
+            server = waitress.create_server(
+                app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin"
+            )
+        except OSError as exc:
+            raise click.ClickException(
+                f"Cannot listen on {host}:{port}: {exc.strerror}. "
+                "Is another server using the port? Choose another with --port."
+            ) from None
         worker = printing.start_worker(app)
         sync_scheduler.start(app)
     # force: python-escpos calls logging.basicConfig() when imported.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
     )
-    try:
-        server = waitress.create_server(
-            app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin"
-        )
-    except OSError as exc:
-        raise click.ClickException(
-            f"Cannot listen on {host}:{port}: {exc.strerror}. Is another server using the port? "
-            "Choose another with --port."
-        ) from None
     click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
     if worker is not None:
         click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")

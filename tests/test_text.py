@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
+from pos_plugin import text
 from pos_plugin.text import REPLACEMENT, Text, TextError, clean_text, scrub_text
 
 # Every code point, surrogates included, with the troublesome ones drawn often.
@@ -96,3 +97,16 @@ def test_the_field_measures_the_clean_value_and_names_itself():
         NoteSchema().load({"note": "ok\x00", "name": "  "})
     assert set(error.value.messages) == {"note", "name"}
     assert "NUL character" in error.value.messages["note"][0]
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_the_fast_scan_refuses_exactly_the_characters_the_rules_name(multiline):
+    # clean_text finds a refused character with one regex scan; it must agree with the
+    # character-by-character rules everywhere in Unicode, not only on the examples above.
+    disagree = [
+        f"U+{code:04X}"
+        for code in range(0x110000)
+        if (text._REFUSED[multiline].match(chr(code)) is None)
+        != (text._refusal(chr(code), multiline) is None)
+    ]
+    assert disagree == []

@@ -153,34 +153,51 @@ def _writer_lock(engine: Engine) -> threading.Lock:
         return _writer_locks.setdefault(engine, threading.Lock())
 
 
+_bookkeeping_locks: dict[Engine, threading.Lock] = {}
+
+
+def _bookkeeping_lock(engine: Engine) -> threading.Lock:
+    """On PostgreSQL, one bookkeeping write at a time per process: each needs a second
+    pooled connection beside the request's own, and many at once could drain the pool."""
+    with _writer_locks_guard:
+        return _bookkeeping_locks.setdefault(engine, threading.Lock())
+
+
 @contextmanager
 def write_transaction() -> Iterator[Session]:
     """Run a unit of work that writes: commit on success, roll back on any error.
 
-    Any read-only transaction already open is ended first, so on SQLite the
-    write lock is taken before the work reads anything. On SQLite, writers in
+    On SQLite, a read-only transaction already open is ended first, so the
+    write lock is taken before the work reads anything; on PostgreSQL it simply
+    goes on (row locks, not a database lock, order its writers). On SQLite, writers in
     this process also queue on a plain lock: SQLite's own busy handler sleeps
     in steps of up to 100 ms, which made a tablet wait long after the lock was
     free (see benchmarks/README.md); BEGIN IMMEDIATE still guards against
     other processes such as the CLI.
     """
     session = db.session()
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("unflushed changes outside a write transaction")
-        session.rollback()
-    engine = db.engine
-    queue = _writer_lock(engine) if engine.dialect.name == "sqlite" else None
+        if sqlite:
+            session.rollback()
+        # PostgreSQL has no database write lock to take first: the reads already made
+        # (the caller's token, the store) carry on in the same transaction.
+    queue = _writer_lock(engine) if sqlite else None
     if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise DatabaseBusy("another write held the database too long")
     try:
-        session.connection(execution_options={_WRITE: True})
+        session.connection(execution_options={_WRITE: True} if sqlite else None)
+        session.info[_WRITE] = True
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
+        session.info.pop(_WRITE, None)
         if queue is not None:
             queue.release()
 
@@ -190,21 +207,23 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
 
     Inside a write transaction it joins it and commits with it. From a read it
     runs in a short transaction of its own, and is skipped when another writer
-    holds the database: the next request writes it instead.
+    holds the database (SQLite) or another bookkeeping write is under way in
+    this process: the next request writes it instead.
     """
     session = db.session()
-    if session.in_transaction() and session.connection().get_execution_options().get(_WRITE):
+    if session.info.get(_WRITE):
         session.execute(statement, params)
         return
     engine = db.engine
-    queue = _writer_lock(engine) if engine.dialect.name == "sqlite" else None
-    if queue is not None and not queue.acquire(blocking=False):
+    sqlite = engine.dialect.name == "sqlite"
+    queue = _writer_lock(engine) if sqlite else _bookkeeping_lock(engine)
+    if not queue.acquire(blocking=False):
         return
     try:
         with engine.connect().execution_options(**WRITE_OPTIONS) as conn:
             # Another process (the CLI, a sync run) may hold the file: do not wait for it.
             # Set on the driver's connection: through SQLAlchemy it would begin a transaction.
-            raw = conn.connection.driver_connection if queue is not None else None
+            raw = conn.connection.driver_connection if sqlite else None
             if raw is not None:
                 raw.execute(f"PRAGMA busy_timeout = {BOOKKEEPING_WAIT_MS}")
             try:
@@ -216,5 +235,4 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
     except OperationalError:
         log.info("skipped a bookkeeping write: the database is busy")
     finally:
-        if queue is not None:
-            queue.release()
+        queue.release()

@@ -22,7 +22,7 @@ blp = Blueprint(
 
 
 @blp.get("")
-@blp.arguments(BreakdownListQuerySchema, location="query")
+@blp.arguments(BreakdownListQuerySchema(), location="query")
 @blp.response(200, BreakdownSchema(many=True))
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def list_(query: dict[str, Any]) -> list[Breakdown]:
@@ -30,7 +30,7 @@ def list_(query: dict[str, Any]) -> list[Breakdown]:
 
 
 @blp.post("")
-@blp.arguments(BreakdownProposeSchema)
+@blp.arguments(BreakdownProposeSchema())
 @blp.response(201, BreakdownSchema, description="proposed: it waits for a manager's approval")
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def propose(body: dict[str, Any]) -> Breakdown:

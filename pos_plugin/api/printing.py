@@ -40,7 +40,7 @@ RECEIPT_RESPONSES = {
 
 
 @blp.get("/print-jobs")
-@blp.arguments(PrintJobListQuerySchema, location="query")
+@blp.arguments(PrintJobListQuerySchema(), location="query")
 @blp.response(200, PrintJobSchema(many=True))
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
 def list_jobs(query: dict[str, Any]) -> list[PrintJob]:
@@ -63,7 +63,7 @@ def printer_status() -> printing.PrinterStatus:
 
 
 @blp.get("/comps/<uuid:comp_id>/receipt")
-@blp.arguments(ReceiptQuerySchema, location="query")
+@blp.arguments(ReceiptQuerySchema(), location="query")
 @blp.doc(responses=RECEIPT_RESPONSES)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
 def receipt(query: dict[str, Any], comp_id: uuid.UUID) -> Response:

@@ -33,7 +33,7 @@ def current() -> ShiftTally:
 
 
 @blp.patch("/current")
-@blp.arguments(ShiftOverrideSchema)
+@blp.arguments(ShiftOverrideSchema())
 @blp.response(200, ShiftSchema)
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def override(body: dict[str, Any]) -> ShiftTally:

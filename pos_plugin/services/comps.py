@@ -94,15 +94,16 @@ def record_comp(
             "after a dropped connection cannot give the comp twice.",
             field="Idempotency-Key",
         )
+    named = NamedRows.read(request)
     shift = shifts.open_current_shift(store, now)
     if idempotency_key is not None:
         replay = _replay(actor, idempotency_key, request, now)
         if replay is not None:
             return TapResult(comp=replay, created=False)
-    item = _active_item(request.item_id)
-    staff_id = _giving_staff(actor, request.staff_id)
+    item = _active_item(named.item, request.item_id)
+    staff_id = _giving_staff(actor, request.staff_id, named.staff)
     if request.breakdown_id is not None:
-        _approved_breakdown(request.breakdown_id)
+        _approved_breakdown(named.breakdown, request.breakdown_id)
     if approver is None:
         _check_allowance(store, shift, item, staff_id)
     else:
@@ -314,8 +315,31 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
     return found.comp
 
 
-def _active_item(item_id: int) -> CatalogItem:
-    item = db.session.get(CatalogItem, item_id)
+@dataclass(frozen=True)
+class NamedRows:
+    """The rows a tap names, read before the shift's lock is taken.
+
+    On PostgreSQL that row lock orders a shift's taps, so every read done
+    before it is time another tablet does not wait. They are judged only after
+    the lock, once a replay has been answered, as before.
+    """
+
+    item: CatalogItem | None
+    staff: Staff | None
+    breakdown: Breakdown | None
+
+    @classmethod
+    def read(cls, request: CompRequest) -> NamedRows:
+        return cls(
+            item=db.session.get(CatalogItem, request.item_id),
+            staff=None if request.staff_id is None else db.session.get(Staff, request.staff_id),
+            breakdown=None
+            if request.breakdown_id is None
+            else db.session.get(Breakdown, request.breakdown_id),
+        )
+
+
+def _active_item(item: CatalogItem | None, item_id: int) -> CatalogItem:
     if item is None:
         raise InvalidInput(f"There is no catalog item {item_id}.", field="item_id")
     if not item.active:
@@ -323,20 +347,18 @@ def _active_item(item_id: int) -> CatalogItem:
     return item
 
 
-def _giving_staff(actor: Actor, staff_id: int | None) -> int | None:
+def _giving_staff(actor: Actor, staff_id: int | None, staff: Staff | None) -> int | None:
     """Who gave the comp: the named staff member, else the person behind the token."""
     if staff_id is None:
         return actor.staff_id
     if actor.role is Role.BARISTA and actor.staff_id not in (None, staff_id):
         raise PermissionDenied("A barista gives comps in their own name only.", field="staff_id")
-    staff = db.session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
     return staff.id
 
 
-def _approved_breakdown(breakdown_id: int) -> None:
-    breakdown = db.session.get(Breakdown, breakdown_id)
+def _approved_breakdown(breakdown: Breakdown | None, breakdown_id: int) -> None:
     if breakdown is None or breakdown.status is not BreakdownStatus.APPROVED:
         raise InvalidInput(
             f"There is no approved playbook breakdown {breakdown_id}.", field="breakdown_id"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from pos_plugin.database import db, table_of
+from pos_plugin.database import db, execute_core, table_of
 from pos_plugin.models import CatalogItem, Comp, PrintJob, PrintJobStatus, Store
 from pos_plugin.models.printing import LAST_ERROR_MAX
 from pos_plugin.services import audit
@@ -31,21 +31,22 @@ FIRST_RETRY_SECONDS = 0.5
 job_queued = threading.Event()
 
 
+_INSERT = insert(table_of(PrintJob))
+
+
 def enqueue(store: Store, item: CatalogItem, comp_id: uuid.UUID, now: datetime) -> None:
     """Queue the comp's note if the store has a printer and the item prints one."""
     if not (store.prints_notes and item.prints_note):
         return
-    db.session.execute(
-        insert(table_of(PrintJob)),
-        [
-            {
-                "comp_id": comp_id,
-                "status": PrintJobStatus.QUEUED,
-                "queued_at": now,
-                "next_attempt_at": now,
-                "attempts": 0,
-            }
-        ],
+    execute_core(
+        _INSERT,
+        {
+            "comp_id": comp_id,
+            "status": PrintJobStatus.QUEUED,
+            "queued_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        },
     )
     db.session.info["print_job_queued"] = True
 

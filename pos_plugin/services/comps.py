@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
-from pos_plugin.database import db, table_of
+from pos_plugin.database import db, execute_core, table_of
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -129,22 +129,20 @@ def record_comp(
     }
     # Plain INSERTs rather than the unit of work: the tap holds the shift's lock, so
     # every step it saves is time another tablet does not wait.
-    db.session.execute(insert(table_of(Comp)), [values])
+    execute_core(_INSERT_COMP, values)
     comp = Comp(**values, item=item)  # the caller's copy, never added to the session
     shifts.record_use(shift.id, item.value)
     print_queue.enqueue(store, item, comp.id, now)
     if idempotency_key is not None:
-        db.session.execute(
-            insert(table_of(IdempotencyKey)),
-            [
-                {
-                    "scope": actor.idempotency_scope,
-                    "key": idempotency_key,
-                    "request_hash": request.fingerprint(),
-                    "comp_id": comp.id,
-                    "created_at": now,
-                }
-            ],
+        execute_core(
+            _INSERT_KEY,
+            {
+                "scope": actor.idempotency_scope,
+                "key": idempotency_key,
+                "request_hash": request.fingerprint(),
+                "comp_id": comp.id,
+                "created_at": now,
+            },
         )
     audit.record(
         actor,
@@ -290,6 +288,8 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
 
 
 # Built once: a tap runs these on every call, and building the expression is not free.
+_INSERT_COMP = insert(table_of(Comp))
+_INSERT_KEY = insert(table_of(IdempotencyKey))
 _KEY_IN_SCOPE = select(IdempotencyKey).where(
     IdempotencyKey.scope == bindparam("scope"), IdempotencyKey.key == bindparam("key")
 )

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pos_plugin.database import db, table_of
+from pos_plugin.database import db, execute_core, table_of
 from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit, paging
@@ -156,7 +156,7 @@ _ADD_TO_TALLY = (
 
 def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
     # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
-    db.session.execute(_ADD_TO_TALLY, {"shift_id": shift_id, "amount": amount, "count": count})
+    execute_core(_ADD_TO_TALLY, {"shift_id": shift_id, "amount": amount, "count": count})
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:

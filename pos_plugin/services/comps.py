@@ -290,21 +290,25 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
 # Built once: a tap runs these on every call, and building the expression is not free.
 _INSERT_COMP = insert(table_of(Comp))
 _INSERT_KEY = insert(table_of(IdempotencyKey))
-_KEY_IN_SCOPE = select(IdempotencyKey).where(
-    IdempotencyKey.scope == bindparam("scope"), IdempotencyKey.key == bindparam("key")
+_KEYS = table_of(IdempotencyKey)
+_KEY_IN_SCOPE = select(_KEYS.c.id, _KEYS.c.request_hash, _KEYS.c.comp_id, _KEYS.c.created_at).where(
+    _KEYS.c.scope == bindparam("scope"), _KEYS.c.key == bindparam("key")
 )
+_FORGET_KEY = delete(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
 
 
 def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
-    found = db.session.scalars(
-        _KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key}
-    ).first()
+    # Core, not the ORM: every tap asks, and nearly every answer is "no such key".
+    found = (
+        db.session.connection()
+        .execute(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
+        .first()
+    )
     if found is None:
         return None
     if found.created_at < now - IDEMPOTENCY_KEY_TTL:
         # Expired: the key may be used afresh.
-        db.session.delete(found)
-        db.session.flush()
+        execute_core(_FORGET_KEY, {"key_id": found.id})
         return None
     if found.request_hash != request.fingerprint():
         raise IdempotencyKeyReused(
@@ -312,7 +316,7 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
             "send a new key for a new comp.",
             field="Idempotency-Key",
         )
-    return found.comp
+    return db.session.get_one(Comp, found.comp_id)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from pos_plugin.database import db, table_of, write_soon
 from pos_plugin.models import ApiToken, Role, Staff
@@ -97,8 +96,16 @@ def revoke_token(actor: Actor, token_id: int, now: datetime) -> ApiToken:
     return token
 
 
-_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
 _TOKENS = table_of(ApiToken)
+# Core columns, not the ORM entity: every API request asks this and needs no object.
+_BY_HASH = select(
+    _TOKENS.c.id,
+    _TOKENS.c.name,
+    _TOKENS.c.role,
+    _TOKENS.c.staff_id,
+    _TOKENS.c.revoked_at,
+    _TOKENS.c.last_used_at,
+).where(_TOKENS.c.token_hash == bindparam("digest"))
 _TOUCH = (
     update(_TOKENS)
     .where(_TOKENS.c.id == bindparam("token_id"))
@@ -107,14 +114,12 @@ _TOUCH = (
 
 
 def authenticate(secret: str, now: datetime) -> Actor:
-    token = db.session.scalars(_BY_HASH, {"digest": _digest(secret)}).first()
+    token = db.session.connection().execute(_BY_HASH, {"digest": _digest(secret)}).first()
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         # At most one write per token every few minutes, not one per tap.
         write_soon(_TOUCH, {"token_id": token.id, "now": now})
-        # The loaded row says so too, without becoming a change the session would flush.
-        set_committed_value(token, "last_used_at", now)
     return Actor(
         role=token.role,
         label=f"{token.role.value} token {token.name!r}",

@@ -288,9 +288,11 @@ def rss_after(servers: list[Server], taps: int) -> dict[str, float]:
 
 def import_floor_mib() -> float:
     """RSS of a process that only imports the stack the product fixes (Flask-SQLAlchemy)."""
+    # VmRSS, not ru_maxrss: Linux carries the high-water mark across exec, so the
+    # child would report this (much larger) benchmark process's size.
     code = (
-        "import flask_sqlalchemy, waitress, resource; "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import flask_sqlalchemy, waitress, re; "
+        "print(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
     )
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return int(done.stdout) / 1024

@@ -7,8 +7,9 @@
 (function () {
   "use strict";
 
-  var data = JSON.parse(document.getElementById("tablet-data").textContent);
-  var strings = JSON.parse(document.getElementById("tablet-strings").textContent);
+  var carried = document.getElementById("tablet-data").dataset;
+  var data = JSON.parse(carried.page);
+  var strings = JSON.parse(carried.strings);
   var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   var QUEUE_KEY = "oth.pending.v1";
   var POLL_MS = 3000;

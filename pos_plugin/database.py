@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -65,6 +65,11 @@ def execute_core(statement: Executable, params: dict[str, Any]) -> None:
     the tap's writes have none, and each skipped step is time under the lock.
     """
     db.session.connection().execute(statement, params)
+
+
+def first_row(statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+    """The first row of a prebuilt Core read, on the session's connection (no ORM entities)."""
+    return db.session.connection().execute(statement, params).first()
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -153,23 +158,16 @@ class DatabaseBusy(Exception):
     """Another writer held the database longer than the busy timeout."""
 
 
-_writer_locks: dict[Engine, threading.Lock] = {}
-_writer_locks_guard = threading.Lock()
+_process_locks: dict[tuple[Engine, str], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
 
 
-def _writer_lock(engine: Engine) -> threading.Lock:
-    with _writer_locks_guard:
-        return _writer_locks.setdefault(engine, threading.Lock())
-
-
-_bookkeeping_locks: dict[Engine, threading.Lock] = {}
-
-
-def _bookkeeping_lock(engine: Engine) -> threading.Lock:
-    """On PostgreSQL, one bookkeeping write at a time per process: each needs a second
-    pooled connection beside the request's own, and many at once could drain the pool."""
-    with _writer_locks_guard:
-        return _bookkeeping_locks.setdefault(engine, threading.Lock())
+def _process_lock(engine: Engine, purpose: str) -> threading.Lock:
+    """One lock per engine and purpose in this process: "writer" queues SQLite's
+    writers; "bookkeeping" lets one bookkeeping write at a time take a second pooled
+    connection on PostgreSQL, so many at once cannot drain the pool."""
+    with _process_locks_guard:
+        return _process_locks.setdefault((engine, purpose), threading.Lock())
 
 
 @contextmanager
@@ -194,7 +192,7 @@ def write_transaction() -> Iterator[Session]:
             session.rollback()
         # PostgreSQL has no database write lock to take first: the reads already made
         # (the caller's token, the store) carry on in the same transaction.
-    queue = _writer_lock(engine) if sqlite else None
+    queue = _process_lock(engine, "writer") if sqlite else None
     if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise DatabaseBusy("another write held the database too long")
     try:
@@ -221,11 +219,11 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
     """
     session = db.session()
     if session.info.get(_WRITE):
-        session.execute(statement, params)
+        execute_core(statement, params)
         return
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
-    queue = _writer_lock(engine) if sqlite else _bookkeeping_lock(engine)
+    queue = _process_lock(engine, "writer" if sqlite else "bookkeeping")
     if not queue.acquire(blocking=False):
         return
     try:

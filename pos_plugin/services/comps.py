@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
-from pos_plugin.database import db, execute_core, table_of
+from pos_plugin.database import db, execute_core, first_row, table_of
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -289,8 +289,8 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
 
 # Built once: a tap runs these on every call, and building the expression is not free.
 _INSERT_COMP = insert(table_of(Comp))
-_INSERT_KEY = insert(table_of(IdempotencyKey))
 _KEYS = table_of(IdempotencyKey)
+_INSERT_KEY = insert(_KEYS)
 _KEY_IN_SCOPE = select(_KEYS.c.id, _KEYS.c.request_hash, _KEYS.c.comp_id, _KEYS.c.created_at).where(
     _KEYS.c.scope == bindparam("scope"), _KEYS.c.key == bindparam("key")
 )
@@ -299,11 +299,7 @@ _FORGET_KEY = delete(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
 
 def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
     # Core, not the ORM: every tap asks, and nearly every answer is "no such key".
-    found = (
-        db.session.connection()
-        .execute(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
-        .first()
-    )
+    found = first_row(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
     if found is None:
         return None
     if found.created_at < now - IDEMPOTENCY_KEY_TTL:

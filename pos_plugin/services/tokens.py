@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 
-from pos_plugin.database import db, table_of, write_soon
+from pos_plugin.database import db, first_row, table_of, write_soon
 from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
@@ -114,7 +114,7 @@ _TOUCH = (
 
 
 def authenticate(secret: str, now: datetime) -> Actor:
-    token = db.session.connection().execute(_BY_HASH, {"digest": _digest(secret)}).first()
+    token = first_row(_BY_HASH, {"digest": _digest(secret)})
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:

@@ -19,11 +19,12 @@ from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
-from sqlalchemy.engine import Dialect, Row
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from pos_plugin import driver_sql
 from pos_plugin.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,17 @@ def table_of(model: type[DeclarativeBase]) -> Table:
 def execute_core(statement: Executable, params: dict[str, Any]) -> None:
     """Run a prebuilt Core write on the session's connection, inside its transaction.
 
-    The session's own `execute` would first look for ORM work in the statement;
-    the tap's writes have none, and each skipped step is time under the lock.
+    The session's own `execute` would first look for ORM work in the statement,
+    and the connection's would build a context per call; the tap's writes need
+    neither, and each skipped step is time under the lock (see `driver_sql`).
     """
-    db.session.connection().execute(statement, params)
+    driver_sql.execute(db.session.connection(), statement, params)
 
 
-def first_row(statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
-    """The first row of a prebuilt Core read, on the session's connection (no ORM entities)."""
-    return db.session.connection().execute(statement, params).first()
+def first_row(statement: Executable, params: dict[str, Any]) -> Any:
+    """The first row of a prebuilt Core read, on the session's connection (no ORM entities);
+    its columns are attributes, as on a SQLAlchemy row."""
+    return driver_sql.first(db.session.connection(), statement, params)
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:

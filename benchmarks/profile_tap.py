@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Where one tap's time goes: cProfile over in-process taps, grouped by package.
+
+Runs N taps through Flask's test client (no server, no sockets) against the
+real app on a fresh database, and prints Python function calls per tap (a
+figure that does not move with the machine's noise), CPU time per tap, and the
+share of time spent in each top-level package.
+
+    .venv/bin/python benchmarks/profile_tap.py                 # SQLite, 2,000 taps
+    .venv/bin/python benchmarks/profile_tap.py --backend postgresql --top 25
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_tap import (
+    DEFAULT_POSTGRES_URL,
+    TAP_BODY,
+    build_ours,
+    dispose_ours,
+    postgres_schema,
+)
+
+
+def package_of(filename: str) -> str:
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins"
+    parts = Path(filename).parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].split(".")[0]
+    if "pos_plugin" in parts:
+        return "pos_plugin"
+    return "stdlib"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--top", type=int, default=0, help="also print the N costliest functions")
+    parser.add_argument("--sort", default="tottime", help="order of --top: tottime, cumulative")
+    parser.add_argument("--filter", action="append", default=[], help="only functions matching")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        home = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.backend == "sqlite":
+            url = f"sqlite:///{home}/profile.db"
+        else:
+            url = stack.enter_context(postgres_schema(args.postgres_url))
+        ours = build_ours(Path(home), url, threads=1)
+        client = ours.app.test_client()
+        headers = {"Authorization": f"Bearer {ours.token}"}
+        body = {**TAP_BODY, "item_id": ours.item_id}
+
+        def tap() -> None:
+            response = client.post(
+                "/api/v1/comps",
+                json=body,
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert response.status_code == 201, response.get_data(as_text=True)
+
+        for _ in range(100):
+            tap()
+        started = time.perf_counter()
+        for _ in range(args.n):
+            tap()
+        wall = (time.perf_counter() - started) / args.n
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.n):
+            tap()
+        profiler.disable()
+        dispose_ours(ours.app)
+    stats = pstats.Stats(profiler)
+    by_package: dict[str, float] = defaultdict(float)
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        by_package[package_of(filename)] += tottime
+    total = sum(by_package.values())
+    print(
+        f"{args.backend}: {stats.total_calls / args.n:,.0f} Python calls per tap, "  # type: ignore[attr-defined]
+        f"{wall * 1000:.2f} ms per tap unprofiled (test client, includes the commit)"
+    )
+    for package, spent in sorted(by_package.items(), key=lambda kv: -kv[1]):
+        if spent / total >= 0.01:
+            print(f"  {package:<20} {spent / total:6.1%}")
+    if args.top:
+        stats.sort_stats(args.sort).print_stats(*args.filter, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Prebuilt Core statements run straight on the driver connection of the session.
+
+A tap runs a handful of small statements while it holds its shift's lock. Each
+one executed through SQLAlchemy builds an execution context, looks up the
+compiled cache, wraps a cursor and a result: about as much Python as the rest
+of the tap. Here a statement is compiled once per dialect and set of
+parameter names, with its type processors (UUIDs, enums, JSON, UTC times)
+resolved once, and then runs as one driver call inside the session's
+transaction. SQLAlchemy still writes the SQL and converts the values, so the
+rows are exactly those the ORM would write and read.
+
+Only statements that need nothing computed at execution time qualify (no
+Python-side column defaults to fill, no expanding IN lists); others run
+through SQLAlchemy as before.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    # Parameter names in the order the driver wants them (qmark), or None for named styles.
+    order: tuple[str, ...] | None
+    binds: tuple[tuple[str, Processor], ...]
+    row: type | None
+    results: tuple[Processor, ...]
+
+
+_plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
+# Statements are module-level constants, kept alive here so their ids stay theirs.
+_keep: dict[int, Executable] = {}
+
+
+def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
+    """Run `statement` with `params` on `conn`; a driver cursor, or a SQLAlchemy result."""
+    plan = plan_for(conn.dialect, statement, params)
+    if plan is None:
+        return conn.execute(statement, params)
+    try:
+        values = {
+            name: params[name] if process is None else process(params[name])
+            for name, process in plan.binds
+        }
+    except Exception as exc:
+        # As SQLAlchemy reports a value its types refuse (a naive time, unclean text).
+        raise StatementError(str(exc), plan.sql, params, exc) from exc
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    arguments = values if plan.order is None else tuple(values[n] for n in plan.order)
+    try:
+        return driver.execute(plan.sql, arguments)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # The same exception SQLAlchemy raises, so callers and error handlers see no difference.
+        raise DBAPIError.instance(
+            plan.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from exc
+
+
+def first(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
+    """The first row of a read, with attribute access by column name, or None."""
+    plan = plan_for(conn.dialect, statement, params)
+    if plan is None or plan.row is None:
+        return conn.execute(statement, params).first()
+    raw = execute(conn, statement, params).fetchone()
+    if raw is None:
+        return None
+    return plan.row._make(  # type: ignore[attr-defined]
+        value if process is None else process(value)
+        for value, process in zip(raw, plan.results, strict=True)
+    )
+
+
+def plan_for(dialect: Dialect, statement: Executable, params: dict[str, Any]) -> _Plan | None:
+    key = (id(statement), dialect.name, tuple(params))
+    try:
+        return _plans[key]
+    except KeyError:
+        pass
+    _keep[id(statement)] = statement
+    plan = _compile(dialect, statement, params)
+    _plans[key] = plan
+    return plan
+
+
+def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) -> _Plan | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(params))  # type: ignore[attr-defined]
+    assert isinstance(compiled, SQLCompiler)
+    needs_python = (
+        compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+    )
+    names = list(compiled.bind_names.values())
+    if needs_python or not set(names) <= set(params):
+        return None
+    binds = tuple(
+        (name, bind.type.dialect_impl(dialect).bind_processor(dialect))
+        for bind, name in compiled.bind_names.items()
+    )
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    if compiled.positional and order is None and names:
+        return None
+    row, results = _row_shape(dialect, statement)
+    return _Plan(compiled.string, order, binds, row, results)
+
+
+def _row_shape(
+    dialect: Dialect, statement: Executable
+) -> tuple[type | None, tuple[Processor, ...]]:
+    columns: Sequence[Any] = getattr(statement, "selected_columns", ())
+    if not columns:
+        return None, ()
+    row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return row, results

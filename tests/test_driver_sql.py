@@ -1,0 +1,105 @@
+"""Statements run on the driver connection write and read exactly what SQLAlchemy would."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from pos_plugin import driver_sql
+from pos_plugin.database import (
+    HumanText,
+    db,
+    execute_core,
+    first_row,
+    table_of,
+    write_transaction,
+)
+from pos_plugin.models import AuditEvent, IdempotencyKey
+
+AUDIT = table_of(AuditEvent)
+INSERT_AUDIT = sa.insert(AUDIT)
+AUDIT_BY_ENTITY = sa.select(AUDIT.c.at, AUDIT.c.actor, AUDIT.c.data).where(
+    AUDIT.c.entity_id == sa.bindparam("entity_id")
+)
+AT = datetime(2026, 12, 3, 21, 30, 15, 123456, tzinfo=UTC)
+
+
+def audit_row(entity_id: str, **changes: object) -> dict[str, object]:
+    return {
+        "at": AT,
+        "actor": "till token 'front'",
+        "action": "test.driver",
+        "entity": "test",
+        "entity_id": entity_id,
+        "data": {"value": 250, "note": "Grüße ☕"},
+        **changes,
+    }
+
+
+def test_a_row_written_on_the_driver_reads_back_through_the_orm_unchanged(app_ctx):
+    with write_transaction():
+        execute_core(INSERT_AUDIT, audit_row("driver-1"))
+    db.session.remove()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_id == "driver-1")
+    ).one()
+    assert (event.at, event.actor, event.data) == (AT, "till token 'front'", audit_row("")["data"])
+
+
+def test_a_row_read_on_the_driver_equals_sqlalchemys_row(app_ctx):
+    with write_transaction():
+        db.session.execute(INSERT_AUDIT, audit_row("driver-2"))
+    fast = first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-2"})
+    slow = db.session.execute(AUDIT_BY_ENTITY, {"entity_id": "driver-2"}).one()
+    assert tuple(fast) == tuple(slow)
+    assert fast.at == AT
+    assert fast.at.tzinfo is not None
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "nobody"}) is None
+
+
+def test_a_value_the_types_refuse_is_refused_as_sqlalchemy_refuses_it(app_ctx):
+    naive = datetime(2026, 12, 3, 21, 30)  # noqa: DTZ001 - the mistake under test
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), write_transaction():
+        execute_core(INSERT_AUDIT, audit_row("driver-3", at=naive))
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-3"}) is None
+    notes = sa.Table(
+        "driver_notes",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("note", HumanText(40)),
+    )
+    with write_transaction():
+        notes.create(db.session.connection())
+    with pytest.raises(sa.exc.StatementError, match="NUL character"), write_transaction():
+        execute_core(sa.insert(notes), {"id": 1, "note": "nul\x00"})
+
+
+def test_a_database_error_reaches_the_caller_as_sqlalchemys_exception(app_ctx):
+    keys = table_of(IdempotencyKey)
+    row = {
+        "scope": "till:1",
+        "key": "same",
+        "request_hash": "x",
+        "comp_id": uuid.uuid4(),
+        "created_at": AT,
+    }
+    with pytest.raises(sa.exc.IntegrityError), write_transaction():
+        # No such comp: the foreign key refuses it, through the driver as through SQLAlchemy.
+        execute_core(sa.insert(keys), row)
+
+
+def test_a_statement_that_needs_python_defaults_runs_through_sqlalchemy(app_ctx):
+    table = sa.Table(
+        "driver_defaults",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("made", sa.String(8), default="default"),
+    )
+    with write_transaction():
+        table.create(db.session.connection())
+    insert = sa.insert(table)
+    with write_transaction():
+        execute_core(insert, {"id": 1})
+    assert driver_sql.plan_for(db.engine.dialect, insert, {"id": 1}) is None
+    assert db.session.execute(sa.select(table.c.made)).scalar() == "default"

@@ -69,6 +69,13 @@ def execute_core(statement: Executable, params: dict[str, Any]) -> None:
     driver_sql.execute(db.session.connection(), statement, params)
 
 
+@contextmanager
+def pipelined() -> Iterator[None]:
+    """Writes made inside go to the server together (PostgreSQL): one wait, not one each."""
+    with driver_sql.pipelined(db.session.connection()):
+        yield
+
+
 def first_row(statement: Executable, params: dict[str, Any]) -> Any:
     """The first row of a prebuilt Core read, on the session's connection (no ORM entities);
     its columns are attributes, as on a SQLAlchemy row."""

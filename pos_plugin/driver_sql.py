@@ -17,7 +17,8 @@ through SQLAlchemy as before.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,28 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
         # The same exception SQLAlchemy raises, so callers and error handlers see no difference.
         raise DBAPIError.instance(
             plan.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from exc
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Send the writes made inside together and wait for the server once, where the
+    driver can (psycopg's pipeline mode on PostgreSQL); elsewhere simply run them.
+
+    A write's error then surfaces when the block ends, still as SQLAlchemy's exception
+    and still inside the transaction, which the caller rolls back as before.
+    """
+    driver = conn.connection.driver_connection
+    start = getattr(driver, "pipeline", None)
+    if start is None:
+        yield
+        return
+    try:
+        with start():
+            yield
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            None, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
         ) from exc
 
 

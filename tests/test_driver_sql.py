@@ -12,6 +12,7 @@ from pos_plugin.database import (
     db,
     execute_core,
     first_row,
+    pipelined,
     table_of,
     write_transaction,
 )
@@ -103,3 +104,27 @@ def test_a_statement_that_needs_python_defaults_runs_through_sqlalchemy(app_ctx)
         execute_core(insert, {"id": 1})
     assert driver_sql.plan_for(db.engine.dialect, insert, {"id": 1}) is None
     assert db.session.execute(sa.select(table.c.made)).scalar() == "default"
+
+
+def test_writes_sent_together_fail_together_as_sqlalchemys_exception(app_ctx):
+    keys = table_of(IdempotencyKey)
+    orphan_key = {
+        "scope": "till:1",
+        "key": "orphan",
+        "request_hash": "x",
+        "comp_id": uuid.uuid4(),
+        "created_at": AT,
+    }
+
+    def audit_then_orphan_key() -> None:
+        with write_transaction(), pipelined():
+            execute_core(INSERT_AUDIT, audit_row("driver-5"))
+            execute_core(sa.insert(keys), orphan_key)
+
+    with pytest.raises(sa.exc.IntegrityError):
+        audit_then_orphan_key()
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-5"}) is None
+    with write_transaction(), pipelined():
+        execute_core(INSERT_AUDIT, audit_row("driver-6"))
+        execute_core(INSERT_AUDIT, audit_row("driver-7"))
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-7"}) is not None

@@ -13,9 +13,12 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.settings import Settings
 
+# Built once: every request asks it.
+_THE_STORE = select(Store).limit(1)
+
 
 def get_store() -> Store:
-    store = db.session.scalars(select(Store).limit(1)).first()
+    store = db.session.scalars(_THE_STORE).first()
     if store is None:
         raise NotFound("This store is not set up yet: run `pos-plugin init`.")
     return store

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -66,20 +66,27 @@ def execute_core(statement: Executable, params: dict[str, Any]) -> None:
     and the connection's would build a context per call; the tap's writes need
     neither, and each skipped step is time under the lock (see `driver_sql`).
     """
-    driver_sql.execute(db.session.connection(), statement, params)
+    driver_sql.execute(_connection(), statement, params)
 
 
 @contextmanager
 def pipelined() -> Iterator[None]:
     """Writes made inside go to the server together (PostgreSQL): one wait, not one each."""
-    with driver_sql.pipelined(db.session.connection()):
+    with driver_sql.pipelined(_connection()):
         yield
 
 
 def first_row(statement: Executable, params: dict[str, Any]) -> Any:
     """The first row of a prebuilt Core read, on the session's connection (no ORM entities);
     its columns are attributes, as on a SQLAlchemy row."""
-    return driver_sql.first(db.session.connection(), statement, params)
+    return driver_sql.first(_connection(), statement, params)
+
+
+def _connection() -> Connection:
+    """The session's connection: the write transaction's own, or the one a read begins."""
+    session = db.session()
+    held: Connection | None = session.info.get(_WRITE)
+    return held if held is not None else session.connection()
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -206,8 +213,10 @@ def write_transaction() -> Iterator[Session]:
     if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise DatabaseBusy("another write held the database too long")
     try:
-        session.connection(execution_options={_WRITE: True} if sqlite else None)
-        session.info[_WRITE] = True
+        # Kept for the transaction: the statements below then skip the session's lookup.
+        session.info[_WRITE] = session.connection(
+            execution_options={_WRITE: True} if sqlite else None
+        )
         yield session
         session.commit()
     except BaseException:

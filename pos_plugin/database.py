@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
@@ -49,6 +49,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+M = TypeVar("M", bound=Base)
+
+
 # Objects stay readable after commit: views serialise what the service returned
 # without a second round trip.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
@@ -80,6 +83,17 @@ def first_row(statement: Executable, params: dict[str, Any]) -> Any:
     """The first row of a prebuilt Core read, on the session's connection (no ORM entities);
     its columns are attributes, as on a SQLAlchemy row."""
     return driver_sql.first(_connection(), statement, params)
+
+
+def detached_copy(model: type[M], statement: Executable, params: dict[str, Any]) -> M | None:
+    """The first row of `statement` (all of `model`'s columns) as a transient `model`.
+
+    For a hot path that only reads the entity: loading it through the session costs
+    several times more (identity map, loader, events). The copy is never added to
+    the session, so nothing written to it reaches the database.
+    """
+    row = first_row(statement, params)
+    return None if row is None else model(**row._asdict())
 
 
 def _connection() -> Connection:

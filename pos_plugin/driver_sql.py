@@ -35,11 +35,13 @@ class _Plan:
     sql: str
     # Parameter names in the order the driver wants them (qmark), or None for named styles.
     order: tuple[str, ...] | None
-    binds: tuple[tuple[str, Processor], ...]
+    # Each parameter: its name, its type's processor, and its value when the statement fixes it.
+    binds: tuple[tuple[str, Processor, Any], ...]
     row: type | None
     results: tuple[Processor, ...]
 
 
+_GIVEN = object()  # marks a parameter the caller passes
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 # Statements are module-level constants, kept alive here so their ids stay theirs.
 _keep: dict[int, Executable] = {}
@@ -51,10 +53,10 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     if plan is None:
         return conn.execute(statement, params)
     try:
-        values = {
-            name: params[name] if process is None else process(params[name])
-            for name, process in plan.binds
-        }
+        values = {}
+        for name, process, fixed in plan.binds:
+            value = params[name] if fixed is _GIVEN else fixed
+            values[name] = value if process is None else process(value)
     except Exception as exc:
         # As SQLAlchemy reports a value its types refuse (a naive time, unclean text).
         raise StatementError(str(exc), plan.sql, params, exc) from exc
@@ -127,18 +129,23 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
         or compiled.literal_execute_params
         or compiled.post_compile_params
     )
-    names = list(compiled.bind_names.values())
-    if needs_python or not set(names) <= set(params):
+    if needs_python:
         return None
-    binds = tuple(
-        (name, bind.type.dialect_impl(dialect).bind_processor(dialect))
-        for bind, name in compiled.bind_names.items()
-    )
+    names = list(compiled.bind_names.values())
+    binds = []
+    for bind, name in compiled.bind_names.items():
+        if name in params:
+            fixed = _GIVEN
+        elif bind.required or bind.callable is not None:
+            return None
+        else:
+            fixed = bind.value  # a value built into the statement, such as LIMIT 1
+        binds.append((name, bind.type.dialect_impl(dialect).bind_processor(dialect), fixed))
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     if compiled.positional and order is None and names:
         return None
     row, results = _row_shape(dialect, statement)
-    return _Plan(compiled.string, order, binds, row, results)
+    return _Plan(compiled.string, order, tuple(binds), row, results)
 
 
 def _row_shape(

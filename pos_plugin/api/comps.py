@@ -30,7 +30,7 @@ from pos_plugin.models import Comp
 from pos_plugin.services import comps
 from pos_plugin.services.actors import Permission
 from pos_plugin.services.errors import PermissionDenied
-from pos_plugin.services.store import get_store
+from pos_plugin.services.store import get_store, store_settings
 
 LINK_HEADER = {
     "Link": {
@@ -66,7 +66,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
     with write_transaction():
         result = comps.record_comp(
             actor,
-            get_store(),
+            store_settings(),
             comps.CompRequest(**body),
             now(),
             headers["idempotency_key"],

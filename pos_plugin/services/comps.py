@@ -15,9 +15,17 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
 
-from pos_plugin.database import db, execute_core, first_row, pipelined, table_of
+from pos_plugin.database import (
+    Base,
+    db,
+    detached_copy,
+    execute_core,
+    first_row,
+    pipelined,
+    table_of,
+)
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -95,7 +103,7 @@ def record_comp(
             field="Idempotency-Key",
         )
     named = NamedRows.read(request)
-    shift = shifts.open_current_shift(store, now)
+    shift = shifts.lock_current_shift(store, now)
     if idempotency_key is not None:
         replay = _replay(actor, idempotency_key, request, now)
         if replay is not None:
@@ -331,13 +339,26 @@ class NamedRows:
 
     @classmethod
     def read(cls, request: CompRequest) -> NamedRows:
+        # Detached copies: the tap only reads them (see `database.detached_copy`).
         return cls(
-            item=db.session.get(CatalogItem, request.item_id),
-            staff=None if request.staff_id is None else db.session.get(Staff, request.staff_id),
+            item=detached_copy(CatalogItem, _ITEM, {"id": request.item_id}),
+            staff=None
+            if request.staff_id is None
+            else detached_copy(Staff, _STAFF, {"id": request.staff_id}),
             breakdown=None
             if request.breakdown_id is None
-            else db.session.get(Breakdown, request.breakdown_id),
+            else detached_copy(Breakdown, _BREAKDOWN, {"id": request.breakdown_id}),
         )
+
+
+def _by_id(model: type[Base]) -> Select[Any]:
+    table = table_of(model)
+    return select(*table.c).where(table.c.id == bindparam("id"))
+
+
+_ITEM = _by_id(CatalogItem)
+_STAFF = _by_id(Staff)
+_BREAKDOWN = _by_id(Breakdown)
 
 
 def _active_item(item: CatalogItem | None, item_id: int) -> CatalogItem:

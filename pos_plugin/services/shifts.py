@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pos_plugin.database import db, execute_core, table_of
+from pos_plugin.database import db, detached_copy, execute_core, table_of
 from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit, paging
@@ -96,6 +96,23 @@ _RUNNING_AT = (
 
 def _running_at(now: datetime) -> Shift | None:
     return db.session.scalars(_RUNNING_AT, {"now": now}).first()
+
+
+def lock_current_shift(store: Store, now: datetime) -> Shift:
+    """`open_current_shift` for a caller that only reads the shift (a tap): the same
+    row, locked the same way, returned as a detached copy (see `database.detached_copy`)."""
+    running = detached_copy(Shift, _RUNNING_ROW, {"now": now})
+    return running if running is not None else open_current_shift(store, now)
+
+
+_SHIFTS = table_of(Shift)
+_RUNNING_ROW = (
+    select(*_SHIFTS.c)
+    .where(_SHIFTS.c.starts_at <= bindparam("now"), _SHIFTS.c.ends_at > bindparam("now"))
+    .order_by(_SHIFTS.c.starts_at.desc())
+    .limit(1)
+    .with_for_update()
+)
 
 
 def _clip_to_free_time(shift: Shift, now: datetime) -> None:

@@ -79,21 +79,34 @@ def pipelined() -> Iterator[None]:
         yield
 
 
+def send_read(statement: Executable, params: dict[str, Any]) -> driver_sql.Pending:
+    """Send a prebuilt Core read now and take its first row later (`.first()`).
+
+    Inside `pipelined()` on PostgreSQL, reads sent one after another reach the
+    server together and share one round trip; the server still runs them in order.
+    """
+    return driver_sql.send(_connection(), statement, params)
+
+
 def first_row(statement: Executable, params: dict[str, Any]) -> Any:
     """The first row of a prebuilt Core read, on the session's connection (no ORM entities);
     its columns are attributes, as on a SQLAlchemy row."""
-    return driver_sql.first(_connection(), statement, params)
+    return send_read(statement, params).first()
 
 
-def detached_copy(model: type[M], statement: Executable, params: dict[str, Any]) -> M | None:
-    """The first row of `statement` (all of `model`'s columns) as a transient `model`.
+def detached(model: type[M], row: Any) -> M | None:
+    """A row holding all of `model`'s columns, as a transient `model`.
 
     For a hot path that only reads the entity: loading it through the session costs
     several times more (identity map, loader, events). The copy is never added to
     the session, so nothing written to it reaches the database.
     """
-    row = first_row(statement, params)
     return None if row is None else model(**row._asdict())
+
+
+def detached_copy(model: type[M], statement: Executable, params: dict[str, Any]) -> M | None:
+    """The first row of `statement` (all of `model`'s columns) as a transient `model`."""
+    return detached(model, first_row(statement, params))
 
 
 def _connection() -> Connection:

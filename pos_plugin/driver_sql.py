@@ -94,18 +94,31 @@ def pipelined(conn: Connection) -> Iterator[None]:
         ) from exc
 
 
-def first(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
-    """The first row of a read, with attribute access by column name, or None."""
+class Pending:
+    """A read already sent; its first row is taken when asked for (see `send`)."""
+
+    def __init__(self, sent: Any, plan: _Plan | None) -> None:
+        self._sent = sent
+        self._plan = plan
+
+    def first(self) -> Any:
+        """The first row, with attribute access by column name, or None."""
+        if self._plan is None or self._plan.row is None:
+            return self._sent.first()
+        raw = self._sent.fetchone()
+        if raw is None:
+            return None
+        return self._plan.row._make(  # type: ignore[attr-defined]
+            value if process is None else process(value)
+            for value, process in zip(raw, self._plan.results, strict=True)
+        )
+
+
+def send(conn: Connection, statement: Executable, params: dict[str, Any]) -> Pending:
+    """Send a read now and take its row later: reads sent inside `pipelined` on
+    PostgreSQL reach the server together and share one wait."""
     plan = plan_for(conn.dialect, statement, params)
-    if plan is None or plan.row is None:
-        return conn.execute(statement, params).first()
-    raw = execute(conn, statement, params).fetchone()
-    if raw is None:
-        return None
-    return plan.row._make(  # type: ignore[attr-defined]
-        value if process is None else process(value)
-        for value, process in zip(raw, plan.results, strict=True)
-    )
+    return Pending(execute(conn, statement, params), plan)
 
 
 def plan_for(dialect: Dialect, statement: Executable, params: dict[str, Any]) -> _Plan | None:

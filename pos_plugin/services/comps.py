@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,12 +21,13 @@ from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
 from pos_plugin.database import (
     Base,
     db,
-    detached_copy,
+    detached,
     execute_core,
-    first_row,
     pipelined,
+    send_read,
     table_of,
 )
+from pos_plugin.driver_sql import Pending
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -102,10 +104,20 @@ def record_comp(
             "after a dropped connection cannot give the comp twice.",
             field="Idempotency-Key",
         )
-    named = NamedRows.read(request)
-    shift = shifts.lock_current_shift(store, now)
-    if idempotency_key is not None:
-        replay = _replay(actor, idempotency_key, request, now)
+    # Sent together, so on PostgreSQL they share one round trip; the server runs them
+    # in this order, so the key is looked up only once the tap holds the shift's lock.
+    with pipelined():
+        named_rows = NamedRows.send(request)
+        lock = shifts.send_lock(now)
+        key = None if idempotency_key is None else _send_key(actor, idempotency_key)
+    named = named_rows()
+    shift = shifts.locked_shift(lock)
+    if shift is None:
+        shift = shifts.open_current_shift(store, now)
+        # The first tap of the shift: ask again under the lock of the row just opened.
+        key = None if idempotency_key is None else _send_key(actor, idempotency_key)
+    if key is not None:
+        replay = _replay(key.first(), request, now)
         if replay is not None:
             return TapResult(comp=replay, created=False)
     item = _active_item(named.item, request.item_id)
@@ -306,9 +318,13 @@ _KEY_IN_SCOPE = select(_KEYS.c.id, _KEYS.c.request_hash, _KEYS.c.comp_id, _KEYS.
 _FORGET_KEY = delete(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
 
 
-def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
+def _send_key(actor: Actor, key: str) -> Pending:
     # Core, not the ORM: every tap asks, and nearly every answer is "no such key".
-    found = first_row(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
+    return send_read(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
+
+
+def _replay(found: Any, request: CompRequest, now: datetime) -> Comp | None:
+    """The comp an earlier tap with this key gave (`found` is the key's row), if any."""
     if found is None:
         return None
     if found.created_at < now - IDEMPOTENCY_KEY_TTL:
@@ -328,9 +344,9 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
 class NamedRows:
     """The rows a tap names, read before the shift's lock is taken.
 
-    On PostgreSQL that row lock orders a shift's taps, so every read done
-    before it is time another tablet does not wait. They are judged only after
-    the lock, once a replay has been answered, as before.
+    On PostgreSQL that row lock orders a shift's taps, so no read of these waits
+    behind it. They are judged only after the lock, once a replay has been
+    answered, as before.
     """
 
     item: CatalogItem | None
@@ -338,16 +354,20 @@ class NamedRows:
     breakdown: Breakdown | None
 
     @classmethod
-    def read(cls, request: CompRequest) -> NamedRows:
-        # Detached copies: the tap only reads them (see `database.detached_copy`).
-        return cls(
-            item=detached_copy(CatalogItem, _ITEM, {"id": request.item_id}),
-            staff=None
-            if request.staff_id is None
-            else detached_copy(Staff, _STAFF, {"id": request.staff_id}),
-            breakdown=None
+    def send(cls, request: CompRequest) -> Callable[[], NamedRows]:
+        """Send the reads; the function returned takes their rows as detached copies
+        (the tap only reads them; see `database.detached`)."""
+        item = send_read(_ITEM, {"id": request.item_id})
+        staff = None if request.staff_id is None else send_read(_STAFF, {"id": request.staff_id})
+        breakdown = (
+            None
             if request.breakdown_id is None
-            else detached_copy(Breakdown, _BREAKDOWN, {"id": request.breakdown_id}),
+            else send_read(_BREAKDOWN, {"id": request.breakdown_id})
+        )
+        return lambda: cls(
+            item=detached(CatalogItem, item.first()),
+            staff=None if staff is None else detached(Staff, staff.first()),
+            breakdown=None if breakdown is None else detached(Breakdown, breakdown.first()),
         )
 
 

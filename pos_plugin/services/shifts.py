@@ -15,7 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pos_plugin.database import db, detached_copy, execute_core, table_of
+from pos_plugin.database import db, detached, execute_core, send_read, table_of
+from pos_plugin.driver_sql import Pending
 from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit, paging
@@ -98,11 +99,17 @@ def _running_at(now: datetime) -> Shift | None:
     return db.session.scalars(_RUNNING_AT, {"now": now}).first()
 
 
-def lock_current_shift(store: Store, now: datetime) -> Shift:
-    """`open_current_shift` for a caller that only reads the shift (a tap): the same
-    row, locked the same way, returned as a detached copy (see `database.detached_copy`)."""
-    running = detached_copy(Shift, _RUNNING_ROW, {"now": now})
-    return running if running is not None else open_current_shift(store, now)
+def send_lock(now: datetime) -> Pending:
+    """For a caller that only reads the shift (a tap): ask for the row running at `now`
+    and lock it as `open_current_shift` does; `locked_shift` takes the answer. Sent
+    beside the tap's other reads, it shares their round trip on PostgreSQL."""
+    return send_read(_RUNNING_ROW, {"now": now})
+
+
+def locked_shift(sent: Pending) -> Shift | None:
+    """The answer to `send_lock`: a detached copy of the locked shift (see
+    `database.detached`), or None when none is open yet (`open_current_shift` opens it)."""
+    return detached(Shift, sent.first())
 
 
 _SHIFTS = table_of(Shift)

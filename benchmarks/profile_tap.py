@@ -4,7 +4,8 @@
 Runs N taps through Flask's test client (no server, no sockets) against the
 real app on a fresh database, and prints Python function calls per tap (a
 figure that does not move with the machine's noise), CPU time per tap, and the
-share of time spent in each top-level package.
+share of time spent in each top-level package; on PostgreSQL also the round
+trips to the server per tap, read from the driver's protocol trace.
 
     .venv/bin/python benchmarks/profile_tap.py                 # SQLite, 2,000 taps
     .venv/bin/python benchmarks/profile_tap.py --backend postgresql --top 25
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import cProfile
 import pstats
 import sys
@@ -21,7 +23,11 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,6 +39,8 @@ from bench_tap import (
     postgres_schema,
 )
 
+from pos_plugin.database import db
+
 
 def package_of(filename: str) -> str:
     if filename.startswith("~") or filename.startswith("<"):
@@ -43,6 +51,29 @@ def package_of(filename: str) -> str:
     if "pos_plugin" in parts:
         return "pos_plugin"
     return "stdlib"
+
+
+def round_trips(app: Any, tap: Callable[[], None], taps: int = 20) -> float:
+    """Round trips per tap: how often the server answered after the client had sent,
+    read from libpq's protocol trace of every connection the pool opens."""
+    with tempfile.TemporaryFile("w+") as trace, app.app_context():
+        db.engine.dispose()
+
+        def traced(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.pgconn.trace(trace.fileno())
+
+        sa.event.listen(db.engine, "connect", traced)
+        try:
+            for _ in range(taps):
+                tap()
+            db.session.remove()
+            db.engine.dispose()  # closes the traced connections
+        finally:
+            sa.event.remove(db.engine, "connect", traced)
+        trace.seek(0)
+        directions = [line.split("\t")[1] for line in trace if line.count("\t") >= 2]
+    answered = sum(1 for sent, got in itertools.pairwise(directions) if (sent, got) == ("F", "B"))
+    return answered / taps
 
 
 def main() -> int:
@@ -84,6 +115,7 @@ def main() -> int:
         for _ in range(args.n):
             tap()
         profiler.disable()
+        trips = round_trips(ours.app, tap) if args.backend == "postgresql" else None
         dispose_ours(ours.app)
     stats = pstats.Stats(profiler)
     by_package: dict[str, float] = defaultdict(float)
@@ -94,6 +126,8 @@ def main() -> int:
         f"{args.backend}: {stats.total_calls / args.n:,.0f} Python calls per tap, "  # type: ignore[attr-defined]
         f"{wall * 1000:.2f} ms per tap unprofiled (test client, includes the commit)"
     )
+    if trips is not None:
+        print(f"  {trips:.1f} round trips to PostgreSQL per tap (protocol trace)")
     for package, spent in sorted(by_package.items(), key=lambda kv: -kv[1]):
         if spent / total >= 0.01:
             print(f"  {package:<20} {spent / total:6.1%}")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import cProfile
+import itertools
 import pstats
 import sys
 import tempfile

@@ -42,10 +42,13 @@ def export_days(
     settings: Settings, now: datetime, days: list[date] | None = None, out: Path | None = None
 ) -> list[Exported]:
     """Export the given closed days, or every one pending (missed or changed), oldest first."""
-    key = signing.load_or_create(settings.home)
     if days is None:
         days = pending_days(get_store(), now)
         db.session.rollback()
+    if not days:
+        # Nothing to sign: `serve` then never loads the cryptography library at all.
+        return []
+    key = signing.load_or_create(settings.home)
     done = []
     for day in sorted(days):
         with write_transaction():

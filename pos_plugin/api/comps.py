@@ -56,14 +56,16 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")
-    # Who is asking is settled before the write lock: on SQLite other tablets queue on it.
-    actor = current_actor()
-    if over_allowance and not actor.can(Permission.MANAGE):
-        raise PermissionDenied(
-            "Only a manager may give a comp over the allowance; ask a manager.",
-            field="over_allowance",
-        )
     with write_transaction():
+        # Who is asking is settled inside the write transaction: on SQLite a read
+        # transaction of its own first (begin, roll back, give the connection back,
+        # take it again) cost more than the token lookup holds the lock.
+        actor = current_actor()
+        if over_allowance and not actor.can(Permission.MANAGE):
+            raise PermissionDenied(
+                "Only a manager may give a comp over the allowance; ask a manager.",
+                field="over_allowance",
+            )
         result = comps.record_comp(
             actor,
             store_settings(),

@@ -76,18 +76,23 @@ def test_a_value_the_types_refuse_is_refused_as_sqlalchemy_refuses_it(app_ctx):
         execute_core(sa.insert(notes), {"id": 1, "note": "nul\x00"})
 
 
-def test_a_database_error_reaches_the_caller_as_sqlalchemys_exception(app_ctx):
-    keys = table_of(IdempotencyKey)
-    row = {
+INSERT_KEY = sa.insert(table_of(IdempotencyKey))
+
+
+def orphan_key(key: str) -> dict[str, object]:
+    """An idempotency key naming a comp that does not exist: its foreign key refuses it."""
+    return {
         "scope": "till:1",
-        "key": "same",
+        "key": key,
         "request_hash": "x",
         "comp_id": uuid.uuid4(),
         "created_at": AT,
     }
+
+
+def test_a_database_error_reaches_the_caller_as_sqlalchemys_exception(app_ctx):
     with pytest.raises(sa.exc.IntegrityError), write_transaction():
-        # No such comp: the foreign key refuses it, through the driver as through SQLAlchemy.
-        execute_core(sa.insert(keys), row)
+        execute_core(INSERT_KEY, orphan_key("same"))
 
 
 def test_a_statement_that_needs_python_defaults_runs_through_sqlalchemy(app_ctx):
@@ -107,19 +112,10 @@ def test_a_statement_that_needs_python_defaults_runs_through_sqlalchemy(app_ctx)
 
 
 def test_writes_sent_together_fail_together_as_sqlalchemys_exception(app_ctx):
-    keys = table_of(IdempotencyKey)
-    orphan_key = {
-        "scope": "till:1",
-        "key": "orphan",
-        "request_hash": "x",
-        "comp_id": uuid.uuid4(),
-        "created_at": AT,
-    }
-
     def audit_then_orphan_key() -> None:
         with write_transaction(), pipelined():
             execute_core(INSERT_AUDIT, audit_row("driver-5"))
-            execute_core(sa.insert(keys), orphan_key)
+            execute_core(INSERT_KEY, orphan_key("orphan"))
 
     with pytest.raises(sa.exc.IntegrityError):
         audit_then_orphan_key()

@@ -22,6 +22,9 @@ from pos_plugin.services.store import get_store
 
 from .conftest import tap_pin
 
+# Waits for the page (a form posts and the page reloads); `is_visible()` would not.
+expect = pytest.importorskip("playwright.sync_api").expect
+
 DESK = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +59,7 @@ def test_an_override_shows_on_the_tablets_meter(live, cafe, console, new_page, s
     console.locator("#override-submit").click()
     console.wait_for_url(f"{live.url}/manage/allowances")
     assert "£25.00" in console.locator("#running-allowance").inner_text()
-    assert console.get_by_role("cell", name="Coach party of forty").is_visible()
+    expect(console.get_by_role("cell", name="Coach party of forty")).to_be_visible()
     shot(console, "manage-allowances-override")
 
     tablet = new_page()
@@ -78,7 +81,7 @@ def test_a_retired_item_leaves_the_tablet(live, cafe, console, new_page, sign_in
     console.get_by_role("link", name="Catalog").click()
     row = console.locator(f"#item-{cafe['items']['Free cookie']}")
     row.get_by_role("button", name="Retire").click()
-    assert row.get_by_text("retired").is_visible()
+    expect(row.get_by_text("retired")).to_be_visible()
     shot(console, "manage-catalog-retired")
 
     tablet = new_page()
@@ -107,16 +110,16 @@ def test_an_approved_proposal_joins_the_tablets_playbook(
     proposal = live.run(propose)
     console.get_by_role("link", name="Playbook").click()
     row = console.locator(f"#breakdown-{proposal}")
-    assert row.get_by_text("proposed").is_visible()
+    expect(row.get_by_text("proposed")).to_be_visible()
     shot(console, "manage-playbook-proposal")
     row.get_by_role("button", name="Approve").click()
-    assert row.get_by_text("approved").is_visible()
+    expect(row.get_by_text("approved")).to_be_visible()
 
     status = live.read(lambda: db.session.get(Breakdown, proposal).status)
     assert status is BreakdownStatus.APPROVED
     tablet = new_page()
     sign_in(tablet, "Ana", "1111")
-    assert tablet.locator(f'[data-breakdown="{proposal}"]').is_visible()
+    expect(tablet.locator(f'[data-breakdown="{proposal}"]')).to_be_visible()
 
 
 def test_a_starred_story_is_marked_for_head_office(live, cafe, console, shot):

@@ -130,7 +130,7 @@ def test_allowance_used_up_then_a_manager_approves_one_comp(live, cafe, new_page
 
     cookie.click()
     dialog = page.locator("#approve")
-    assert dialog.is_visible()
+    expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Maya").click()
     tap_pin(page, "0000", pad="#approve .pinpad")
     dialog.get_by_role("button", name="Approve").click()

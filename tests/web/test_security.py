@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from concurrent.futures import ProcessPoolExecutor
 
@@ -30,6 +31,15 @@ def test_static_assets_carry_the_headers_and_may_be_cached(client):
         assert response.status_code == 200
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_one(client):
+    html = client.get("/signin").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', html)
+    assert icon is not None
+    with client.get(icon.group(1)) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
 
 
 def test_pages_use_no_inline_script(client):

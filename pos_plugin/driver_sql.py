@@ -66,7 +66,9 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     try:
         return driver.execute(plan.sql, arguments)
     except conn.dialect.loaded_dbapi.Error as exc:
-        # The same exception SQLAlchemy raises, so callers and error handlers see no difference.
+        # The same exception SQLAlchemy raises, so callers and error handlers see no
+        # difference. (A dropped PostgreSQL connection is not invalidated here; the
+        # pool's pre-ping replaces it at its next checkout.)
         raise DBAPIError.instance(
             plan.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
         ) from exc
@@ -74,11 +76,12 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
 
 @contextmanager
 def pipelined(conn: Connection) -> Iterator[None]:
-    """Send the writes made inside together and wait for the server once, where the
-    driver can (psycopg's pipeline mode on PostgreSQL); elsewhere simply run them.
+    """Send the statements made inside together and wait for the server once, where
+    the driver can (psycopg's pipeline mode on PostgreSQL); elsewhere simply run them.
 
-    A write's error then surfaces when the block ends, still as SQLAlchemy's exception
-    and still inside the transaction, which the caller rolls back as before.
+    The server still runs them in order. A write's error surfaces when the block
+    ends, still as SQLAlchemy's exception and still inside the transaction, which
+    the caller rolls back as before; a read's row is taken after the block (`send`).
     """
     driver = conn.connection.driver_connection
     start = getattr(driver, "pipeline", None)

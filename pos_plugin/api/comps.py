@@ -30,7 +30,7 @@ from pos_plugin.models import Comp
 from pos_plugin.services import comps
 from pos_plugin.services.actors import Permission
 from pos_plugin.services.errors import PermissionDenied
-from pos_plugin.services.store import get_store, store_settings
+from pos_plugin.services.store import get_store
 
 LINK_HEADER = {
     "Link": {
@@ -68,7 +68,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
             )
         result = comps.record_comp(
             actor,
-            store_settings(),
+            None,  # the store's settings are read with the tap's other reads
             comps.CompRequest(**body),
             now(),
             headers["idempotency_key"],

@@ -55,6 +55,7 @@ from pos_plugin.services.errors import (
     PermissionDenied,
     UndoWindowClosed,
 )
+from pos_plugin.services.store import send_settings, settings_from
 from pos_plugin.services.text_input import required_text
 
 UNDO_WINDOW = timedelta(minutes=2)
@@ -83,7 +84,7 @@ class TapResult:
 
 def record_comp(
     actor: Actor,
-    store: Store,
+    store: Store | None,
     request: CompRequest,
     now: datetime,
     idempotency_key: str | None = None,
@@ -93,7 +94,8 @@ def record_comp(
 
     An `approver` who may manage the store lets this one comp past the caps
     (the allowance's value and count, the barista's and the item's): the comp
-    records them beside the staff member who asked for it.
+    records them beside the staff member who asked for it. With `store` None the
+    store's settings are read together with the tap's other reads.
     """
     actor.require(Permission.TAP)
     if approver is not None:
@@ -107,9 +109,13 @@ def record_comp(
     # Sent together, so on PostgreSQL they share one round trip; the server runs them
     # in this order, so the key is looked up only once the tap holds the shift's lock.
     with pipelined():
+        settings = None if store is not None else send_settings()
         named_rows = NamedRows.send(request)
         lock = shifts.send_lock(now)
         key = None if idempotency_key is None else _send_key(actor, idempotency_key)
+    if settings is not None:
+        store = settings_from(settings)
+    assert store is not None
     named = named_rows()
     shift = shifts.locked_shift(lock)
     if shift is None:

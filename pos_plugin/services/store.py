@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from pos_plugin.database import db, detached_copy, table_of
+from pos_plugin.database import db, detached, send_read, table_of
+from pos_plugin.driver_sql import Pending
 from pos_plugin.models import CatalogItem, Comp, Store
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor
@@ -26,9 +27,15 @@ def get_store() -> Store:
     return store
 
 
-def store_settings() -> Store:
+def send_settings() -> Pending:
+    """Ask for the store's settings now and take them later (`settings_from`): a tap
+    sends this beside its other reads, one round trip on PostgreSQL."""
+    return send_read(_STORE_ROW, {})
+
+
+def settings_from(sent: Pending) -> Store:
     """The store as a detached copy, for a request that only reads its settings (a tap)."""
-    store = detached_copy(Store, _STORE_ROW, {})
+    store = detached(Store, sent.first())
     if store is None:
         raise NotFound(_NOT_SET_UP)
     return store

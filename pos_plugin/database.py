@@ -18,7 +18,18 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, String, Table, Text, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    Executable,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    text,
+)
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -195,7 +206,12 @@ def tune_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(_WRITE)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the driver: every request begins one; errors still arrive as SQLAlchemy's.
+        driver_sql.execute(conn, _BEGIN_IMMEDIATE if immediate else _BEGIN, {})
+
+
+_BEGIN = text("BEGIN")
+_BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")
 
 
 class DatabaseBusy(Exception):

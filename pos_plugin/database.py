@@ -85,7 +85,8 @@ def execute_core(statement: Executable, params: dict[str, Any]) -> None:
 
 @contextmanager
 def pipelined() -> Iterator[None]:
-    """Writes made inside go to the server together (PostgreSQL): one wait, not one each."""
+    """Statements made inside go to the server together (PostgreSQL): one wait, not one
+    each. Reads sent inside (`send_read`) are taken after the block."""
     with driver_sql.pipelined(_connection()):
         yield
 
@@ -113,11 +114,6 @@ def detached(model: type[M], row: Any) -> M | None:
     the session, so nothing written to it reaches the database.
     """
     return None if row is None else model(**row._asdict())
-
-
-def detached_copy(model: type[M], statement: Executable, params: dict[str, Any]) -> M | None:
-    """The first row of `statement` (all of `model`'s columns) as a transient `model`."""
-    return detached(model, first_row(statement, params))
 
 
 def _connection() -> Connection:

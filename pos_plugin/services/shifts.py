@@ -112,14 +112,8 @@ def locked_shift(sent: Pending) -> Shift | None:
     return detached(Shift, sent.first())
 
 
-_SHIFTS = table_of(Shift)
-_RUNNING_ROW = (
-    select(*_SHIFTS.c)
-    .where(_SHIFTS.c.starts_at <= bindparam("now"), _SHIFTS.c.ends_at > bindparam("now"))
-    .order_by(_SHIFTS.c.starts_at.desc())
-    .limit(1)
-    .with_for_update()
-)
+# The same query, lock and order as `_RUNNING_AT`, for the row's columns only.
+_RUNNING_ROW = _RUNNING_AT.with_only_columns(*table_of(Shift).c)
 
 
 def _clip_to_free_time(shift: Shift, now: datetime) -> None:

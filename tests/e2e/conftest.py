@@ -188,6 +188,9 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
 
 
 def tap_pin(page: Any, pin: str, pad: str = ".pinpad") -> None:
+    # The pad's script is deferred: a digit tapped before it ran was lost, and OK then
+    # sent a short PIN (the sign-in flakes seen under load).
+    page.wait_for_load_state("domcontentloaded")
     for digit in pin:
         page.locator(f'{pad} [data-key="{digit}"]').click()
 

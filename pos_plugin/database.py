@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Connection, Dialect
@@ -113,7 +114,17 @@ def detached(model: type[M], row: Any) -> M | None:
     several times more (identity map, loader, events). The copy is never added to
     the session, so nothing written to it reaches the database.
     """
-    return None if row is None else model(**row._asdict())
+    return None if row is None else transient(model, row._asdict())
+
+
+def transient(model: type[M], values: Mapping[str, Any]) -> M:
+    """A `model` holding `values`, never added to a session, built as the ORM's loader
+    builds one: straight into its state. The constructor's attribute events (history,
+    backrefs), which only matter to an object the session will flush, cost more
+    than the rest of building it."""
+    instance = cast(M, inspect(model).class_manager.new_instance())
+    instance.__dict__.update(values)
+    return instance
 
 
 def _connection() -> Connection:

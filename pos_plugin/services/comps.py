@@ -26,6 +26,7 @@ from pos_plugin.database import (
     pipelined,
     send_read,
     table_of,
+    transient,
 )
 from pos_plugin.driver_sql import Pending
 from pos_plugin.models import (
@@ -153,7 +154,7 @@ def record_comp(
         "status": CompStatus.ACTIVE,
         "approved_by_id": approver.staff_id if approver is not None else None,
     }
-    comp = Comp(**values, item=item)  # the caller's copy, never added to the session
+    comp = transient(Comp, {**values, "item": item})  # the caller's copy, never added
     # Plain INSERTs rather than the unit of work, sent together: the tap holds the
     # shift's lock, so every step or round trip it saves is time another tablet does not wait.
     with pipelined():

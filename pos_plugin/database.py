@@ -85,10 +85,18 @@ def execute_core(statement: Executable, params: dict[str, Any]) -> None:
 
 
 @contextmanager
-def pipelined() -> Iterator[None]:
+def pipelined(*, last: bool = False) -> Iterator[None]:
     """Statements made inside go to the server together (PostgreSQL): one wait, not one
-    each. Reads sent inside (`send_read`) are taken after the block."""
-    with driver_sql.pipelined(_connection()):
+    each. Reads sent inside (`send_read`) are taken after the block.
+
+    `last` says the writes inside end the write transaction's work: they then go
+    to the server with its COMMIT, one wait for both, and the rows they lock are
+    released a round trip sooner. Their errors surface at the commit, which rolls
+    back as for any other error. Anything run before the commit sends them first.
+    """
+    session = db.session()
+    hold = last and session.info.get(_WRITE) is not None
+    with driver_sql.pipelined(_connection(), hold=hold):
         yield
 
 
@@ -195,8 +203,17 @@ class HumanLongText(HumanText):
 
 
 def tune_engine(engine: Engine) -> None:
-    """Apply the till settings to every new SQLite connection; PostgreSQL needs nothing."""
+    """Apply the till settings to every new SQLite connection. On PostgreSQL, writes a
+    tap left queued for its COMMIT (`pipelined(last=True)`) go before any statement
+    SQLAlchemy runs on the connection."""
     if engine.dialect.name != "sqlite":
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _send_queued_first(
+            conn: Connection, _cursor: Any, _sql: Any, _params: Any, _context: Any, _many: bool
+        ) -> None:
+            driver_sql.settle(conn)
+
         return
 
     @event.listens_for(engine, "connect")
@@ -268,8 +285,12 @@ def write_transaction() -> Iterator[Session]:
             execution_options={_WRITE: True} if sqlite else None
         )
         yield session
+        driver_sql.commit(session.info[_WRITE])
         session.commit()
     except BaseException:
+        held = session.info.get(_WRITE)
+        if held is not None:
+            driver_sql.discard(held)
         session.rollback()
         raise
     finally:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,13 @@ _GIVEN = object()  # marks a parameter the caller passes
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 # Statements are module-level constants, kept alive here so their ids stay theirs.
 _keep: dict[int, Executable] = {}
+# Pipelines left open by `pipelined(hold=True)`, by id of their driver connection.
+_held: dict[int, Any] = {}
 
 
 def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
     """Run `statement` with `params` on `conn`; a driver cursor, or a SQLAlchemy result."""
+    settle(conn)
     plan = plan_for(conn.dialect, statement, params)
     if plan is None:
         return conn.execute(statement, params)
@@ -75,22 +78,72 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
 
 
 @contextmanager
-def pipelined(conn: Connection) -> Iterator[None]:
+def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     """Send the statements made inside together and wait for the server once, where
     the driver can (psycopg's pipeline mode on PostgreSQL); elsewhere simply run them.
 
     The server still runs them in order. A write's error surfaces when the block
     ends, still as SQLAlchemy's exception and still inside the transaction, which
     the caller rolls back as before; a read's row is taken after the block (`send`).
+
+    With `hold`, the block's statements are not waited for when it ends: they go to
+    the server with the COMMIT (`commit`), one wait for both, or before whatever
+    else runs on the connection first (`settle`). Their errors surface there.
     """
     driver = conn.connection.driver_connection
     start = getattr(driver, "pipeline", None)
     if start is None:
         yield
         return
+    settle(conn)
+    pipeline = start()
+    pipeline.__enter__()
     try:
-        with start():
-            yield
+        yield
+    except BaseException as exc:
+        # psycopg logs and drops its own error here, so the block's error is the one raised.
+        pipeline.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if hold:
+        _held[id(driver)] = pipeline
+    else:
+        _close(conn, pipeline)
+
+
+def settle(conn: Connection) -> None:
+    """Send what a held pipeline (`pipelined(hold=True)`) queued and wait for it."""
+    if _held:
+        pipeline = _held.pop(id(conn.connection.driver_connection), None)
+        if pipeline is not None:
+            _close(conn, pipeline)
+
+
+def commit(conn: Connection) -> None:
+    """Queue COMMIT behind what a held pipeline queued and wait once for all of it.
+
+    A failed statement makes the server skip the COMMIT, and the error is raised
+    here for the caller to roll back. Without a held pipeline this does nothing:
+    the caller commits as usual (after this, that finds no transaction open and
+    sends nothing).
+    """
+    driver = conn.connection.driver_connection
+    pipeline = _held.pop(id(driver), None)
+    if pipeline is not None:
+        driver.execute("COMMIT")  # type: ignore[union-attr]
+        _close(conn, pipeline)
+
+
+def discard(conn: Connection) -> None:
+    """Leave a held pipeline before a rollback; its error, if any, is the rollback's reason."""
+    pipeline = _held.pop(id(conn.connection.driver_connection), None)
+    if pipeline is not None:
+        with suppress(conn.dialect.loaded_dbapi.Error):
+            pipeline.__exit__(None, None, None)
+
+
+def _close(conn: Connection, pipeline: Any) -> None:
+    try:
+        pipeline.__exit__(None, None, None)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(
             None, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect

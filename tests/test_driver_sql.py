@@ -124,3 +124,49 @@ def test_writes_sent_together_fail_together_as_sqlalchemys_exception(app_ctx):
         execute_core(INSERT_AUDIT, audit_row("driver-6"))
         execute_core(INSERT_AUDIT, audit_row("driver-7"))
     assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-7"}) is not None
+
+
+def test_writes_sent_with_the_commit_fail_at_the_commit_and_leave_nothing(app_ctx):
+    def audit_then_orphan_key() -> None:
+        with write_transaction(), pipelined(last=True):
+            execute_core(INSERT_AUDIT, audit_row("driver-8"))
+            execute_core(INSERT_KEY, orphan_key("orphan-last"))
+
+    with pytest.raises(sa.exc.IntegrityError):
+        audit_then_orphan_key()
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-8"}) is None
+    with write_transaction(), pipelined(last=True):
+        execute_core(INSERT_AUDIT, audit_row("driver-9"))
+    db.session.remove()
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-9"}) is not None
+
+
+def test_statements_after_writes_held_for_the_commit_see_them(app_ctx):
+    with write_transaction():
+        with pipelined(last=True):
+            execute_core(INSERT_AUDIT, audit_row("driver-10"))
+        # Through SQLAlchemy (the ORM) and on the driver, in the same transaction.
+        orm = db.session.scalars(
+            sa.select(AuditEvent.entity).where(AuditEvent.entity_id == "driver-10")
+        ).all()
+        with pipelined(last=True):
+            execute_core(INSERT_AUDIT, audit_row("driver-11"))
+        driver = first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-11"})
+    assert orm == ["test"]
+    assert driver is not None
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-10"}) is not None
+
+
+def test_an_error_after_writes_held_for_the_commit_rolls_them_back(app_ctx):
+    def audit_then_fail() -> None:
+        with write_transaction():
+            with pipelined(last=True):
+                execute_core(INSERT_AUDIT, audit_row("driver-12"))
+            raise LookupError("after the writes")
+
+    with pytest.raises(LookupError):
+        audit_then_fail()
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-12"}) is None
+    with write_transaction(), pipelined(last=True):
+        execute_core(INSERT_AUDIT, audit_row("driver-13"))
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-13"}) is not None

@@ -155,9 +155,10 @@ def record_comp(
         "approved_by_id": approver.staff_id if approver is not None else None,
     }
     comp = transient(Comp, {**values, "item": item})  # the caller's copy, never added
-    # Plain INSERTs rather than the unit of work, sent together: the tap holds the
-    # shift's lock, so every step or round trip it saves is time another tablet does not wait.
-    with pipelined():
+    # Plain INSERTs rather than the unit of work, sent together and with the COMMIT: the
+    # tap holds the shift's lock, so every step or round trip it saves is time another
+    # tablet does not wait.
+    with pipelined(last=True):
         execute_core(_INSERT_COMP, values)
         shifts.record_use(shift.id, item.value)
         print_queue.enqueue(store, item, comp.id, now)

@@ -203,10 +203,25 @@ class HumanLongText(HumanText):
 
 
 def tune_engine(engine: Engine) -> None:
-    """Apply the till settings to every new SQLite connection. On PostgreSQL, writes a
-    tap left queued for its COMMIT (`pipelined(last=True)`) go before any statement
-    SQLAlchemy runs on the connection."""
+    """Apply the till settings to every new SQLite connection. On PostgreSQL, send a
+    transaction's BEGIN with its first statement, and send what `driver_sql` queued
+    (that BEGIN, writes held for the COMMIT) before any statement SQLAlchemy runs."""
     if engine.dialect.name != "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Transactions begin on the "begin" event below, as on SQLite, so that
+            # their BEGIN can travel with their first statement.
+            dbapi_connection.autocommit = True
+
+        @event.listens_for(engine, "begin")
+        def _on_pg_begin(conn: Connection) -> None:
+            driver_sql.begin_later(conn)
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _on_pg_end(conn: Connection) -> None:
+            driver_sql.ended(conn)
 
         @event.listens_for(engine, "before_cursor_execute")
         def _send_queued_first(

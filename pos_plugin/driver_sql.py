@@ -47,13 +47,16 @@ _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 _keep: dict[int, Executable] = {}
 # Pipelines left open by `pipelined(hold=True)`, by id of their driver connection.
 _held: dict[int, Any] = {}
+# Driver connections whose BEGIN waits for their first statement (`begin_later`).
+_unbegun: set[int] = set()
+_BEGIN = "BEGIN"
 
 
 def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
     """Run `statement` with `params` on `conn`; a driver cursor, or a SQLAlchemy result."""
-    settle(conn)
     plan = plan_for(conn.dialect, statement, params)
     if plan is None:
+        # What is queued for the connection goes first: `begin_later`'s listener sees to it.
         return conn.execute(statement, params)
     try:
         values = {}
@@ -67,14 +70,19 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     assert driver is not None
     arguments = values if plan.order is None else tuple(values[n] for n in plan.order)
     try:
-        return driver.execute(plan.sql, arguments)
+        if _held:
+            settle(conn)
+        if id(driver) not in _unbegun:
+            return driver.execute(plan.sql, arguments)
+        _unbegun.discard(id(driver))
+        with driver.pipeline():
+            driver.execute(_BEGIN)
+            return driver.execute(plan.sql, arguments)
     except conn.dialect.loaded_dbapi.Error as exc:
         # The same exception SQLAlchemy raises, so callers and error handlers see no
         # difference. (A dropped PostgreSQL connection is not invalidated here; the
         # pool's pre-ping replaces it at its next checkout.)
-        raise DBAPIError.instance(
-            plan.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
-        ) from exc
+        raise _sqlalchemy_error(conn, exc, plan.sql, arguments) from exc
 
 
 @contextmanager
@@ -99,10 +107,15 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     pipeline = start()
     pipeline.__enter__()
     try:
+        if id(driver) in _unbegun:
+            _unbegun.discard(id(driver))
+            driver.execute(_BEGIN)  # type: ignore[union-attr]
         yield
     except BaseException as exc:
         # psycopg logs and drops its own error here, so the block's error is the one raised.
         pipeline.__exit__(type(exc), exc, exc.__traceback__)
+        if isinstance(exc, conn.dialect.loaded_dbapi.Error):
+            raise _sqlalchemy_error(conn, exc) from exc
         raise
     if hold:
         _held[id(driver)] = pipeline
@@ -110,12 +123,33 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
         _close(conn, pipeline)
 
 
+def begin_later(conn: Connection) -> None:
+    """SQLAlchemy began a transaction on `conn`, whose driver is in autocommit mode
+    (PostgreSQL): send its BEGIN with the first statement, not in a round trip of its
+    own (psycopg, left to begin by itself, waits for BEGIN even in pipeline mode)."""
+    _unbegun.add(id(conn.connection.driver_connection))
+
+
+def ended(conn: Connection) -> None:
+    """The transaction on `conn` ends (commit or rollback): a BEGIN not sent yet never will be."""
+    _unbegun.discard(id(conn.connection.driver_connection))
+
+
 def settle(conn: Connection) -> None:
-    """Send what a held pipeline (`pipelined(hold=True)`) queued and wait for it."""
+    """Send what is queued for `conn` and wait for it: the BEGIN of `begin_later`, and
+    the statements of a held pipeline (`pipelined(hold=True)`). Any other use of the
+    driver connection comes after this."""
+    driver = conn.connection.driver_connection
     if _held:
-        pipeline = _held.pop(id(conn.connection.driver_connection), None)
+        pipeline = _held.pop(id(driver), None)
         if pipeline is not None:
             _close(conn, pipeline)
+    if id(driver) in _unbegun:
+        _unbegun.discard(id(driver))
+        try:
+            driver.execute(_BEGIN)  # type: ignore[union-attr]
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _sqlalchemy_error(conn, exc, _BEGIN) from exc
 
 
 def commit(conn: Connection) -> None:
@@ -128,9 +162,16 @@ def commit(conn: Connection) -> None:
     """
     driver = conn.connection.driver_connection
     pipeline = _held.pop(id(driver), None)
-    if pipeline is not None:
+    if pipeline is None:
+        return
+    try:
+        # psycopg reads what answers have come back as it queues this: a write's
+        # error may surface here, and the pipeline must still be left.
         driver.execute("COMMIT")  # type: ignore[union-attr]
-        _close(conn, pipeline)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        pipeline.__exit__(type(exc), exc, exc.__traceback__)
+        raise _sqlalchemy_error(conn, exc) from exc
+    _close(conn, pipeline)
 
 
 def discard(conn: Connection) -> None:
@@ -141,13 +182,27 @@ def discard(conn: Connection) -> None:
             pipeline.__exit__(None, None, None)
 
 
+def driver_of(conn: Connection) -> Any:
+    """`conn`'s driver connection, for work SQLAlchemy cannot express (COPY), once
+    what is queued for it has gone first."""
+    settle(conn)
+    return conn.connection.driver_connection
+
+
 def _close(conn: Connection, pipeline: Any) -> None:
     try:
         pipeline.__exit__(None, None, None)
     except conn.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(
-            None, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
-        ) from exc
+        raise _sqlalchemy_error(conn, exc) from exc
+
+
+def _sqlalchemy_error(
+    conn: Connection, exc: Exception, sql: str | None = None, params: Any = None
+) -> Exception:
+    """The exception SQLAlchemy would raise for the driver's `exc`."""
+    return DBAPIError.instance(
+        sql, params, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+    )
 
 
 class Pending:

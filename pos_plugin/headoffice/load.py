@@ -9,6 +9,7 @@ from sqlalchemy import Table, delete, insert, text
 from sqlalchemy.orm import Session
 
 from pos_plugin.database import table_of
+from pos_plugin.driver_sql import driver_of
 from pos_plugin.headoffice.models import ROW_TABLES, StoreComp
 
 PARTITION_LOCK = 0x686F5F636F6D70  # any fixed number: one advisory lock for making partitions
@@ -39,9 +40,9 @@ def _insert(
         session.execute(insert(table), [{**row, **extra} for row in rows])
         return
     columns = [column.name for column in table.columns]
-    driver = connection.connection.driver_connection
+    driver = driver_of(connection)
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             merged = {**row, **extra}
             copy.write_row([merged[name] for name in columns])

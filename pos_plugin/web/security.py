@@ -50,6 +50,11 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+# For the response hook, with each name's lowercase to compare; pages and API answers
+# are not cached.
+_SECURITY = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
+_SECURITY_NO_STORE = [*_SECURITY, ("cache-control", "Cache-Control", "no-store")]
+
 csrf = CSRFProtect()
 
 
@@ -118,10 +123,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.endpoint != "web.static":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # One pass over the response's headers, not one per header added (on every tap).
+        present = {name.lower() for name, _ in response.headers}
+        wanted = _SECURITY if request.endpoint == "web.static" else _SECURITY_NO_STORE
+        response.headers.extend(
+            [(name, value) for key, name, value in wanted if key not in present]
+        )
         if response.mimetype == "text/html":
             device_id()  # every browser gets its id with its first page
         new_device = g.get("device_id")

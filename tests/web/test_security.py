@@ -24,6 +24,8 @@ def test_every_answer_carries_the_security_headers(client, path):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
 
 
 def test_static_assets_carry_the_headers_and_may_be_cached(client):

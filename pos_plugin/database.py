@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -55,6 +56,8 @@ BOOKKEEPING_WAIT_MS = 50
 _WRITE = "pos_plugin_write"
 # Execution options for a connection that will write: on SQLite its BEGIN is IMMEDIATE.
 WRITE_OPTIONS = {_WRITE: True}
+# The connection of the write transaction under way in this thread (`write_transaction`).
+_write_connection: ContextVar[Connection | None] = ContextVar(_WRITE, default=None)
 
 
 class Base(DeclarativeBase):
@@ -94,9 +97,8 @@ def pipelined(*, last: bool = False) -> Iterator[None]:
     released a round trip sooner. Their errors surface at the commit, which rolls
     back as for any other error. Anything run before the commit sends them first.
     """
-    session = db.session()
-    hold = last and session.info.get(_WRITE) is not None
-    with driver_sql.pipelined(_connection(), hold=hold):
+    held = _write_connection.get()
+    with driver_sql.pipelined(_connection(), hold=last and held is not None):
         yield
 
 
@@ -137,9 +139,8 @@ def transient(model: type[M], values: Mapping[str, Any]) -> M:
 
 def _connection() -> Connection:
     """The session's connection: the write transaction's own, or the one a read begins."""
-    session = db.session()
-    held: Connection | None = session.info.get(_WRITE)
-    return held if held is not None else session.connection()
+    held = _write_connection.get()
+    return held if held is not None else db.session().connection()
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -294,22 +295,23 @@ def write_transaction() -> Iterator[Session]:
     queue = _process_lock(engine, "writer") if sqlite else None
     if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise DatabaseBusy("another write held the database too long")
+    held = None
     try:
-        # Kept for the transaction: the statements below then skip the session's lookup.
-        session.info[_WRITE] = session.connection(
-            execution_options={_WRITE: True} if sqlite else None
-        )
-        yield session
-        driver_sql.commit(session.info[_WRITE])
+        held = session.connection(execution_options={_WRITE: True} if sqlite else None)
+        # Kept for the transaction: its statements then skip finding the session.
+        kept = _write_connection.set(held)
+        try:
+            yield session
+        finally:
+            _write_connection.reset(kept)
+        driver_sql.commit(held)
         session.commit()
     except BaseException:
-        held = session.info.get(_WRITE)
         if held is not None:
             driver_sql.discard(held)
         session.rollback()
         raise
     finally:
-        session.info.pop(_WRITE, None)
         if queue is not None:
             queue.release()
 
@@ -322,8 +324,7 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
     holds the database (SQLite) or another bookkeeping write is under way in
     this process: the next request writes it instead.
     """
-    session = db.session()
-    if session.info.get(_WRITE):
+    if _write_connection.get() is not None:
         execute_core(statement, params)
         return
     engine = db.engine

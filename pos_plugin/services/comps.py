@@ -12,7 +12,8 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,7 +75,13 @@ class CompRequest:
     staff_id: int | None = None
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        # The JSON `dataclasses.asdict` gave (stored hashes must still match), without
+        # its deep copy of every value.
+        fields = {name: getattr(self, name) for name in _REQUEST_FIELDS}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+_REQUEST_FIELDS = [field.name for field in dataclass_fields(CompRequest)]
 
 
 @dataclass(frozen=True)

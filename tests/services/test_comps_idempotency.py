@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.errors import (
     AllowanceExceeded,
     IdempotencyKeyRequired,
@@ -94,3 +95,11 @@ def test_a_till_must_send_a_key(till, cookie, tap, recorded):
 
 def test_a_barista_on_the_tablet_may_tap_without_a_key(make_barista, cookie, tap):
     assert tap(make_barista(), cookie.id).created
+
+
+def test_a_request_keeps_the_fingerprint_stored_keys_were_made_with():
+    # Keys live for a day: a retry across an upgrade must still match its first request.
+    request = CompRequest(item_id=3, note="Happy birthday, Priya!", customer_name="Priya")
+    assert request.fingerprint() == (
+        "797db780b8d1ddc6a404c34dbeee0d9014cea38646ae8a25e8ee3b508f33da8c"
+    )

@@ -72,9 +72,8 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     try:
         if _held:
             settle(conn)
-        if id(driver) not in _unbegun:
+        if not (_unbegun and _owes_begin(driver)):  # SQLite never owes one
             return driver.execute(plan.sql, arguments)
-        _unbegun.discard(id(driver))
         with driver.pipeline():
             driver.execute(_BEGIN)
             return driver.execute(plan.sql, arguments)
@@ -107,15 +106,11 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     pipeline = start()
     pipeline.__enter__()
     try:
-        if id(driver) in _unbegun:
-            _unbegun.discard(id(driver))
+        if _owes_begin(driver):
             driver.execute(_BEGIN)  # type: ignore[union-attr]
         yield
     except BaseException as exc:
-        # psycopg logs and drops its own error here, so the block's error is the one raised.
-        pipeline.__exit__(type(exc), exc, exc.__traceback__)
-        if isinstance(exc, conn.dialect.loaded_dbapi.Error):
-            raise _sqlalchemy_error(conn, exc) from exc
+        _leave_failed(conn, pipeline, exc)
         raise
     if hold:
         _held[id(driver)] = pipeline
@@ -144,8 +139,7 @@ def settle(conn: Connection) -> None:
         pipeline = _held.pop(id(driver), None)
         if pipeline is not None:
             _close(conn, pipeline)
-    if id(driver) in _unbegun:
-        _unbegun.discard(id(driver))
+    if _owes_begin(driver):
         try:
             driver.execute(_BEGIN)  # type: ignore[union-attr]
         except conn.dialect.loaded_dbapi.Error as exc:
@@ -168,9 +162,9 @@ def commit(conn: Connection) -> None:
         # psycopg reads what answers have come back as it queues this: a write's
         # error may surface here, and the pipeline must still be left.
         driver.execute("COMMIT")  # type: ignore[union-attr]
-    except conn.dialect.loaded_dbapi.Error as exc:
-        pipeline.__exit__(type(exc), exc, exc.__traceback__)
-        raise _sqlalchemy_error(conn, exc) from exc
+    except BaseException as exc:
+        _leave_failed(conn, pipeline, exc)
+        raise
     _close(conn, pipeline)
 
 
@@ -187,6 +181,22 @@ def driver_of(conn: Connection) -> Any:
     what is queued for it has gone first."""
     settle(conn)
     return conn.connection.driver_connection
+
+
+def _owes_begin(driver: Any) -> bool:
+    """Whether `driver`'s transaction still waits for its BEGIN; the caller sends it now."""
+    if id(driver) not in _unbegun:
+        return False
+    _unbegun.discard(id(driver))
+    return True
+
+
+def _leave_failed(conn: Connection, pipeline: Any, exc: BaseException) -> None:
+    """Leave `pipeline` after `exc`; a driver error is raised as SQLAlchemy's."""
+    # psycopg logs and drops its own error here, so `exc` is the one raised.
+    pipeline.__exit__(type(exc), exc, exc.__traceback__)
+    if isinstance(exc, conn.dialect.loaded_dbapi.Error):
+        raise _sqlalchemy_error(conn, exc) from exc
 
 
 def _close(conn: Connection, pipeline: Any) -> None:

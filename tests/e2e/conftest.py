@@ -102,7 +102,9 @@ def live(
     try:
         yield LiveStore(url=f"http://127.0.0.1:{server.effective_port}", app=app)
     finally:
-        server.close()
+        # Closed on the server's own loop thread: closed from here, its sockets could
+        # vanish under the select() it was waiting in (EBADF in that thread, once in CI).
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
         if worker is not None:
             worker.stop()

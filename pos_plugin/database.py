@@ -12,13 +12,15 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import (
     DateTime,
     Engine,
@@ -56,8 +58,17 @@ BOOKKEEPING_WAIT_MS = 50
 _WRITE = "pos_plugin_write"
 # Execution options for a connection that will write: on SQLite its BEGIN is IMMEDIATE.
 WRITE_OPTIONS = {_WRITE: True}
-# The connection of the write transaction under way in this thread (`write_transaction`).
-_write_connection: ContextVar[Connection | None] = ContextVar(_WRITE, default=None)
+
+
+@dataclass
+class _Write:
+    """The write transaction under way in this thread (`write_transaction`)."""
+
+    connection: Connection
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+_write: ContextVar[_Write | None] = ContextVar(_WRITE, default=None)
 
 
 class Base(DeclarativeBase):
@@ -67,9 +78,22 @@ class Base(DeclarativeBase):
 M = TypeVar("M", bound=Base)
 
 
+class _Session(FlaskSession):
+    """Flask-SQLAlchemy's session; inside a write transaction it works on that
+    transaction's connection (on SQLite the process's writer connection, which it
+    joins only if the work uses the ORM at all)."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        if bind is None:
+            write = _write.get()
+            if write is not None:
+                bind = write.connection
+        return super().get_bind(mapper, clause, bind, **kw)
+
+
 # Objects stay readable after commit: views serialise what the service returned
 # without a second round trip.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(model_class=Base, session_options={"class_": _Session, "expire_on_commit": False})
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -97,8 +121,8 @@ def pipelined(*, last: bool = False) -> Iterator[None]:
     released a round trip sooner. Their errors surface at the commit, which rolls
     back as for any other error. Anything run before the commit sends them first.
     """
-    held = _write_connection.get()
-    with driver_sql.pipelined(_connection(), hold=last and held is not None):
+    write = _write.get()
+    with driver_sql.pipelined(_connection(), hold=last and write is not None):
         yield
 
 
@@ -139,8 +163,8 @@ def transient(model: type[M], values: Mapping[str, Any]) -> M:
 
 def _connection() -> Connection:
     """The session's connection: the write transaction's own, or the one a read begins."""
-    held = _write_connection.get()
-    return held if held is not None else db.session().connection()
+    write = _write.get()
+    return write.connection if write is not None else db.session().connection()
 
 
 def string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -258,16 +282,63 @@ class DatabaseBusy(Exception):
     """Another writer held the database longer than the busy timeout."""
 
 
-_process_locks: dict[tuple[Engine, str], threading.Lock] = {}
-_process_locks_guard = threading.Lock()
+class _Writer:
+    """SQLite's writer in this process: the lock its writers queue on and the one
+    connection they write on, kept between transactions.
+
+    SQLite lets one connection write at a time, and the lock already lets one
+    thread at a time here, so a write needs no connection of its own: checking
+    one out of the pool and giving it back, and a session transaction around it,
+    cost a tap more than its statements do (see benchmarks/README.md).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        """The writer connection; only for the thread holding `lock`."""
+        conn = self._connection
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._connection = self._engine.connect().execution_options(**WRITE_OPTIONS)
+        return conn
+
+    def drop(self) -> None:
+        """Close the connection (after a failed BEGIN, or when the engine is disposed);
+        the next write opens another."""
+        conn, self._connection = self._connection, None
+        if conn is not None:
+            conn.invalidate()
+            conn.close()
 
 
-def _process_lock(engine: Engine, purpose: str) -> threading.Lock:
-    """One lock per engine and purpose in this process: "writer" queues SQLite's
-    writers; "bookkeeping" lets one bookkeeping write at a time take a second pooled
-    connection on PostgreSQL, so many at once cannot drain the pool."""
-    with _process_locks_guard:
-        return _process_locks.setdefault((engine, purpose), threading.Lock())
+_writers: dict[Engine, _Writer] = {}
+_bookkeeping_locks: dict[Engine, threading.Lock] = {}
+_registry_guard = threading.Lock()
+
+
+def _writer(engine: Engine) -> _Writer:
+    writer = _writers.get(engine)
+    if writer is not None:
+        return writer
+    with _registry_guard:
+        if engine not in _writers:
+            _writers[engine] = _Writer(engine)
+            event.listen(engine, "engine_disposed", _close_writer)
+        return _writers[engine]
+
+
+def _close_writer(engine: Engine) -> None:
+    # The writer (and its lock) stays: the engine goes on with a new pool.
+    _writers[engine].drop()
+
+
+def _bookkeeping_lock(engine: Engine) -> threading.Lock:
+    """On PostgreSQL one bookkeeping write at a time takes a second pooled connection,
+    so many at once cannot drain the pool."""
+    with _registry_guard:
+        return _bookkeeping_locks.setdefault(engine, threading.Lock())
 
 
 @contextmanager
@@ -275,35 +346,75 @@ def write_transaction() -> Iterator[Session]:
     """Run a unit of work that writes: commit on success, roll back on any error.
 
     On SQLite, a read-only transaction already open is ended first, so the
-    write lock is taken before the work reads anything; on PostgreSQL it simply
-    goes on (row locks, not a database lock, order its writers). On SQLite, writers in
-    this process also queue on a plain lock: SQLite's own busy handler sleeps
-    in steps of up to 100 ms, which made a tablet wait long after the lock was
-    free (see benchmarks/README.md); BEGIN IMMEDIATE still guards against
-    other processes such as the CLI.
+    write lock is taken before the work reads anything; the work then runs on the
+    process's writer connection (`_Writer`), and the session joins it if the work
+    uses the ORM. Writers in this process queue on a plain lock: SQLite's own busy
+    handler sleeps in steps of up to 100 ms, which made a tablet wait long after
+    the lock was free (see benchmarks/README.md); BEGIN IMMEDIATE still guards
+    against other processes such as the CLI. On PostgreSQL the work simply goes on
+    in the session's transaction (row locks, not a database lock, order its
+    writers): the reads already made (the caller's token, the store) carry on in it.
+
+    Callbacks given to `after_commit` inside run once the work is committed.
     """
     session = db.session()
+    if session.in_transaction() and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("unflushed changes outside a write transaction")
     engine = db.engine
-    sqlite = engine.dialect.name == "sqlite"
+    if engine.dialect.name == "sqlite":
+        work = _sqlite_write(session, engine)
+    else:
+        work = _postgresql_write(session)
+    with work as write:
+        yield session
+    for callback in write.after_commit:
+        callback()
+
+
+@contextmanager
+def _sqlite_write(session: Session, engine: Engine) -> Iterator[_Write]:
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("unflushed changes outside a write transaction")
-        if sqlite:
-            session.rollback()
-        # PostgreSQL has no database write lock to take first: the reads already made
-        # (the caller's token, the store) carry on in the same transaction.
-    queue = _process_lock(engine, "writer") if sqlite else None
-    if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        session.rollback()
+    writer = _writer(engine)
+    if not writer.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         raise DatabaseBusy("another write held the database too long")
-    held = None
     try:
-        held = session.connection(execution_options={_WRITE: True} if sqlite else None)
-        # Kept for the transaction: its statements then skip finding the session.
-        kept = _write_connection.set(held)
+        conn = writer.connection()
         try:
-            yield session
+            transaction = conn.begin()  # BEGIN IMMEDIATE (`tune_engine`)
+        except BaseException:
+            # A begin listener that raised (another process held the database past the
+            # busy timeout) leaves SQLAlchemy's Connection marked mid-begin: start afresh.
+            writer.drop()
+            raise
+        kept = _write.set(write := _Write(conn))
+        try:
+            yield write
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                # Flushes the ORM's work; joined to the writer's transaction, the
+                # session leaves its commit to us.
+                session.commit()
+            transaction.commit()
+        except BaseException:
+            if session.in_transaction():
+                session.rollback()  # rolls the writer's transaction back too
+            if transaction.is_active:
+                transaction.rollback()
+            raise
         finally:
-            _write_connection.reset(kept)
+            _write.reset(kept)
+    finally:
+        writer.lock.release()
+
+
+@contextmanager
+def _postgresql_write(session: Session) -> Iterator[_Write]:
+    held = None
+    kept = None
+    try:
+        held = session.connection()
+        kept = _write.set(write := _Write(held))
+        yield write
         driver_sql.commit(held)
         session.commit()
     except BaseException:
@@ -312,8 +423,17 @@ def write_transaction() -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        if queue is not None:
-            queue.release()
+        if kept is not None:
+            _write.reset(kept)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the write transaction under way has committed (never if it
+    rolls back): to wake a worker only for work it can already see."""
+    write = _write.get()
+    if write is None:
+        raise RuntimeError("after_commit outside a write transaction")
+    write.after_commit.append(callback)
 
 
 def write_soon(statement: Executable, params: dict[str, Any]) -> None:
@@ -324,12 +444,12 @@ def write_soon(statement: Executable, params: dict[str, Any]) -> None:
     holds the database (SQLite) or another bookkeeping write is under way in
     this process: the next request writes it instead.
     """
-    if _write_connection.get() is not None:
+    if _write.get() is not None:
         execute_core(statement, params)
         return
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
-    queue = _process_lock(engine, "writer" if sqlite else "bookkeeping")
+    queue = _writer(engine).lock if sqlite else _bookkeeping_lock(engine)
     if not queue.acquire(blocking=False):
         return
     try:

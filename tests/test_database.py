@@ -57,3 +57,123 @@ def test_the_audit_log_cannot_be_rewritten(app_ctx, client, auth, make_item):
             db.session.execute(statement)
         db.session.rollback()
     assert db.session.query(AuditEvent).count() >= 1
+
+
+# -- the write transaction ------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_writer(backend):
+    if backend != "sqlite":
+        pytest.skip("the one writer connection is SQLite's; PostgreSQL writes on the session's")
+
+
+def audit_rows(action):
+    """Committed audit rows of `action`, as another connection sees them."""
+    from pos_plugin.models import AuditEvent
+
+    with db.engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(AuditEvent.action == action)
+        return conn.scalar(query)
+
+
+def write_both_ways(action):
+    """One audit row through the ORM and one through a prebuilt Core insert."""
+    from datetime import UTC, datetime
+
+    from pos_plugin.models import AuditEvent
+    from pos_plugin.services import audit
+    from pos_plugin.services.actors import SYSTEM
+
+    now = datetime.now(UTC)
+    db.session.add(AuditEvent(at=now, actor="t", action=action, entity="e", entity_id="1", data={}))
+    audit.record(SYSTEM, action, "e", 2, now)
+
+
+class Broken(Exception):
+    """Any error in a write's work."""
+
+
+def write_then_fail(work):
+    from pos_plugin.database import write_transaction
+
+    with write_transaction():
+        work()
+        raise Broken
+
+
+def test_orm_and_core_work_in_a_write_commit_together(app_ctx):
+    from pos_plugin.database import write_transaction
+
+    with write_transaction():
+        write_both_ways("test.both")
+        assert audit_rows("test.both") == 0  # not before the commit
+    assert audit_rows("test.both") == 2
+
+
+def test_a_failed_write_leaves_nothing_and_the_next_write_goes_through(app_ctx):
+    from pos_plugin.database import write_transaction
+
+    def flushed():
+        write_both_ways("test.failed")
+        db.session.flush()
+
+    with pytest.raises(Broken):
+        write_then_fail(flushed)
+    assert audit_rows("test.failed") == 0
+    with write_transaction():
+        write_both_ways("test.next")
+    assert audit_rows("test.next") == 2
+
+
+def test_after_commit_runs_once_the_work_is_committed_and_never_after_a_rollback(app_ctx):
+    from pos_plugin.database import after_commit, write_transaction
+
+    seen = []
+    with write_transaction():
+        write_both_ways("test.seen")
+        after_commit(lambda: seen.append(audit_rows("test.seen")))
+        assert seen == []
+    assert seen == [2]  # another connection already sees the rows
+
+    with pytest.raises(Broken):
+        write_then_fail(lambda: after_commit(lambda: seen.append("rolled back")))
+    assert seen == [2]
+    with pytest.raises(RuntimeError, match="outside a write transaction"):
+        after_commit(lambda: None)
+
+
+@pytest.mark.usefixtures("sqlite_writer")
+def test_writes_go_on_after_the_engine_is_disposed(app_ctx):
+    from pos_plugin.database import write_transaction
+
+    with write_transaction():
+        write_both_ways("test.before")
+    db.engine.dispose()  # as tests and the CLI do: the writer's connection closes with the pool
+    with write_transaction():
+        write_both_ways("test.after")
+    assert audit_rows("test.after") == 2
+
+
+@pytest.mark.usefixtures("sqlite_writer")
+def test_a_database_another_process_holds_is_an_error_and_the_next_write_goes_through(
+    app_ctx, monkeypatch, tmp_path
+):
+    import sqlite3
+
+    from pos_plugin import database
+    from pos_plugin.database import write_transaction
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    db.engine.dispose()  # the writer connection is opened again, with the short timeout
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as the CLI in another process would
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"), write_transaction():
+            write_both_ways("test.locked")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with write_transaction():
+        write_both_ways("test.unlocked")
+    assert (audit_rows("test.locked"), audit_rows("test.unlocked")) == (0, 2)

@@ -14,10 +14,9 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, update
 
-from pos_plugin.database import db, execute_core, table_of
+from pos_plugin.database import after_commit, db, execute_core, table_of
 from pos_plugin.models import CatalogItem, Comp, PrintJob, PrintJobStatus, Store
 from pos_plugin.models.printing import LAST_ERROR_MAX
 from pos_plugin.services import audit
@@ -48,18 +47,7 @@ def enqueue(store: Store, item: CatalogItem, comp_id: uuid.UUID, now: datetime) 
             "attempts": 0,
         },
     )
-    db.session.info["print_job_queued"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_worker(session: Session) -> None:
-    if session.info.pop("print_job_queued", False):
-        job_queued.set()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_queued(session: Session) -> None:
-    session.info.pop("print_job_queued", None)
+    after_commit(job_queued.set)
 
 
 def cancel_for_comp(comp: Comp) -> None:
@@ -145,7 +133,7 @@ def retry(actor: Actor, job_id: int, now: datetime) -> PrintJob:
     job.next_attempt_at = now
     job.last_error = None
     audit.record(actor, "print_job.retried", "print_job", job.id, now, was=before)
-    db.session.info["print_job_queued"] = True
+    after_commit(job_queued.set)
     db.session.flush()
     return job
 

@@ -10,6 +10,7 @@ import pytest
 from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import CatalogItem
+from pos_plugin.printing import queue as print_queue
 from pos_plugin.printing.app import make_worker
 
 TAP = "/api/v1/comps"
@@ -192,6 +193,20 @@ def test_an_item_that_prints_no_note_queues_nothing(client, auth, make_item, app
     client.post(TAP, json={"item_id": item.id}, headers={**auth("till"), "Idempotency-Key": "k"})
 
     assert jobs(client, auth) == []
+
+
+def test_a_queued_note_wakes_the_worker_once_its_tap_is_committed(client, auth, make_item, tap):
+    print_queue.job_queued.clear()
+    over = client.post(
+        TAP,
+        json={"item_id": make_item(value=999_999).id},  # over the allowance: nothing recorded
+        headers={**auth("till"), "Idempotency-Key": "over"},
+    )
+    assert over.status_code == 409
+    assert not print_queue.job_queued.is_set()
+
+    tap()
+    assert print_queue.job_queued.is_set()
 
 
 def test_notes_queued_before_a_restart_print_after_it_each_once(

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 from pos_plugin import driver_sql
@@ -342,7 +342,7 @@ def _bookkeeping_lock(engine: Engine) -> threading.Lock:
 
 
 @contextmanager
-def write_transaction() -> Iterator[Session]:
+def write_transaction() -> Iterator[scoped_session[FlaskSession]]:
     """Run a unit of work that writes: commit on success, roll back on any error.
 
     On SQLite, a read-only transaction already open is ended first, so the
@@ -357,23 +357,24 @@ def write_transaction() -> Iterator[Session]:
 
     Callbacks given to `after_commit` inside run once the work is committed.
     """
-    session = db.session()
-    if session.in_transaction() and (session.new or session.dirty or session.deleted):
+    session = _existing_session()
+    if session is not None and session.in_transaction() and _has_changes(session):
         raise RuntimeError("unflushed changes outside a write transaction")
     engine = db.engine
     if engine.dialect.name == "sqlite":
-        work = _sqlite_write(session, engine)
+        work = _sqlite_write(engine)
     else:
-        work = _postgresql_write(session)
+        work = _postgresql_write(db.session())
     with work as write:
-        yield session
+        yield db.session
     for callback in write.after_commit:
         callback()
 
 
 @contextmanager
-def _sqlite_write(session: Session, engine: Engine) -> Iterator[_Write]:
-    if session.in_transaction():
+def _sqlite_write(engine: Engine) -> Iterator[_Write]:
+    session = _existing_session()
+    if session is not None and session.in_transaction():
         session.rollback()
     writer = _writer(engine)
     if not writer.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
@@ -390,13 +391,15 @@ def _sqlite_write(session: Session, engine: Engine) -> Iterator[_Write]:
         kept = _write.set(write := _Write(conn))
         try:
             yield write
-            if session.in_transaction() or session.new or session.dirty or session.deleted:
+            session = _existing_session()  # the work may have used the ORM
+            if session is not None and (session.in_transaction() or _has_changes(session)):
                 # Flushes the ORM's work; joined to the writer's transaction, the
                 # session leaves its commit to us.
                 session.commit()
             transaction.commit()
         except BaseException:
-            if session.in_transaction():
+            session = _existing_session()
+            if session is not None and session.in_transaction():
                 session.rollback()  # rolls the writer's transaction back too
             if transaction.is_active:
                 transaction.rollback()
@@ -425,6 +428,15 @@ def _postgresql_write(session: Session) -> Iterator[_Write]:
     finally:
         if kept is not None:
             _write.reset(kept)
+
+
+def _existing_session() -> Session | None:
+    """This context's session if something made one: a tap on SQLite need not."""
+    return db.session() if db.session.registry.has() else None
+
+
+def _has_changes(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -16,10 +16,11 @@ through SQLAlchemy as before.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Executable
@@ -45,8 +46,21 @@ _GIVEN = object()  # marks a parameter the caller passes
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 # Statements are module-level constants, kept alive here so their ids stay theirs.
 _keep: dict[int, Executable] = {}
-# Pipelines left open by `pipelined(hold=True)`, by id of their driver connection.
-_held: dict[int, Any] = {}
+
+
+@dataclass
+class _Held:
+    """Writes gathered by `pipelined(hold=True)`, not sent yet."""
+
+    writes: list[tuple[_Plan, Any]] = field(default_factory=list)
+    gathering: bool = True  # the block is still open
+
+
+# Writes held by `pipelined(hold=True)`, by id of their driver connection.
+_held: dict[int, _Held] = {}
+# The one statement that runs gathered writes, by the ids of their plans.
+_combined: dict[tuple[int, ...], str] = {}
+_BIND = re.compile(r"%\(([^)]+)\)s")
 # Driver connections whose BEGIN waits for their first statement (`begin_later`).
 _unbegun: set[int] = set()
 _BEGIN = "BEGIN"
@@ -71,6 +85,10 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     arguments = values if plan.order is None else tuple(values[n] for n in plan.order)
     try:
         if _held:
+            held = _held.get(id(driver))
+            if held is not None and held.gathering and plan.row is None:
+                held.writes.append((plan, arguments))
+                return None
             settle(conn)
         if not (_unbegun and _owes_begin(driver)):  # SQLite never owes one
             return driver.execute(plan.sql, arguments)
@@ -93,9 +111,11 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     ends, still as SQLAlchemy's exception and still inside the transaction, which
     the caller rolls back as before; a read's row is taken after the block (`send`).
 
-    With `hold`, the block's statements are not waited for when it ends: they go to
-    the server with the COMMIT (`commit`), one wait for both, or before whatever
-    else runs on the connection first (`settle`). Their errors surface there.
+    With `hold`, the block's writes are not sent when it ends: they go to the server
+    as one statement (`_one_statement`) with the COMMIT (`commit`), one wait for
+    both, or before whatever else runs on the connection first (`settle`). Their
+    errors surface there. One statement, not several in a pipeline, because the
+    driver's Python costs more per statement than the server does.
     """
     driver = conn.connection.driver_connection
     start = getattr(driver, "pipeline", None)
@@ -103,6 +123,15 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
         yield
         return
     settle(conn)
+    if hold:
+        held = _held[id(driver)] = _Held()
+        try:
+            yield
+        except BaseException:
+            _held.pop(id(driver), None)
+            raise
+        held.gathering = False
+        return
     pipeline = start()
     pipeline.__enter__()
     try:
@@ -112,10 +141,7 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     except BaseException as exc:
         _leave_failed(conn, pipeline, exc)
         raise
-    if hold:
-        _held[id(driver)] = pipeline
-    else:
-        _close(conn, pipeline)
+    _close(conn, pipeline)
 
 
 def begin_later(conn: Connection) -> None:
@@ -132,13 +158,13 @@ def ended(conn: Connection) -> None:
 
 def settle(conn: Connection) -> None:
     """Send what is queued for `conn` and wait for it: the BEGIN of `begin_later`, and
-    the statements of a held pipeline (`pipelined(hold=True)`). Any other use of the
-    driver connection comes after this."""
+    the writes held by `pipelined(hold=True)`. Any other use of the driver connection
+    comes after this."""
     driver = conn.connection.driver_connection
     if _held:
-        pipeline = _held.pop(id(driver), None)
-        if pipeline is not None:
-            _close(conn, pipeline)
+        held = _held.pop(id(driver), None)
+        if held is not None and held.writes:
+            _send_held(conn, held, commit=False)
     if _owes_begin(driver):
         try:
             driver.execute(_BEGIN)  # type: ignore[union-attr]
@@ -147,33 +173,61 @@ def settle(conn: Connection) -> None:
 
 
 def commit(conn: Connection) -> None:
-    """Queue COMMIT behind what a held pipeline queued and wait once for all of it.
+    """Send the writes `pipelined(hold=True)` held, and COMMIT, and wait once for both.
 
-    A failed statement makes the server skip the COMMIT, and the error is raised
-    here for the caller to roll back. Without a held pipeline this does nothing:
-    the caller commits as usual (after this, that finds no transaction open and
-    sends nothing).
+    A failed write makes the server skip the COMMIT, and the error is raised here
+    for the caller to roll back. Without held writes this does nothing: the caller
+    commits as usual (after this, that finds no transaction open and sends nothing).
     """
-    driver = conn.connection.driver_connection
-    pipeline = _held.pop(id(driver), None)
-    if pipeline is None:
-        return
-    try:
-        # psycopg reads what answers have come back as it queues this: a write's
-        # error may surface here, and the pipeline must still be left.
-        driver.execute("COMMIT")  # type: ignore[union-attr]
-    except BaseException as exc:
-        _leave_failed(conn, pipeline, exc)
-        raise
-    _close(conn, pipeline)
+    held = _held.pop(id(conn.connection.driver_connection), None)
+    if held is not None and held.writes:
+        _send_held(conn, held, commit=True)
 
 
 def discard(conn: Connection) -> None:
-    """Leave a held pipeline before a rollback; its error, if any, is the rollback's reason."""
-    pipeline = _held.pop(id(conn.connection.driver_connection), None)
-    if pipeline is not None:
-        with suppress(conn.dialect.loaded_dbapi.Error):
-            pipeline.__exit__(None, None, None)
+    """Forget held writes before a rollback: none of them has reached the server."""
+    _held.pop(id(conn.connection.driver_connection), None)
+
+
+def _send_held(conn: Connection, held: _Held, *, commit: bool) -> None:
+    driver: Any = conn.connection.driver_connection
+    sql, arguments = _one_statement(held.writes)
+    try:
+        with driver.pipeline():
+            if _owes_begin(driver):
+                driver.execute(_BEGIN)
+            driver.execute(sql, arguments)
+            if commit:
+                driver.execute("COMMIT")
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _sqlalchemy_error(conn, exc, sql, arguments) from exc
+
+
+def _one_statement(writes: list[tuple[_Plan, Any]]) -> tuple[str, Any]:
+    """Writes as one statement: `WITH w0 AS (INSERT ...), w1 AS (UPDATE ...) SELECT 1`.
+
+    PostgreSQL runs every data-modifying WITH part once and to completion, all in
+    one snapshot, and checks foreign keys at the end of the statement, so a key
+    row may name the comp inserted beside it. The writes a tap holds touch
+    different rows and read nothing the others write.
+    """
+    if len(writes) == 1:
+        return writes[0][0].sql, writes[0][1]
+    key = tuple(id(plan) for plan, _ in writes)
+    sql = _combined.get(key)
+    if sql is None:
+        parts = []
+        for n, (plan, _) in enumerate(writes):
+            renamed = plan.sql if plan.order is not None else _BIND.sub(rf"%(w{n}_\1)s", plan.sql)
+            parts.append(f"w{n} AS ({renamed})")
+        sql = _combined[key] = "WITH " + ", ".join(parts) + " SELECT 1"
+    if writes[0][0].order is not None:  # positional: the values in the order the parts come
+        return sql, tuple(value for _, values in writes for value in values)
+    return sql, {
+        f"w{n}_{name}": value
+        for n, (_, values) in enumerate(writes)
+        for name, value in values.items()
+    }
 
 
 def driver_of(conn: Connection) -> Any:

@@ -86,6 +86,12 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 6
     raise SystemExit(f"no 200 on /healthz within {timeout:g}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (`/proc/<pid>/stat`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -142,8 +148,12 @@ class Server:
         ]
         for header in self.headers:
             command += ["--header", header]
+        assert self.process is not None
+        cpu_before = cpu_seconds(self.process.pid)
         done = subprocess.run(command, capture_output=True, check=True, text=True)
         result: dict[str, Any] = json.loads(done.stdout)
+        # Includes the untimed warm-up tap of each client: a few taps in hundreds.
+        result["cpu_s"] = cpu_seconds(self.process.pid) - cpu_before
         failed = sum(result["errors"].values())
         self.answered += taps + clients - failed
         if failed:
@@ -270,8 +280,13 @@ def throughput(servers: list[Server], plan: Plan) -> dict[str, dict[int, dict[st
         summary[name] = {}
         for clients, results in by_clients.items():
             latencies = [x for r in results for x in r["latencies_ms"]]
+            taps = sum(r["taps"] for r in results)
             summary[name][clients] = {
-                "taps_per_s": sum(r["taps"] for r in results) / sum(r["wall_s"] for r in results),
+                "taps_per_s": taps / sum(r["wall_s"] for r in results),
+                # The server's own CPU (all its threads) per tap: when it is near one core
+                # per second of wall time, the GIL, not the disk, sets the pace.
+                "cpu_ms_per_tap": 1000 * sum(r["cpu_s"] for r in results) / taps,
+                "cpu_share": sum(r["cpu_s"] for r in results) / sum(r["wall_s"] for r in results),
                 "p50_ms": percentile(latencies, 0.50),
                 "p99_ms": percentile(latencies, 0.99),
                 "rounds_taps_per_s": [r["taps"] / r["wall_s"] for r in results],
@@ -445,6 +460,21 @@ def print_table(table: list[tuple[str, str, str, float, float, bool]]) -> None:
         print(f"{what:<30} {ours:>11} {base:>11} {ratio:>6.2f}x  {sign} {target}x {verdict}")
 
 
+def print_cpu(results: dict[str, Any]) -> None:
+    """Context for the taps/s rows: each server's CPU per tap, and how busy it kept a core."""
+    print("\n(context: server CPU per tap, ours / baseline; share of one core in use)")
+    for backend, result in results["backends"].items():
+        ours, base = result["throughput"]["ours"], result["throughput"]["baseline"]
+        for clients in sorted(ours, key=int):
+            o, b = ours[clients], base[clients]
+            print(
+                f"  {backend}, {clients} client{'s' * (int(clients) > 1)}: "
+                f"{o['cpu_ms_per_tap']:.2f} / {b['cpu_ms_per_tap']:.2f} ms "
+                f"({o['cpu_ms_per_tap'] / b['cpu_ms_per_tap']:.2f}x); "
+                f"{o['cpu_share']:.0%} / {b['cpu_share']:.0%}"
+            )
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -522,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in table
     ]
     print_table(table)
+    print_cpu(results)
     if "sqlite" in results["backends"]:
         floor = results["backends"]["sqlite"]["rss_mib"]["import_flask_sqlalchemy"]
         print(f"(context: a process importing only flask_sqlalchemy and waitress: {floor:.0f} MiB)")

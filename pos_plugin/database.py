@@ -120,6 +120,8 @@ def pipelined(*, last: bool = False) -> Iterator[None]:
     to the server with its COMMIT, one wait for both, and the rows they lock are
     released a round trip sooner. Their errors surface at the commit, which rolls
     back as for any other error. Anything run before the commit sends them first.
+    On PostgreSQL they go as one statement, so none of them may touch a row
+    another of them inserts or changes (see `driver_sql.pipelined`).
     """
     write = _write.get()
     with driver_sql.pipelined(_connection(), hold=last and write is not None):
@@ -398,11 +400,17 @@ def _sqlite_write(engine: Engine) -> Iterator[_Write]:
                 session.commit()
             transaction.commit()
         except BaseException:
-            session = _existing_session()
-            if session is not None and session.in_transaction():
-                session.rollback()  # rolls the writer's transaction back too
-            if transaction.is_active:
-                transaction.rollback()
+            try:
+                session = _existing_session()
+                if session is not None and session.in_transaction():
+                    session.rollback()  # rolls the writer's transaction back too
+                if transaction.is_active:
+                    transaction.rollback()
+            except Exception:
+                # The work's own error is the one to raise; a connection that could
+                # not roll back is not written on again.
+                log.exception("a write could not roll back; its connection is closed")
+                writer.drop()
             raise
         finally:
             _write.reset(kept)

@@ -40,6 +40,8 @@ class _Plan:
     binds: tuple[tuple[str, Processor, Any], ...]
     row: type | None
     results: tuple[Processor, ...]
+    # A write that returns nothing: one `pipelined(hold=True)` may gather.
+    gathers: bool
 
 
 _GIVEN = object()  # marks a parameter the caller passes
@@ -86,7 +88,7 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     try:
         if _held:
             held = _held.get(id(driver))
-            if held is not None and held.gathering and plan.row is None:
+            if held is not None and held.gathering and plan.gathers:
                 held.writes.append((plan, arguments))
                 return None
             settle(conn)
@@ -115,7 +117,10 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     as one statement (`_one_statement`) with the COMMIT (`commit`), one wait for
     both, or before whatever else runs on the connection first (`settle`). Their
     errors surface there. One statement, not several in a pipeline, because the
-    driver's Python costs more per statement than the server does.
+    driver's Python costs more per statement than the server does. So the writes
+    held together must not depend on one another: none may touch a row another
+    one inserts or changes (PostgreSQL runs them in one snapshot). A read, or a
+    write that returns rows, sends what was held first and runs as usual.
     """
     driver = conn.connection.driver_connection
     start = getattr(driver, "pipeline", None)
@@ -333,7 +338,8 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     if compiled.positional and order is None and names:
         return None
     row, results = _row_shape(dialect, statement)
-    return _Plan(compiled.string, order, tuple(binds), row, results)
+    gathers = bool(getattr(statement, "is_dml", False) and not compiled.effective_returning)
+    return _Plan(compiled.string, order, tuple(binds), row, results, gathers)
 
 
 def _row_shape(

@@ -177,3 +177,26 @@ def test_a_database_another_process_holds_is_an_error_and_the_next_write_goes_th
     with write_transaction():
         write_both_ways("test.unlocked")
     assert (audit_rows("test.locked"), audit_rows("test.unlocked")) == (0, 2)
+
+
+@pytest.mark.usefixtures("sqlite_writer")
+def test_a_write_that_cannot_roll_back_raises_its_own_error_and_the_next_write_goes_through(
+    app_ctx, monkeypatch
+):
+    import sqlite3
+
+    from pos_plugin.database import write_transaction
+
+    dialect = db.engine.dialect
+    real_rollback = dialect.do_rollback
+
+    def broken_rollback(dbapi_connection):
+        monkeypatch.setattr(dialect, "do_rollback", real_rollback)  # once
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(dialect, "do_rollback", broken_rollback)
+    with pytest.raises(Broken):
+        write_then_fail(lambda: write_both_ways("test.unrolled"))
+    with write_transaction():
+        write_both_ways("test.after-unrolled")
+    assert (audit_rows("test.unrolled"), audit_rows("test.after-unrolled")) == (0, 2)

@@ -260,6 +260,11 @@ def test_a_connection_lost_mid_tap_is_sent_again_and_given_once(
 
     page.route("**/api/v1/comps", reach_server_then_drop)
     give_button(page, cafe["items"]["Free cookie"]).click()
+    # The tap is counted as waiting from the moment it is given; the answer it lost
+    # is the page's cue that the server had it.
+    expect(page.locator("#toast")).to_contain_text(
+        "No connection: Free cookie will be sent when it is back"
+    )
     expect(page.locator("#waiting")).to_have_text("Taps waiting to be sent: 1")
     assert len(comps_of(live)) == 1
     shot(page, "11-tap-waiting")

@@ -338,7 +338,10 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     if compiled.positional and order is None and names:
         return None
     row, results = _row_shape(dialect, statement)
-    gathers = bool(getattr(statement, "is_dml", False) and not compiled.effective_returning)
+    # PostgreSQL's INSERTs return their new keys unasked (implicit RETURNING), which no
+    # caller here reads; only a RETURNING the statement asks for keeps it out.
+    asked = compiled.effective_returning and not compiled.implicit_returning
+    gathers = bool(getattr(statement, "is_dml", False) and not asked)
     return _Plan(compiled.string, order, tuple(binds), row, results, gathers)
 
 

@@ -141,6 +141,24 @@ def test_writes_sent_with_the_commit_fail_at_the_commit_and_leave_nothing(app_ct
     assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-9"}) is not None
 
 
+def test_writes_held_for_the_commit_reach_postgresql_only_with_it(app_ctx, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite runs each write at once; only PostgreSQL holds them")
+    reached_commit = []
+
+    def audit_then_orphan_key() -> None:
+        with write_transaction():
+            with pipelined(last=True):
+                execute_core(INSERT_AUDIT, audit_row("driver-held"))
+                execute_core(INSERT_KEY, orphan_key("orphan-held"))
+            reached_commit.append(True)  # nothing was sent yet, so nothing failed yet
+
+    with pytest.raises(sa.exc.IntegrityError):
+        audit_then_orphan_key()
+    assert reached_commit == [True]
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-held"}) is None
+
+
 def test_statements_after_writes_held_for_the_commit_see_them(app_ctx):
     with write_transaction():
         with pipelined(last=True):

@@ -281,12 +281,14 @@ def throughput(servers: list[Server], plan: Plan) -> dict[str, dict[int, dict[st
         for clients, results in by_clients.items():
             latencies = [x for r in results for x in r["latencies_ms"]]
             taps = sum(r["taps"] for r in results)
+            wall = sum(r["wall_s"] for r in results)
+            cpu = sum(r["cpu_s"] for r in results)
             summary[name][clients] = {
-                "taps_per_s": taps / sum(r["wall_s"] for r in results),
+                "taps_per_s": taps / wall,
                 # The server's own CPU (all its threads) per tap: when it is near one core
                 # per second of wall time, the GIL, not the disk, sets the pace.
-                "cpu_ms_per_tap": 1000 * sum(r["cpu_s"] for r in results) / taps,
-                "cpu_share": sum(r["cpu_s"] for r in results) / sum(r["wall_s"] for r in results),
+                "cpu_ms_per_tap": 1000 * cpu / taps,
+                "cpu_share": cpu / wall,
                 "p50_ms": percentile(latencies, 0.50),
                 "p99_ms": percentile(latencies, 0.99),
                 "rounds_taps_per_s": [r["taps"] / r["wall_s"] for r in results],

@@ -364,7 +364,7 @@ def write_transaction() -> Iterator[scoped_session[FlaskSession]]:
         raise RuntimeError("unflushed changes outside a write transaction")
     engine = db.engine
     if engine.dialect.name == "sqlite":
-        work = _sqlite_write(engine)
+        work = _sqlite_write(engine, session)
     else:
         work = _postgresql_write(db.session())
     with work as write:
@@ -374,8 +374,7 @@ def write_transaction() -> Iterator[scoped_session[FlaskSession]]:
 
 
 @contextmanager
-def _sqlite_write(engine: Engine) -> Iterator[_Write]:
-    session = _existing_session()
+def _sqlite_write(engine: Engine, session: Session | None) -> Iterator[_Write]:
     if session is not None and session.in_transaction():
         session.rollback()
     writer = _writer(engine)

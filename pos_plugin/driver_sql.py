@@ -221,13 +221,12 @@ def _one_statement(writes: list[tuple[_Plan, Any]]) -> tuple[str, Any]:
     key = tuple(id(plan) for plan, _ in writes)
     sql = _combined.get(key)
     if sql is None:
+        # Only psycopg gathers, and its parameters are named: part n's get the prefix wn_.
         parts = []
         for n, (plan, _) in enumerate(writes):
-            renamed = plan.sql if plan.order is not None else _BIND.sub(rf"%(w{n}_\1)s", plan.sql)
+            renamed = _BIND.sub(rf"%(w{n}_\1)s", plan.sql)
             parts.append(f"w{n} AS ({renamed})")
         sql = _combined[key] = "WITH " + ", ".join(parts) + " SELECT 1"
-    if writes[0][0].order is not None:  # positional: the values in the order the parts come
-        return sql, tuple(value for _, values in writes for value in values)
     return sql, {
         f"w{n}_{name}": value
         for n, (_, values) in enumerate(writes)

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakSet
 
-from flask import Flask
+from pos_plugin.startup import kept_for_good
 
-from pos_plugin import settings as settings_module
-from pos_plugin.database import db, tune_engine
+with kept_for_good():  # modules live as long as the process
+    from flask import Flask
+
+    from pos_plugin import settings as settings_module
+    from pos_plugin.database import db, tune_engine
 
 
 def _utc_now() -> datetime:

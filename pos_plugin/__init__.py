@@ -52,8 +52,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     clock: Callable[[], datetime] = _utc_now
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        # A server may drop a pooled connection; a file on this machine does not.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.database_url.startswith("sqlite")},
         POS_PLUGIN_SETTINGS=settings,
         POS_PLUGIN_CLOCK=clock,
         # A tap body is a few hundred bytes; anything near this is a mistake or abuse.

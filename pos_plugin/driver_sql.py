@@ -100,7 +100,7 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
     except conn.dialect.loaded_dbapi.Error as exc:
         # The same exception SQLAlchemy raises, so callers and error handlers see no
         # difference. (A dropped PostgreSQL connection is not invalidated here; the
-        # pool's pre-ping replaces it at its next checkout.)
+        # pool replaces it at its next checkout, which finds it broken: `tune_engine`.)
         raise _sqlalchemy_error(conn, exc, plan.sql, arguments) from exc
 
 

@@ -1,5 +1,8 @@
 """The database is tuned for a till: an acknowledged comp survives a power cut."""
 
+import time
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
@@ -200,3 +203,52 @@ def test_a_write_that_cannot_roll_back_raises_its_own_error_and_the_next_write_g
     with write_transaction():
         write_both_ways("test.after-unrolled")
     assert (audit_rows("test.unrolled"), audit_rows("test.after-unrolled")) == (0, 2)
+
+
+@pytest.fixture
+def postgresql_only(backend):
+    if backend != "postgresql":
+        pytest.skip("a server that drops connections is PostgreSQL's; SQLite's file stays open")
+
+
+def terminate(admin, backend_pids):
+    """Have PostgreSQL end these backends, as a restart or an idle timeout does."""
+    # Autocommit: pg_stat_activity is read once per transaction.
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:pids) pid"),
+            {"pids": backend_pids},
+        )
+        for _ in range(500):
+            alive = conn.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": backend_pids},
+            ).scalar()
+            if alive == 0:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"backends {backend_pids} outlived pg_terminate_backend")
+
+
+@pytest.mark.usefixtures("postgresql_only")
+def test_a_tap_after_postgresql_dropped_the_pooled_connections_is_given(
+    app, client, auth, make_item, postgres
+):
+    item = make_item()
+    opened = []
+    with app.app_context():
+        db.engine.dispose()
+        sa.event.listen(
+            db.engine, "connect", lambda conn, _record: opened.append(conn.info.backend_pid)
+        )
+
+    def tap():
+        headers = {**auth("till"), "Idempotency-Key": uuid.uuid4().hex}
+        return client.post("/api/v1/comps", json={"item_id": item.id}, headers=headers)
+
+    assert tap().status_code == 201
+    terminate(postgres.engine, opened)
+
+    again = tap()
+    assert again.status_code == 201, again.get_data(as_text=True)
+    assert len(client.get("/api/v1/comps", headers=auth("manager")).json) == 2

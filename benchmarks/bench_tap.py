@@ -97,10 +97,26 @@ class SqlCounter:
         self.capture: list[str] | None = None
         # With pool_pre_ping every checkout also costs a ping (a round trip on PostgreSQL).
         self.pre_ping = bool(getattr(engine.pool, "_pre_ping", False))
-        sa.event.listen(engine, "before_cursor_execute", self._on_statement)
+        # The app runs most of a tap's statements on the driver connection, below
+        # SQLAlchemy's events (pos_plugin/driver_sql.py). On SQLite the driver's trace
+        # callback sees every statement; PostgreSQL's driver has none, so there only
+        # what SQLAlchemy runs is seen (`profile_tap.py` counts its round trips).
+        self.sees_driver = engine.dialect.name == "sqlite"
+        if self.sees_driver:
+            sa.event.listen(engine, "connect", self._trace)
+            engine.dispose()  # the connections opened before were not traced
+        else:
+            sa.event.listen(engine, "before_cursor_execute", self._on_statement)
         sa.event.listen(engine, "commit", self._on("commit"))
         sa.event.listen(engine, "rollback", self._on("rollback"))
         sa.event.listen(engine.pool, "checkout", self._on("checkout"))
+
+    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(self._traced)
+
+    def _traced(self, statement: str) -> None:
+        if statement.split(None, 1)[0].upper() not in ("COMMIT", "ROLLBACK"):  # events count these
+            self._on_statement(None, None, statement)
 
     def _on_statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         with self._lock:
@@ -590,6 +606,7 @@ def bench_backend(
         },
         "sql_per_tap": sql,
         "pre_ping": {t.name: t.counter.pre_ping for t in targets},
+        "sees_driver": {t.name: t.counter.sees_driver for t in targets},
         "sql_one_tap": sql_one_tap,
         "answered_201": answered,
         "recorded": recorded,
@@ -668,6 +685,7 @@ def print_report(results: list[dict[str, Any]], skipped: dict[str, str], show_sq
                 f"+ {per['commit']:g} commit + {per['rollback']:g} rollback, "
                 f"{per['checkout']:g} pool checkouts"
                 + (" (each pinged: pool_pre_ping)" if result["pre_ping"][target] else "")
+                + ("" if result["sees_driver"][target] else " (SQLAlchemy's only)")
             )
         per_round = result["ratios"]["p50_per_round"]
         middle = statistics.median(per_round)

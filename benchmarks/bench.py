@@ -265,7 +265,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def throughput(servers: list[Server], plan: Plan) -> dict[str, dict[int, dict[str, float]]]:
+def throughput(servers: list[Server], plan: Plan) -> dict[str, dict[int, dict[str, Any]]]:
     """Taps/s and latency per client count, rounds alternating which target goes first."""
     for server in servers:
         server.load(4, 40)  # warm-up: opens the shift, fills caches
@@ -275,7 +275,7 @@ def throughput(servers: list[Server], plan: Plan) -> dict[str, dict[int, dict[st
             for server in servers if round_ % 2 == 0 else servers[::-1]:
                 result = server.load(clients, plan.taps[clients])
                 raw[server.name].setdefault(clients, []).append(result)
-    summary: dict[str, dict[int, dict[str, float]]] = {}
+    summary: dict[str, dict[int, dict[str, Any]]] = {}
     for name, by_clients in raw.items():
         summary[name] = {}
         for clients, results in by_clients.items():
@@ -323,7 +323,9 @@ def import_floor_mib() -> float:
 
 def startup(ours: Server, times: int, log: Path) -> dict[str, float]:
     """Median seconds: `serve` to its first /healthz 200, `import flask`, importing the stack."""
-    serve, flask, stack = [], [], []
+    serve: list[float] = []
+    flask: list[float] = []
+    stack: list[float] = []
     for _ in range(times):
         for code, seconds in (("import flask", flask), (f"import {STACK}", stack)):
             started = time.perf_counter()

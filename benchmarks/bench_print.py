@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     on = scenarios[2]
     delays = [printer.arrived[k] - t for k, t in on.sent.items() if k in printer.arrived]
-    printed = {"notes": len(on.sent), "printed": len(delays)}
+    printed: dict[str, float] = {"notes": len(on.sent), "printed": len(delays)}
     if delays:
         printed |= {"p50_ms": statistics.median(delays) * 1000, "p95_ms": pct(delays, 0.95) * 1000}
         print(

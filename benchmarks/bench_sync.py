@@ -127,6 +127,7 @@ def ingest_floor(url: str, rows: list[dict]) -> float:
             ensure_partition(session, DAY_START.date())
             columns = [c.name for c in table.columns]
             driver = session.connection().connection.driver_connection
+            assert driver is not None
             with (
                 driver.cursor() as cursor,
                 cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
@@ -213,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             if problem:
                 print(f"postgresql skipped: {problem}")
             else:
-                urls = [
+                store_url, ho_url, floor_url = (
                     stack.enter_context(postgres_schema(DEFAULT_POSTGRES_URL)) for _ in range(3)
-                ]
-                results["postgresql"] = run("postgresql", *urls, args.n)
+                )
+                results["postgresql"] = run("postgresql", store_url, ho_url, floor_url, args.n)
     print(
         f"{'backend':<11} {'comps':>7} {'set MB':>7} {'export s':>9} {'floor s':>8} "
         f"{'ratio':>6} {'ingest s':>9} {'floor s':>8} {'ratio':>6}"

@@ -570,8 +570,7 @@ def bench_backend(
 
         concurrent = {t.name: Measured() for t in targets}
         for index, taps in enumerate(split(opts.n, opts.rounds)):
-            order = targets if index % 2 == 0 else targets[::-1]
-            for target in order:
+            for target in targets if index % 2 == 0 else targets[::-1]:
                 taps_each = max(1, math.ceil(taps / opts.clients))
                 concurrent[target.name].add(
                     *run_concurrent(target, opts.clients, taps_each, opts.deadline)

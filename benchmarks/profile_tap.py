@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -86,26 +87,14 @@ def round_trips(app: Any, tap: Callable[[], None], taps: int = 20) -> float:
 def direct_tap(app: Any, body: dict[str, Any], authorization: str) -> Callable[[], None]:
     """A tap as a WSGI server makes it: an environ in, the app's answer read out."""
     raw = json.dumps(body).encode()
-    fixed = {
-        "REQUEST_METHOD": "POST",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/api/v1/comps",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "5000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(raw)),
-        "HTTP_HOST": "127.0.0.1:5000",
-        "HTTP_AUTHORIZATION": authorization,
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
+    fixed = EnvironBuilder(
+        path="/api/v1/comps",
+        method="POST",
+        base_url="http://127.0.0.1:5000",
+        data=raw,
+        content_type="application/json",
+        headers=[("Authorization", authorization)],
+    ).get_environ()
     status: list[str] = []
 
     def start_response(answer: str, _headers: Any, _exc_info: Any = None) -> None:

@@ -40,7 +40,7 @@ class _Plan:
     binds: tuple[tuple[str, Processor, Any], ...]
     row: type | None
     results: tuple[Processor, ...]
-    # A write that returns nothing: one `pipelined(hold=True)` may gather.
+    # A write whose rows no caller asks back: one `pipelined(hold=True)` may gather.
     gathers: bool
 
 
@@ -120,7 +120,7 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     driver's Python costs more per statement than the server does. So the writes
     held together must not depend on one another: none may touch a row another
     one inserts or changes (PostgreSQL runs them in one snapshot). A read, or a
-    write that returns rows, sends what was held first and runs as usual.
+    write whose rows its caller asks back, sends what was held first and runs as usual.
     """
     driver = conn.connection.driver_connection
     start = getattr(driver, "pipeline", None)

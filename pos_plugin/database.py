@@ -121,8 +121,6 @@ def pipelined(*, last: bool = False) -> Iterator[None]:
     to the server with its COMMIT, one wait for both, and the rows they lock are
     released a round trip sooner. Their errors surface at the commit, which rolls
     back as for any other error. Anything run before the commit sends them first.
-    On PostgreSQL they go as one statement, so none of them may touch a row
-    another of them inserts or changes (see `driver_sql.pipelined`).
     """
     write = _write.get()
     with driver_sql.pipelined(_connection(), hold=last and write is not None):

@@ -21,7 +21,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, Dialect
@@ -42,6 +42,10 @@ class _Plan:
     results: tuple[Processor, ...]
     # A write whose rows no caller asks back: one `pipelined(hold=True)` may gather.
     gathers: bool
+    # Named styles: the SQL with positional placeholders, and the names they take in
+    # turn, for a batch of statements that share one list of values (`_send`).
+    batch_sql: str
+    batch_names: tuple[str, ...]
 
 
 _GIVEN = object()  # marks a parameter the caller passes
@@ -51,29 +55,35 @@ _keep: dict[int, Executable] = {}
 
 
 @dataclass
-class _Held:
-    """Writes gathered by `pipelined(hold=True)`, not sent yet."""
+class _Batch:
+    """Statements `pipelined` gathered on one driver connection, not sent yet."""
 
-    writes: list[tuple[_Plan, Any]] = field(default_factory=list)
+    hold: bool  # writes only, sent with the COMMIT (`pipelined(hold=True)`)
+    statements: list[tuple[_Plan, dict[str, Any], Pending]] = field(default_factory=list)
     gathering: bool = True  # the block is still open
 
 
-# Writes held by `pipelined(hold=True)`, by id of their driver connection.
-_held: dict[int, _Held] = {}
-# The one statement that runs gathered writes, by the ids of their plans.
-_combined: dict[tuple[int, ...], str] = {}
+# The batch being gathered, by id of its driver connection.
+_batches: dict[int, _Batch] = {}
+# A batch's SQL, by whether it begins and commits and by the ids of its plans.
+_joined: dict[tuple[bool, bool, tuple[int, ...]], str] = {}
 _BIND = re.compile(r"%\(([^)]+)\)s")
 # Driver connections whose BEGIN waits for their first statement (`begin_later`).
 _unbegun: set[int] = set()
 _BEGIN = "BEGIN"
 
 
-def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
-    """Run `statement` with `params` on `conn`; a driver cursor, or a SQLAlchemy result."""
+def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> None:
+    """Run `statement` with `params` on `conn` (inside `pipelined`, when the block sends)."""
     plan = plan_for(conn.dialect, statement, params)
     if plan is None:
         # What is queued for the connection goes first: `begin_later`'s listener sees to it.
-        return conn.execute(statement, params)
+        conn.execute(statement, params)
+    else:
+        _run(conn, plan, params)
+
+
+def _run(conn: Connection, plan: _Plan, params: dict[str, Any]) -> Pending:
     try:
         values = {}
         for name, process, fixed in plan.binds:
@@ -84,19 +94,20 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
         raise StatementError(str(exc), plan.sql, params, exc) from exc
     driver = conn.connection.driver_connection
     assert driver is not None
+    if _batches:
+        batch = _batches.get(id(driver))
+        if batch is not None and batch.gathering and (plan.gathers or not batch.hold):
+            pending = Pending(None, plan)
+            batch.statements.append((plan, values, pending))
+            return pending
+        _flush(conn)
+    if _unbegun and _owes_begin(driver):  # SQLite never owes one
+        pending = Pending(None, plan)
+        _send(conn, [(plan, values, pending)], begin=True, commit=False)
+        return pending
     arguments = values if plan.order is None else tuple(values[n] for n in plan.order)
     try:
-        if _held:
-            held = _held.get(id(driver))
-            if held is not None and held.gathering and plan.gathers:
-                held.writes.append((plan, arguments))
-                return None
-            settle(conn)
-        if not (_unbegun and _owes_begin(driver)):  # SQLite never owes one
-            return driver.execute(plan.sql, arguments)
-        with driver.pipeline():
-            driver.execute(_BEGIN)
-            return driver.execute(plan.sql, arguments)
+        return Pending(driver.execute(plan.sql, arguments), plan)
     except conn.dialect.loaded_dbapi.Error as exc:
         # The same exception SQLAlchemy raises, so callers and error handlers see no
         # difference. (A dropped PostgreSQL connection is not invalidated here; the
@@ -107,52 +118,43 @@ def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> 
 @contextmanager
 def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     """Send the statements made inside together and wait for the server once, where
-    the driver can (psycopg's pipeline mode on PostgreSQL); elsewhere simply run them.
+    that pays (PostgreSQL); elsewhere simply run them.
 
-    The server still runs them in order. A write's error surfaces when the block
-    ends, still as SQLAlchemy's exception and still inside the transaction, which
-    the caller rolls back as before; a read's row is taken after the block (`send`).
+    On PostgreSQL they leave when the block ends, as one query string of several
+    statements with their values quoted in (psycopg's client-side binding): the
+    driver's Python for a batch is then about that of one statement, where its
+    pipeline mode costs as much per statement as waiting for each. The server
+    still runs them in order and stops at the first error, which surfaces when
+    the block ends, as SQLAlchemy's exception and inside the transaction, which
+    the caller rolls back as before. A read's row is taken after the block (`send`).
 
-    With `hold`, the block's writes are not sent when it ends: they go to the server
-    as one statement (`_one_statement`) with the COMMIT (`commit`), one wait for
-    both, or before whatever else runs on the connection first (`settle`). Their
-    errors surface there. One statement, not several in a pipeline, because the
-    driver's Python costs more per statement than the server does. So the writes
-    held together must not depend on one another: none may touch a row another
-    one inserts or changes (PostgreSQL runs them in one snapshot). A read, or a
-    write whose rows its caller asks back, sends what was held first and runs as usual.
+    With `hold`, only writes are gathered, and they are not sent when the block
+    ends: they go to the server with the COMMIT (`commit`), one wait for both, or
+    before whatever else runs on the connection first (`settle`). Their errors
+    surface there. A read, or a write whose rows its caller asks back, sends what
+    was held first and runs as usual.
     """
     driver = conn.connection.driver_connection
-    start = getattr(driver, "pipeline", None)
-    if start is None:
+    if conn.dialect.driver != "psycopg":
         yield
         return
-    settle(conn)
-    if hold:
-        held = _held[id(driver)] = _Held()
-        try:
-            yield
-        except BaseException:
-            _held.pop(id(driver), None)
-            raise
-        held.gathering = False
-        return
-    pipeline = start()
-    pipeline.__enter__()
+    _flush(conn)
+    batch = _batches[id(driver)] = _Batch(hold)
     try:
-        if _owes_begin(driver):
-            driver.execute(_BEGIN)  # type: ignore[union-attr]
         yield
-    except BaseException as exc:
-        _leave_failed(conn, pipeline, exc)
+    except BaseException:
+        _batches.pop(id(driver), None)
         raise
-    _close(conn, pipeline)
+    if hold:
+        batch.gathering = False
+    else:
+        _flush(conn)
 
 
 def begin_later(conn: Connection) -> None:
     """SQLAlchemy began a transaction on `conn`, whose driver is in autocommit mode
     (PostgreSQL): send its BEGIN with the first statement, not in a round trip of its
-    own (psycopg, left to begin by itself, waits for BEGIN even in pipeline mode)."""
+    own (psycopg, left to begin by itself, waits for the BEGIN's answer first)."""
     _unbegun.add(id(conn.connection.driver_connection))
 
 
@@ -163,18 +165,24 @@ def ended(conn: Connection) -> None:
 
 def settle(conn: Connection) -> None:
     """Send what is queued for `conn` and wait for it: the BEGIN of `begin_later`, and
-    the writes held by `pipelined(hold=True)`. Any other use of the driver connection
+    the statements `pipelined` gathered. Any other use of the driver connection
     comes after this."""
+    _flush(conn)
     driver = conn.connection.driver_connection
-    if _held:
-        held = _held.pop(id(driver), None)
-        if held is not None and held.writes:
-            _send_held(conn, held, commit=False)
     if _owes_begin(driver):
         try:
             driver.execute(_BEGIN)  # type: ignore[union-attr]
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _sqlalchemy_error(conn, exc, _BEGIN) from exc
+
+
+def _flush(conn: Connection) -> None:
+    """Send the statements `pipelined` gathered on `conn`, if any, with a BEGIN still owed."""
+    if _batches:
+        driver = conn.connection.driver_connection
+        batch = _batches.pop(id(driver), None)
+        if batch is not None and batch.statements:
+            _send(conn, batch.statements, begin=_owes_begin(driver), commit=False)
 
 
 def commit(conn: Connection) -> None:
@@ -184,54 +192,47 @@ def commit(conn: Connection) -> None:
     for the caller to roll back. Without held writes this does nothing: the caller
     commits as usual (after this, that finds no transaction open and sends nothing).
     """
-    held = _held.pop(id(conn.connection.driver_connection), None)
-    if held is not None and held.writes:
-        _send_held(conn, held, commit=True)
+    driver = conn.connection.driver_connection
+    batch = _batches.pop(id(driver), None)
+    if batch is not None and batch.statements:
+        _send(conn, batch.statements, begin=_owes_begin(driver), commit=True)
 
 
 def discard(conn: Connection) -> None:
-    """Forget held writes before a rollback: none of them has reached the server."""
-    _held.pop(id(conn.connection.driver_connection), None)
+    """Forget gathered statements before a rollback: none of them has reached the server."""
+    _batches.pop(id(conn.connection.driver_connection), None)
 
 
-def _send_held(conn: Connection, held: _Held, *, commit: bool) -> None:
-    driver: Any = conn.connection.driver_connection
-    sql, arguments = _one_statement(held.writes)
+def _send(
+    conn: Connection,
+    statements: list[tuple[_Plan, dict[str, Any], Pending]],
+    *,
+    begin: bool,
+    commit: bool,
+) -> None:
+    """Send `statements` as one query string, between BEGIN and COMMIT as asked, and
+    give each read its row."""
+    key = (begin, commit, tuple(id(plan) for plan, _, _ in statements))
+    sql = _joined.get(key)
+    if sql is None:
+        parts = [plan.batch_sql for plan, _, _ in statements]
+        sql = _joined[key] = "; ".join(
+            ([_BEGIN] if begin else []) + parts + (["COMMIT"] if commit else [])
+        )
+    arguments = [values[name] for plan, values, _ in statements for name in plan.batch_names]
+    from psycopg import ClientCursor  # loaded already: only psycopg's connections batch
+
+    cursor = ClientCursor(cast(Any, conn.connection.driver_connection))
     try:
-        with driver.pipeline():
-            if _owes_begin(driver):
-                driver.execute(_BEGIN)
-            driver.execute(sql, arguments)
-            if commit:
-                driver.execute("COMMIT")
+        cursor.execute(sql, arguments)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise _sqlalchemy_error(conn, exc, sql, arguments) from exc
-
-
-def _one_statement(writes: list[tuple[_Plan, Any]]) -> tuple[str, Any]:
-    """Writes as one statement: `WITH w0 AS (INSERT ...), w1 AS (UPDATE ...) SELECT 1`.
-
-    PostgreSQL runs every data-modifying WITH part once and to completion, all in
-    one snapshot, and checks foreign keys at the end of the statement, so a key
-    row may name the comp inserted beside it. The writes a tap holds touch
-    different rows and read nothing the others write.
-    """
-    if len(writes) == 1:
-        return writes[0][0].sql, writes[0][1]
-    key = tuple(id(plan) for plan, _ in writes)
-    sql = _combined.get(key)
-    if sql is None:
-        # Only psycopg gathers, and its parameters are named: part n's get the prefix wn_.
-        parts = []
-        for n, (plan, _) in enumerate(writes):
-            renamed = _BIND.sub(rf"%(w{n}_\1)s", plan.sql)
-            parts.append(f"w{n} AS ({renamed})")
-        sql = _combined[key] = "WITH " + ", ".join(parts) + " SELECT 1"
-    return sql, {
-        f"w{n}_{name}": value
-        for n, (_, values) in enumerate(writes)
-        for name, value in values.items()
-    }
+    if begin:
+        cursor.nextset()
+    for plan, _, pending in statements:
+        if plan.row is not None:
+            pending.arrived(cursor.fetchone())
+        cursor.nextset()
 
 
 def driver_of(conn: Connection) -> Any:
@@ -249,21 +250,6 @@ def _owes_begin(driver: Any) -> bool:
     return True
 
 
-def _leave_failed(conn: Connection, pipeline: Any, exc: BaseException) -> None:
-    """Leave `pipeline` after `exc`; a driver error is raised as SQLAlchemy's."""
-    # psycopg logs and drops its own error here, so `exc` is the one raised.
-    pipeline.__exit__(type(exc), exc, exc.__traceback__)
-    if isinstance(exc, conn.dialect.loaded_dbapi.Error):
-        raise _sqlalchemy_error(conn, exc) from exc
-
-
-def _close(conn: Connection, pipeline: Any) -> None:
-    try:
-        pipeline.__exit__(None, None, None)
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise _sqlalchemy_error(conn, exc) from exc
-
-
 def _sqlalchemy_error(
     conn: Connection, exc: Exception, sql: str | None = None, params: Any = None
 ) -> Exception:
@@ -274,17 +260,23 @@ def _sqlalchemy_error(
 
 
 class Pending:
-    """A read already sent; its first row is taken when asked for (see `send`)."""
+    """A read already sent, or gathered to be sent when its `pipelined` block ends; its
+    first row is taken when asked for (see `send`)."""
 
     def __init__(self, sent: Any, plan: _Plan | None) -> None:
-        self._sent = sent
+        self._sent = sent  # a driver cursor, a SQLAlchemy result, or None until it arrives
         self._plan = plan
+        self._raw: Any = None
+
+    def arrived(self, raw: Any) -> None:
+        """The gathered read was sent; `raw` is its first row as the driver gives it."""
+        self._raw = raw
 
     def first(self) -> Any:
         """The first row, with attribute access by column name, or None."""
         if self._plan is None or self._plan.row is None:
             return self._sent.first()
-        raw = self._sent.fetchone()
+        raw = self._raw if self._sent is None else self._sent.fetchone()
         if raw is None:
             return None
         return self._plan.row._make(  # type: ignore[attr-defined]
@@ -297,7 +289,9 @@ def send(conn: Connection, statement: Executable, params: dict[str, Any]) -> Pen
     """Send a read now and take its row later: reads sent inside `pipelined` on
     PostgreSQL reach the server together and share one wait."""
     plan = plan_for(conn.dialect, statement, params)
-    return Pending(execute(conn, statement, params), plan)
+    if plan is None:
+        return Pending(conn.execute(statement, params), None)
+    return _run(conn, plan, params)
 
 
 def plan_for(dialect: Dialect, statement: Executable, params: dict[str, Any]) -> _Plan | None:
@@ -341,7 +335,11 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     # caller here reads; only a RETURNING the statement asks for keeps it out.
     asked = compiled.effective_returning and not compiled.implicit_returning
     gathers = bool(getattr(statement, "is_dml", False) and not asked)
-    return _Plan(compiled.string, order, tuple(binds), row, results, gathers)
+    sql = compiled.string
+    # Only psycopg batches, and its parameters are named.
+    batch_names = tuple(_BIND.findall(sql))
+    batch_sql = _BIND.sub("%s", sql) if order is None else sql
+    return _Plan(sql, order, tuple(binds), row, results, gathers, batch_sql, batch_names)
 
 
 def _row_shape(

@@ -13,6 +13,7 @@ from pos_plugin.database import (
     execute_core,
     first_row,
     pipelined,
+    send_read,
     table_of,
     write_transaction,
 )
@@ -205,3 +206,28 @@ def test_a_failed_write_among_those_held_for_the_commit_leaves_none_of_them(app_
         execute_core(INSERT_AUDIT, audit_row("driver-16"))
         execute_core(INSERT_AUDIT, audit_row("driver-17"))
     assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-17"}) is not None
+
+
+def test_reads_sent_together_each_get_their_own_row(app_ctx):
+    with write_transaction():
+        execute_core(INSERT_AUDIT, audit_row("driver-18", actor="first"))
+        execute_core(INSERT_AUDIT, audit_row("driver-19", actor="second"))
+    with write_transaction():
+        with pipelined():  # the first statements of the transaction, with its BEGIN
+            second = send_read(AUDIT_BY_ENTITY, {"entity_id": "driver-19"})
+            nobody = send_read(AUDIT_BY_ENTITY, {"entity_id": "nobody"})
+            first = send_read(AUDIT_BY_ENTITY, {"entity_id": "driver-18"})
+        rows = (second.first(), nobody.first(), first.first())
+    assert (rows[0].actor, rows[1], rows[2].actor) == ("second", None, "first")
+    assert rows[0].at == AT
+
+
+def test_text_sent_with_others_is_stored_exactly_as_typed(app_ctx):
+    # On PostgreSQL the values of statements sent together are quoted into the query.
+    typed = "O'Brien \\ 50% off; %(x)s %s $$ -- ') ; DROP TABLE audit_event; --"
+    with write_transaction(), pipelined(last=True):
+        execute_core(INSERT_AUDIT, audit_row("driver-20", actor=typed, data={"note": typed}))
+        execute_core(INSERT_AUDIT, audit_row("driver-21"))
+    row = first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-20"})
+    assert (row.actor, row.data) == (typed, {"note": typed})
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-21"}) is not None

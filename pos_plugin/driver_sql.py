@@ -259,14 +259,17 @@ def _sqlalchemy_error(
     )
 
 
+_NOT_YET = object()  # the row of a gathered read, before its batch is sent
+
+
 class Pending:
     """A read already sent, or gathered to be sent when its `pipelined` block ends; its
     first row is taken when asked for (see `send`)."""
 
     def __init__(self, sent: Any, plan: _Plan | None) -> None:
-        self._sent = sent  # a driver cursor, a SQLAlchemy result, or None until it arrives
+        self._sent = sent  # a driver cursor, a SQLAlchemy result, or None: see `arrived`
         self._plan = plan
-        self._raw: Any = None
+        self._raw: Any = _NOT_YET
 
     def arrived(self, raw: Any) -> None:
         """The gathered read was sent; `raw` is its first row as the driver gives it."""
@@ -277,6 +280,8 @@ class Pending:
         if self._plan is None or self._plan.row is None:
             return self._sent.first()
         raw = self._raw if self._sent is None else self._sent.fetchone()
+        if raw is _NOT_YET:
+            raise RuntimeError("a read gathered by `pipelined` is taken only after the block")
         if raw is None:
             return None
         return self._plan.row._make(  # type: ignore[attr-defined]

@@ -231,3 +231,12 @@ def test_text_sent_with_others_is_stored_exactly_as_typed(app_ctx):
     row = first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-20"})
     assert (row.actor, row.data) == (typed, {"note": typed})
     assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-21"}) is not None
+
+
+def test_a_read_taken_before_its_batch_is_sent_is_a_mistake_not_a_missing_row(app_ctx, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite runs each read at once; only PostgreSQL gathers them")
+    with write_transaction(), pipelined():
+        early = send_read(AUDIT_BY_ENTITY, {"entity_id": "nobody"})
+        with pytest.raises(RuntimeError, match="only after the block"):
+            early.first()

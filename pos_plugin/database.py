@@ -239,6 +239,9 @@ def tune_engine(engine: Engine) -> None:
             # Transactions begin on the "begin" event below, as on SQLite, so that
             # their BEGIN can travel with their first statement.
             dbapi_connection.autocommit = True
+            # psycopg's own preparing is off: after any rollback it deallocates every
+            # prepared statement, the ones `driver_sql` prepares for its batches too.
+            dbapi_connection.prepare_threshold = None
 
         @event.listens_for(engine, "checkout")
         def _on_pg_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

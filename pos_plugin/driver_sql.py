@@ -16,6 +16,7 @@ through SQLAlchemy as before.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,8 @@ from sqlalchemy import Executable
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
+
+log = logging.getLogger(__name__)
 
 Processor = Callable[[Any], Any] | None
 
@@ -42,10 +45,15 @@ class _Plan:
     results: tuple[Processor, ...]
     # A write whose rows no caller asks back: one `pipelined(hold=True)` may gather.
     gathers: bool
-    # Named styles: the SQL with positional placeholders, and the names they take in
-    # turn, for a batch of statements that share one list of values (`_send`).
+    # For a batch (psycopg only, whose parameters are named): the statement with its
+    # values to be quoted in, and their names in turn; and its prepared twin on the
+    # server: its name, how it is prepared, what runs it and the names it takes.
     batch_sql: str
     batch_names: tuple[str, ...]
+    name: str
+    prepare_sql: str
+    execute_sql: str
+    execute_names: tuple[str, ...]
 
 
 _GIVEN = object()  # marks a parameter the caller passes
@@ -65,12 +73,20 @@ class _Batch:
 
 # The batch being gathered, by id of its driver connection.
 _batches: dict[int, _Batch] = {}
-# A batch's SQL, by whether it begins and commits and by the ids of its plans.
-_joined: dict[tuple[bool, bool, tuple[int, ...]], str] = {}
+# A batch's SQL, by whether it begins and commits, the ids of its plans and which run prepared.
+_joined: dict[tuple[bool, bool, tuple[int, ...], tuple[bool, ...]], str] = {}
 _BIND = re.compile(r"%\(([^)]+)\)s")
 # Driver connections whose BEGIN waits for their first statement (`begin_later`).
 _unbegun: set[int] = set()
 _BEGIN = "BEGIN"
+# The names of the statements prepared on a connection, in its `info`.
+_PREPARED = "pos_plugin_prepared"
+# Plans PostgreSQL would not prepare, by id (see `_prepare`).
+_unpreparable: set[int] = set()
+_TRYING = "pos_plugin_prepare"
+# psycopg's TransactionStatus values, without importing psycopg where it is not used.
+_IDLE, _IN_TRANSACTION = 0, 2
+_ALREADY_PREPARED = "42P05"
 
 
 def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> None:
@@ -211,18 +227,33 @@ def _send(
     commit: bool,
 ) -> None:
     """Send `statements` as one query string, between BEGIN and COMMIT as asked, and
-    give each read its row."""
-    key = (begin, commit, tuple(id(plan) for plan, _, _ in statements))
-    sql = _joined.get(key)
-    if sql is None:
-        parts = [plan.batch_sql for plan, _, _ in statements]
-        sql = _joined[key] = "; ".join(
-            ([_BEGIN] if begin else []) + parts + (["COMMIT"] if commit else [])
-        )
-    arguments = [values[name] for plan, values, _ in statements for name in plan.batch_names]
+    give each read its row.
+
+    Each statement runs as `EXECUTE` of its prepared twin with its values quoted
+    in, so the server parses a line and plans nothing, as for psycopg's own
+    prepared statements; a statement is prepared on a connection the first time
+    one of its batches goes out on it (`_prepare`).
+    """
     from psycopg import ClientCursor  # loaded already: only psycopg's connections batch
 
     cursor = ClientCursor(cast(Any, conn.connection.driver_connection))
+    plans = [plan for plan, _, _ in statements]
+    prepared = _prepare(conn, cursor, plans)
+    key = (begin, commit, tuple(id(plan) for plan in plans), prepared)
+    sql = _joined.get(key)
+    if sql is None:
+        parts = [
+            plan.execute_sql if ready else plan.batch_sql
+            for plan, ready in zip(plans, prepared, strict=True)
+        ]
+        sql = _joined[key] = "; ".join(
+            ([_BEGIN] if begin else []) + parts + (["COMMIT"] if commit else [])
+        )
+    arguments = [
+        values[name]
+        for (plan, values, _), ready in zip(statements, prepared, strict=True)
+        for name in (plan.execute_names if ready else plan.batch_names)
+    ]
     try:
         cursor.execute(sql, arguments)
     except conn.dialect.loaded_dbapi.Error as exc:
@@ -233,6 +264,49 @@ def _send(
         if plan.row is not None:
             pending.arrived(cursor.fetchone())
         cursor.nextset()
+
+
+def _prepare(conn: Connection, cursor: Any, plans: list[_Plan]) -> tuple[bool, ...]:
+    """Which of `plans` run as their prepared twin; those not yet prepared on the
+    connection are prepared first (once in its life: SQLAlchemy clears the
+    connection's `info` when it opens a new one).
+
+    A statement PostgreSQL will not prepare (a parameter whose type it cannot
+    infer) runs with its values quoted in instead, and the transaction goes on:
+    inside one, the attempt is wrapped in a savepoint.
+    """
+    done: set[str] = conn.connection.info.setdefault(_PREPARED, set())
+    status = cursor.connection.info.transaction_status
+    if status not in (_IDLE, _IN_TRANSACTION):  # a failed transaction: the batch fails anyway
+        return tuple(plan.name in done for plan in plans)
+    inside = status == _IN_TRANSACTION
+    for plan in plans:
+        if plan.name in done or id(plan) in _unpreparable:
+            continue
+        try:
+            cursor.execute(
+                f"SAVEPOINT {_TRYING}; {plan.prepare_sql}; RELEASE SAVEPOINT {_TRYING}"
+                if inside
+                else plan.prepare_sql
+            )
+        except conn.dialect.loaded_dbapi.ProgrammingError as exc:
+            if inside:
+                _undo_try(conn, cursor)
+            if exc.sqlstate != _ALREADY_PREPARED:
+                log.warning("PostgreSQL would not prepare %s: %s", plan.sql, exc)
+                _unpreparable.add(id(plan))
+                continue
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _sqlalchemy_error(conn, exc, plan.prepare_sql) from exc
+        done.add(plan.name)
+    return tuple(plan.name in done for plan in plans)
+
+
+def _undo_try(conn: Connection, cursor: Any) -> None:
+    try:
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {_TRYING}; RELEASE SAVEPOINT {_TRYING}")
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _sqlalchemy_error(conn, exc) from exc
 
 
 def driver_of(conn: Connection) -> Any:
@@ -341,10 +415,24 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     asked = compiled.effective_returning and not compiled.implicit_returning
     gathers = bool(getattr(statement, "is_dml", False) and not asked)
     sql = compiled.string
-    # Only psycopg batches, and its parameters are named.
-    batch_names = tuple(_BIND.findall(sql))
-    batch_sql = _BIND.sub("%s", sql) if order is None else sql
-    return _Plan(sql, order, tuple(binds), row, results, gathers, batch_sql, batch_names)
+    name = f"pos_plugin_{len(_plans)}"
+    numbers = {n: f"${i}" for i, n in enumerate(dict.fromkeys(_BIND.findall(sql)), start=1)}
+    prepare_sql = _BIND.sub(lambda m: numbers[m[1]], sql).replace("%%", "%")
+    execute_sql = f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(numbers))})" if numbers else "")
+    return _Plan(
+        sql,
+        order,
+        tuple(binds),
+        row,
+        results,
+        gathers,
+        _BIND.sub("%s", sql),
+        tuple(_BIND.findall(sql)),
+        name,
+        f"PREPARE {name} AS {prepare_sql}",
+        execute_sql,
+        tuple(numbers),
+    )
 
 
 def _row_shape(

@@ -240,3 +240,28 @@ def test_a_read_taken_before_its_batch_is_sent_is_a_mistake_not_a_missing_row(ap
         early = send_read(AUDIT_BY_ENTITY, {"entity_id": "nobody"})
         with pytest.raises(RuntimeError, match="only after the block"):
             early.first()
+
+
+ECHO = sa.text("SELECT :said IS NULL AS unsaid").columns(unsaid=sa.Boolean)
+
+
+def test_a_statement_postgresql_will_not_prepare_still_runs_and_the_transaction_goes_on(
+    app_ctx, backend
+):
+    # PostgreSQL cannot infer the type of a parameter that is only tested for NULL.
+    with write_transaction():
+        execute_core(INSERT_AUDIT, audit_row("driver-22"))
+        with pipelined():
+            said = send_read(ECHO, {"said": "it's 50% off"})  # quoted in, not prepared
+            found = send_read(AUDIT_BY_ENTITY, {"entity_id": "driver-22"})
+        assert said.first().unsaid is False
+        assert found.first() is not None
+        execute_core(INSERT_AUDIT, audit_row("driver-23"))
+    assert first_row(AUDIT_BY_ENTITY, {"entity_id": "driver-23"}) is not None
+    if backend == "postgresql":
+        prepared = db.session.execute(
+            sa.text("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'pos_plugin_%'")
+        ).scalars()
+        statements = " ".join(prepared)
+        assert "audit_event.entity_id = $1" in statements
+        assert "unsaid" not in statements

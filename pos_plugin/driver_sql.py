@@ -12,10 +12,14 @@ rows are exactly those the ORM would write and read.
 Only statements that need nothing computed at execution time qualify (no
 Python-side column defaults to fill, no expanding IN lists); others run
 through SQLAlchemy as before.
+
+On PostgreSQL, statements can also go to the server together (`pipelined`),
+as one query string that runs each as its prepared twin (`_send`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import namedtuple
@@ -57,6 +61,8 @@ class _Plan:
 
 
 _GIVEN = object()  # marks a parameter the caller passes
+# Prepared statements' names: each plan its own, even when two threads compile at once.
+_names = itertools.count()
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 # Statements are module-level constants, kept alive here so their ids stay theirs.
 _keep: dict[int, Executable] = {}
@@ -415,7 +421,7 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     asked = compiled.effective_returning and not compiled.implicit_returning
     gathers = bool(getattr(statement, "is_dml", False) and not asked)
     sql = compiled.string
-    name = f"pos_plugin_{len(_plans)}"
+    name = f"pos_plugin_{next(_names)}"
     numbers = {n: f"${i}" for i, n in enumerate(dict.fromkeys(_BIND.findall(sql)), start=1)}
     prepare_sql = _BIND.sub(lambda m: numbers[m[1]], sql).replace("%%", "%")
     execute_sql = f"EXECUTE {name}" + (f"({', '.join(['%s'] * len(numbers))})" if numbers else "")

@@ -142,10 +142,10 @@ def pipelined(conn: Connection, *, hold: bool = False) -> Iterator[None]:
     """Send the statements made inside together and wait for the server once, where
     that pays (PostgreSQL); elsewhere simply run them.
 
-    On PostgreSQL they leave when the block ends, as one query string of several
-    statements with their values quoted in (psycopg's client-side binding): the
-    driver's Python for a batch is then about that of one statement, where its
-    pipeline mode costs as much per statement as waiting for each. The server
+    On PostgreSQL they leave when the block ends, as one query string that runs
+    each as its prepared twin with its values quoted in (`_send`): psycopg's
+    Python for a batch is then about that of one statement, where its pipeline
+    mode costs as much per statement as waiting for each. The server
     still runs them in order and stops at the first error, which surfaces when
     the block ends, as SQLAlchemy's exception and inside the transaction, which
     the caller rolls back as before. A read's row is taken after the block (`send`).

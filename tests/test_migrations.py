@@ -129,3 +129,25 @@ def test_the_server_knows_the_newest_migration_without_alembic(empty_app):
     with empty_app.app_context():
         config = empty_app.extensions["migrate"].migrate.get_config()
         assert lifecycle.head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_comps_void_and_star_times_are_indexed_only_where_set(empty_app, backend):
+    # A tap gives a comp with neither time: it must not write either index.
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            if backend == "sqlite":
+                found = conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE name LIKE 'ix_comp_%ed_at'"
+                ).all()
+            else:
+                found = conn.exec_driver_sql(
+                    "SELECT indexname, indexdef FROM pg_indexes "
+                    "WHERE schemaname = current_schema() AND indexname LIKE 'ix_comp_%ed_at'"
+                ).all()
+    definitions = dict(found)
+    assert set(definitions) == {"ix_comp_voided_at", "ix_comp_starred_at"}
+    for name, definition in definitions.items():
+        column = name.removeprefix("ix_comp_")
+        assert "WHERE" in definition
+        assert f"{column} IS NOT NULL" in definition.replace("(", "").replace(")", "")

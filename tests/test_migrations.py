@@ -143,7 +143,7 @@ def test_comps_void_and_star_times_are_indexed_only_where_set(empty_app, backend
             else:
                 found = conn.exec_driver_sql(
                     "SELECT indexname, indexdef FROM pg_indexes "
-                    "WHERE schemaname = current_schema() AND indexname LIKE 'ix_comp_%ed_at'"
+                    "WHERE schemaname = current_schema() AND indexname LIKE 'ix_comp_%%ed_at'"
                 ).all()
     definitions = dict(found)
     assert set(definitions) == {"ix_comp_voided_at", "ix_comp_starred_at"}

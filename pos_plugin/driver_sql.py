@@ -97,12 +97,7 @@ _ALREADY_PREPARED = "42P05"
 
 def execute(conn: Connection, statement: Executable, params: dict[str, Any]) -> None:
     """Run `statement` with `params` on `conn` (inside `pipelined`, when the block sends)."""
-    plan = plan_for(conn.dialect, statement, params)
-    if plan is None:
-        # What is queued for the connection goes first: `begin_later`'s listener sees to it.
-        conn.execute(statement, params)
-    else:
-        _run(conn, plan, params)
+    send(conn, statement, params)
 
 
 def _run(conn: Connection, plan: _Plan, params: dict[str, Any]) -> Pending:
@@ -198,13 +193,14 @@ def settle(conn: Connection) -> None:
             raise _sqlalchemy_error(conn, exc, _BEGIN) from exc
 
 
-def _flush(conn: Connection) -> None:
-    """Send the statements `pipelined` gathered on `conn`, if any, with a BEGIN still owed."""
+def _flush(conn: Connection, *, commit: bool = False) -> None:
+    """Send the statements `pipelined` gathered on `conn`, if any, with a BEGIN still
+    owed and, if asked, the COMMIT."""
     if _batches:
         driver = conn.connection.driver_connection
         batch = _batches.pop(id(driver), None)
         if batch is not None and batch.statements:
-            _send(conn, batch.statements, begin=_owes_begin(driver), commit=False)
+            _send(conn, batch.statements, begin=_owes_begin(driver), commit=commit)
 
 
 def commit(conn: Connection) -> None:
@@ -214,10 +210,7 @@ def commit(conn: Connection) -> None:
     for the caller to roll back. Without held writes this does nothing: the caller
     commits as usual (after this, that finds no transaction open and sends nothing).
     """
-    driver = conn.connection.driver_connection
-    batch = _batches.pop(id(driver), None)
-    if batch is not None and batch.statements:
-        _send(conn, batch.statements, begin=_owes_begin(driver), commit=True)
+    _flush(conn, commit=True)
 
 
 def discard(conn: Connection) -> None:
@@ -375,6 +368,7 @@ def send(conn: Connection, statement: Executable, params: dict[str, Any]) -> Pen
     PostgreSQL reach the server together and share one wait."""
     plan = plan_for(conn.dialect, statement, params)
     if plan is None:
+        # What is queued for the connection goes first: `begin_later`'s listener sees to it.
         return Pending(conn.execute(statement, params), None)
     return _run(conn, plan, params)
 

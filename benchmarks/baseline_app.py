@@ -1,8 +1,11 @@
 #!/usr/bin/env python
 """The floor a tap endpoint stands on: a bare Flask app that inserts one row.
 
-`bench.py` starts this in its own process, under waitress with the same number
-of threads as `pos-plugin serve`, and compares our tap with it. The view parses
+`bench.py` starts this in its own process, under the same server as `pos-plugin
+serve` (waitress with `pos_plugin/serving.py`'s connections, loaded on its own
+so that nothing else of ours is imported) with the same number of threads,
+and compares our tap with it; `--stock-waitress` serves it with waitress as it
+comes instead. The view parses
 the same JSON body, inserts one row of the comp's shape with the raw driver
 (`sqlite3`, or psycopg on PostgreSQL), commits once per request and answers 201
 with a small JSON body. SQLite runs as ours does: WAL, `synchronous=FULL`, a
@@ -16,11 +19,14 @@ audit: everything ours does beyond this is what the ratios measure.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import waitress
@@ -152,12 +158,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--stock-waitress",
+        action="store_true",
+        help="serve with waitress as it comes, not with the server `pos-plugin serve` runs",
+    )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--sqlite", metavar="PATH")
     where.add_argument("--postgres", metavar="CONNINFO")
     args = parser.parse_args()
     insert = sqlite_inserter(args.sqlite) if args.sqlite else postgres_inserter(args.postgres)
-    waitress.serve(build_app(insert), host="127.0.0.1", port=args.port, threads=args.threads)
+    app = build_app(insert)
+    if args.stock_waitress:
+        waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads)
+    else:
+        serving = _serving_alone()
+        serving.create_server(app, host="127.0.0.1", port=args.port, threads=args.threads).run()
+
+
+def _serving_alone() -> ModuleType:
+    """`pos_plugin/serving.py` without the package: importing `pos_plugin` would load
+    SQLAlchemy and more into the baseline's memory, which the RSS row compares."""
+    path = Path(__file__).resolve().parent.parent / "pos_plugin" / "serving.py"
+    spec = importlib.util.spec_from_file_location("serving", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Every row is a ratio against a baseline measured in the same run, because the
 machines are shared and noisy; absolute figures are printed for context only.
 
 - taps/s and p99 at 1, 8 and 32 keep-alive clients: `pos-plugin serve` against
-  `baseline_app.py` (bare Flask under the same waitress, one raw INSERT + COMMIT);
+  `baseline_app.py` (bare Flask under the same server, one raw INSERT + COMMIT;
+  `--stock-baseline` serves it with waitress as it comes);
 - the same on PostgreSQL (the bare app inserting with psycopg);
 - history: a tap when the shift holds 10,000 comps and the database 1,000,000,
   against the same tap on an empty database (`bench_history.py`);
@@ -222,10 +223,11 @@ def add_item(env: dict[str, str]) -> int:
     return int(item_id)
 
 
-def prepare_baseline(where: list[str]) -> Server:
+def prepare_baseline(where: list[str], stock_waitress: bool) -> Server:
+    server = ["--stock-waitress"] if stock_waitress else []
     return Server(
         name="baseline",
-        command=[sys.executable, str(HERE / "baseline_app.py"), "--threads", "8", *where],
+        command=[sys.executable, str(HERE / "baseline_app.py"), "--threads", "8", *server, *where],
         env={},
         body={"item_id": 1, **TAP_BODY},
         path="/comps",
@@ -353,14 +355,16 @@ def running(servers: list[Server], logs: Path) -> Iterator[list[Server]]:
             server.stop()
 
 
-def bench_backend(backend: str, tmp: Path, plan: Plan, url: str | None) -> dict[str, Any]:
+def bench_backend(
+    backend: str, tmp: Path, plan: Plan, url: str | None, stock_waitress: bool
+) -> dict[str, Any]:
     if backend == "sqlite":
         ours = prepare_ours(tmp / "ours", None)
-        baseline = prepare_baseline(["--sqlite", str(tmp / "baseline.db")])
+        baseline = prepare_baseline(["--sqlite", str(tmp / "baseline.db")], stock_waitress)
     else:
         assert url is not None
         ours = prepare_ours(tmp / "ours-pg", url)
-        baseline = prepare_baseline(["--postgres", conninfo(url)])
+        baseline = prepare_baseline(["--postgres", conninfo(url)], stock_waitress)
     with running([ours, baseline], tmp) as servers:
         result: dict[str, Any] = {"throughput": throughput(servers, plan)}
         result["rss_mib"] = rss_after(servers, plan.rss_taps)
@@ -527,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="prove it works; figures mean little")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
     parser.add_argument("--no-history", action="store_true", help="skip the 1,000,000-row row")
+    parser.add_argument(
+        "--stock-baseline",
+        action="store_true",
+        help="serve the baseline with waitress as it comes, not with our server",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
@@ -542,21 +551,32 @@ def main(argv: list[str] | None = None) -> int:
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     print(f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"sqlite files in {tmp} ({fs_type(tmp)}); plan: {asdict(plan)}")
+    baseline_server = (
+        "waitress as it comes (--stock-baseline)"
+        if args.stock_baseline
+        else "the server `pos-plugin serve` runs (pos_plugin/serving.py)"
+    )
+    print(f"the baseline is served by {baseline_server}")
     results: dict[str, Any] = {
         "when": when,
         "git": git_revision(),
         "quick": args.quick,
         "plan": asdict(plan),
+        "baseline_server": baseline_server,
         "skipped": skipped,
         "backends": {},
     }
     for backend in backends:
         print(f"{backend}: throughput, RSS, start-up ...", flush=True)
         if backend == "sqlite":
-            results["backends"]["sqlite"] = bench_backend("sqlite", tmp, plan, None)
+            results["backends"]["sqlite"] = bench_backend(
+                "sqlite", tmp, plan, None, args.stock_baseline
+            )
         else:
             with postgres_schema(DEFAULT_POSTGRES_URL) as url:
-                results["backends"]["postgresql"] = bench_backend("postgresql", tmp, plan, url)
+                results["backends"]["postgresql"] = bench_backend(
+                    "postgresql", tmp, plan, url, args.stock_baseline
+                )
         print(f"  {results['backends'][backend]['verified']}")
     if not args.no_history:
         print("history: a full shift and database against an empty one ...", flush=True)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python
 """Tap benchmark: POST /api/v1/comps on our real app against a bare Flask baseline.
 
-Both servers run under waitress on loopback, in background threads of this
-process, and get the same taps over real HTTP (one keep-alive connection per
-client). The baseline is the floor any tap endpoint pays on this machine: a
-Flask view that parses the same JSON body and inserts one row into a table of
-similar shape, on the same database with the same settings (SQLite: WAL,
+Both servers run under the server `pos-plugin serve` runs (waitress, see
+`pos_plugin/serving.py`) on loopback, in background threads of this process,
+and get the same taps over real HTTP (one keep-alive connection per client).
+The baseline is the floor any tap endpoint pays on this machine: a Flask view
+that parses the same JSON body and inserts one row into a table of similar
+shape, on the same database with the same settings (SQLite: WAL,
 synchronous=FULL, BEGIN IMMEDIATE). Machines are shared and noisy, so the
 figures that matter are the RATIOS ours/baseline from one run, with the two
 targets interleaved round by round so that noise hits both alike.
@@ -41,10 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import waitress
 from flask import Flask, jsonify, request
 
-from pos_plugin import create_app
+from pos_plugin import create_app, serving
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Comp, Role
 from pos_plugin.money import Money
@@ -142,12 +142,11 @@ class SqlCounter:
 
 
 class BackgroundServer:
-    """A waitress server on a free loopback port, in a daemon thread, stoppable."""
+    """The server `pos-plugin serve` runs, on a free loopback port, in a daemon thread,
+    stoppable."""
 
     def __init__(self, app: Flask, name: str, threads: int) -> None:
-        self.server: Any = waitress.create_server(
-            app, host=LOOPBACK, port=0, threads=threads, ident=name
-        )
+        self.server: Any = serving.create_server(app, host=LOOPBACK, port=0, threads=threads)
         self.port: int = int(self.server.effective_port)
         self.thread = threading.Thread(target=self.server.run, name=f"waitress-{name}", daemon=True)
         self.stopped = False

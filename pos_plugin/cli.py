@@ -194,7 +194,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     # passes never stop a tap for tens of milliseconds to walk it. Start-up leaves no cycles
     # behind to collect (measured: none).
     with kept_for_good(), _in_app() as app:
-        import waitress
+        from pos_plugin import serving
 
         try:
             lifecycle.check_ready(app)
@@ -206,8 +206,8 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         port = port or settings.server.port
         # Listen first: a taken port must end the command before any worker thread starts.
         try:
-            server = waitress.create_server(
-                app, host=host, port=port, threads=settings.server.threads, ident="pos-plugin"
+            server = serving.create_server(
+                app, host=host, port=port, threads=settings.server.threads
             )
         except OSError as exc:
             raise click.ClickException(

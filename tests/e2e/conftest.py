@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from pos_plugin import create_app
+from pos_plugin import create_app, serving
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Role
 from pos_plugin.money import Money
@@ -81,9 +81,8 @@ def browser() -> Iterator[Any]:
 def live(
     request: pytest.FixtureRequest, tmp_path: Path, settings_for: Callable[..., Any]
 ) -> Iterator[LiveStore]:
-    """The server; `indirect` parametrisation may pass a `PrinterSettings` to print with."""
-    import waitress
-
+    """The server, as `pos-plugin serve` builds it; `indirect` parametrisation may pass a
+    `PrinterSettings` to print with."""
     home = tmp_path / "home"
     settings = settings_for(home, f"sqlite:///{tmp_path / 'store.db'}", currency="GBP")
     printer = getattr(request, "param", None)
@@ -96,7 +95,7 @@ def live(
         with write_transaction():
             apply_settings(settings, SYSTEM, now)
     worker = printing.start_worker(app)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = serving.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

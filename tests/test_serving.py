@@ -1,0 +1,160 @@
+"""The server `pos-plugin serve` runs: every answer arrives whole, and the main loop
+never spins on a connection a task thread is answering."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from waitress import wasyncore
+
+from pos_plugin import serving
+
+App = Callable[[dict[str, Any], Callable[..., Any]], Any]
+
+
+@contextmanager
+def served(app: App, threads: int = 2) -> Iterator[int]:
+    """`app` behind `serving.create_server` on a free loopback port; yields the port."""
+    server = serving.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    loop = threading.Thread(target=server.run, daemon=True)
+    loop.start()
+    try:
+        yield int(server.effective_port)
+    finally:
+        # Closed on the loop's own thread, so no socket vanishes under its select().
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        loop.join(timeout=10)
+        server.task_dispatcher.shutdown()
+    assert not loop.is_alive(), "the server's loop did not stop"
+
+
+def answering(body: Callable[[dict[str, Any]], bytes]) -> App:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        data = body(environ)
+        start_response("200 OK", [("Content-Length", str(len(data)))])
+        return [data]
+
+    return app
+
+
+@contextmanager
+def a_channel() -> Iterator[tuple[Any, serving.SteadyChannel]]:
+    """A connection as the server makes one, on a socket pair nobody reads from, with a
+    task thread answering on it (its buffers fill up once it has sent enough)."""
+    server = serving.create_server(answering(lambda _: b"ok"), host="127.0.0.1", port=0, threads=1)
+    ours, theirs = socket.socketpair()
+    channel = server.channel_class(server, ours, ("127.0.0.1", 1), server.adj, map={})
+    channel.requests = [object()]
+    try:
+        yield server, channel
+    finally:
+        channel.handle_close()
+        theirs.close()
+        server.close()
+        server.task_dispatcher.shutdown()
+
+
+def test_a_connection_being_answered_is_left_out_of_the_loop_while_its_task_holds_the_lock():
+    with a_channel() as (_, channel):
+        assert isinstance(channel, serving.SteadyChannel)
+        channel.outbufs[-1].append(b"x" * 10)
+        channel.total_outbufs_len = 10  # bytes not sent yet
+        holding, done = threading.Event(), threading.Event()
+
+        def task() -> None:
+            with channel.outbuf_lock:
+                holding.set()
+                done.wait(10)
+
+        thread = threading.Thread(target=task)
+        thread.start()
+        assert holding.wait(10)
+        assert not channel.writable()
+        done.set()
+        thread.join(10)
+        assert channel.writable(), "once the task lets go, the loop sends what is left"
+
+
+def test_a_task_that_leaves_bytes_unsent_wakes_the_loop_once_it_has_let_go_of_the_lock():
+    with a_channel() as (server, channel):
+        wakes: list[tuple[bool, int]] = []
+
+        def lock_is_free() -> bool:
+            free: list[bool] = []
+
+            def probe() -> None:  # from another thread, as the loop would
+                got = channel.outbuf_lock.acquire(blocking=False)
+                if got:
+                    channel.outbuf_lock.release()
+                free.append(got)
+
+            thread = threading.Thread(target=probe)
+            thread.start()
+            thread.join(10)
+            return free[0]
+
+        server.pull_trigger = lambda: wakes.append((lock_is_free(), channel.total_outbufs_len))
+        channel.write_soon(b"x" * (8 << 20))  # as a task thread answers
+        assert channel.total_outbufs_len > 0, "the socket took it all: the test needs more"
+        assert (True, channel.total_outbufs_len) in wakes
+
+
+def test_what_the_socket_would_not_take_goes_out_while_the_app_still_works():
+    # The first part is larger than the socket's buffers, so the task thread sends only
+    # some of it; the app then waits for the client to have read it all. The rest must
+    # go out without any further event to wake the server's loop.
+    first = bytes(range(256)) * (32 * 1024)  # 8 MiB
+    received = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Length", str(len(first) + 4))])
+        yield first
+        received.wait(20)
+        yield b"done"
+
+    with served(app) as port, socket.create_connection(("127.0.0.1", port), timeout=15) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while not data.endswith(first):
+            chunk = client.recv(1 << 16)
+            assert chunk, "the server closed the connection early"
+            data += chunk
+        received.set()
+        while not data.endswith(b"done"):
+            data += client.recv(1 << 16)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert body == first + b"done"
+
+
+def test_many_keep_alive_clients_at_once_each_get_every_answer_whole():
+    app = answering(lambda environ: environ["PATH_INFO"].encode() * 500)
+    failures: list[str] = []
+
+    def client(port: int, number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            for request in range(25):
+                path = f"/{number}-{request}"
+                conn.request("GET", path)
+                answer = conn.getresponse()
+                if answer.read() != path.encode() * 500:
+                    failures.append(path)
+        except OSError as exc:
+            failures.append(f"client {number}: {exc!r}")
+        finally:
+            conn.close()
+
+    with served(app, threads=2) as port:
+        clients = [threading.Thread(target=client, args=(port, n)) for n in range(16)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join(60)
+    assert not failures
+    assert not any(thread.is_alive() for thread in clients)

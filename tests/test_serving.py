@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from waitress import wasyncore
-
 from pos_plugin import serving
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Any]
@@ -27,10 +25,18 @@ def served(app: App, threads: int = 2) -> Iterator[int]:
         yield int(server.effective_port)
     finally:
         # Closed on the loop's own thread, so no socket vanishes under its select().
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        server.trigger.pull_trigger(lambda: close_all(server._map))
         loop.join(timeout=10)
         server.task_dispatcher.shutdown()
     assert not loop.is_alive(), "the server's loop did not stop"
+
+
+def close_all(sockets: dict[int, Any]) -> None:
+    for dispatcher in list(sockets.values()):
+        if isinstance(dispatcher, serving.SteadyChannel):
+            dispatcher.handle_close()  # also closes the files its answers spilled into
+        else:
+            dispatcher.close()
 
 
 def answering(body: Callable[[dict[str, Any]], bytes]) -> App:
@@ -130,6 +136,26 @@ def test_what_the_socket_would_not_take_goes_out_while_the_app_still_works():
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")
     assert body == first + b"done"
+
+
+def test_a_file_sent_with_the_servers_file_wrapper_arrives_whole(tmp_path):
+    # As Flask sends the tablet's vendored scripts: the server reads the file itself.
+    content = bytes(range(251)) * (40 * 1024)  # about 10 MiB, more than the buffers hold
+    path = tmp_path / "asset.bin"
+    path.write_bytes(content)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        start_response("200 OK", [("Content-Length", str(len(content)))])
+        return environ["wsgi.file_wrapper"](path.open("rb"))
+
+    with served(app) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            for _ in range(2):  # and the connection serves on afterwards
+                conn.request("GET", "/asset.bin")
+                assert conn.getresponse().read() == content
+        finally:
+            conn.close()
 
 
 def test_many_keep_alive_clients_at_once_each_get_every_answer_whole():

@@ -29,17 +29,20 @@ class SteadyChannel(HTTPChannel):
     """A waitress connection its main loop never spins on (see the module's docstring)."""
 
     def writable(self) -> bool:
-        if (
-            self.requests
-            and self.total_outbufs_len
-            and not (self.will_close or self.close_when_flushed)
-        ):
-            # A task thread is answering: while it holds the lock it is sending
-            # itself, and `write_soon` wakes the loop for what it leaves.
-            if not self.outbuf_lock.acquire(blocking=False):
-                return False
-            self.outbuf_lock.release()
-        return bool(super().writable())
+        # Waitress's own test, in the order that answers soonest: the loop asks every
+        # connection at every turn.
+        if self.will_close or self.close_when_flushed:
+            return True
+        if not self.total_outbufs_len:
+            return False
+        if not self.requests:
+            return True
+        # A task thread is answering: while it holds the lock it is sending itself,
+        # and `write_soon` wakes the loop for what it leaves.
+        if not self.outbuf_lock.acquire(blocking=False):
+            return False
+        self.outbuf_lock.release()
+        return True
 
     def write_soon(self, data: Any) -> int:
         written = int(super().write_soon(data))

@@ -68,6 +68,7 @@ def a_channel() -> Iterator[tuple[Any, serving.SteadyChannel]]:
 def test_a_connection_being_answered_is_left_out_of_the_loop_while_its_task_holds_the_lock():
     with a_channel() as (_, channel):
         assert isinstance(channel, serving.SteadyChannel)
+        assert not channel.writable(), "nothing to send yet"
         channel.outbufs[-1].append(b"x" * 10)
         channel.total_outbufs_len = 10  # bytes not sent yet
         holding, done = threading.Event(), threading.Event()
@@ -81,6 +82,9 @@ def test_a_connection_being_answered_is_left_out_of_the_loop_while_its_task_hold
         thread.start()
         assert holding.wait(10)
         assert not channel.writable()
+        channel.will_close = True
+        assert channel.writable(), "a connection to close is the loop's to close at once"
+        channel.will_close = False
         done.set()
         thread.join(10)
         assert channel.writable(), "once the task lets go, the loop sends what is left"

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install bytecode demo test check pytest services bench bench-quick bench-tap bench-print bench-history bench-sync clean
+.PHONY: install bytecode demo test check pytest services bench bench-quick bench-floor bench-tap bench-print bench-history bench-sync clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: install services bytecode
 # The same machinery on a tiny plan: proves the benchmark still runs (CI); its figures mean little.
 bench-quick: install services bytecode
 	cd benchmarks && ../$(BIN)/python bench.py --quick
+	cd benchmarks && ../$(BIN)/python stack_floor.py --n 50 --rounds 1
+
+# The tap's CPU by layer: bare Flask, the API's stack around the same insert, our tap.
+bench-floor: install bytecode
+	cd benchmarks && ../$(BIN)/python stack_floor.py
 
 # What one tap costs in SQL statements, commits and pool checkouts (--show-sql lists them).
 bench-tap: install services

@@ -3,14 +3,14 @@
 
 `bench.py` starts this in its own process, under the same server as `pos-plugin
 serve` (waitress with `pos_plugin/serving.py`'s connections, loaded on its own
-so that nothing else of ours is imported) with the same number of threads,
-and compares our tap with it; `--stock-waitress` serves it with waitress as it
-comes instead. The view parses
-the same JSON body, inserts one row of the comp's shape with the raw driver
-(`sqlite3`, or psycopg on PostgreSQL), commits once per request and answers 201
-with a small JSON body. SQLite runs as ours does: WAL, `synchronous=FULL`, a
-busy timeout, `BEGIN IMMEDIATE`. No auth, no allowance, no idempotency, no
-audit: everything ours does beyond this is what the ratios measure.
+so that nothing else of ours is imported) with the same number of threads, and
+compares our tap with it; `--stock-waitress` serves it with waitress as it comes
+instead. The view parses the same JSON body, inserts one row of the comp's shape
+with the raw driver (`sqlite3`, or psycopg on PostgreSQL), commits once per
+request and answers 201 with a small JSON body. SQLite runs as ours does: WAL,
+`synchronous=FULL`, a busy timeout, `BEGIN IMMEDIATE`. No auth, no allowance, no
+idempotency, no audit: everything ours does beyond this is what the ratios
+measure.
 
     python baseline_app.py --port 5001 --sqlite /tmp/baseline.db
     python baseline_app.py --port 5001 --postgres "host=127.0.0.1 dbname=test user=postgres"

@@ -8,8 +8,9 @@ send (with many clients it wakes all the time) its `select` returns at once,
 it finds the lock taken, and goes round again: a busy loop. The loop gives up
 Python's GIL at every `select` and takes it straight back, so the task thread
 that must finish the send waits for the GIL again and again. Measured with 32
-keep-alive clients: 1.9 million `select` calls for 3,000 taps, most of a core
-burnt in the main loop, and taps/s a fifth of the 8-client figure.
+keep-alive clients: 1.2 to 1.8 million `select` calls for 3,000 taps, most of
+a core burnt in the main loop, and taps/s a quarter to a half of the 8-client
+figure (benchmarks/README.md).
 
 `SteadyChannel` leaves such a connection out of the loop's writable set while
 a task thread holds its output lock, and wakes the loop once the task thread

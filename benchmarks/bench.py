@@ -486,10 +486,16 @@ def print_cpu(results: dict[str, Any]) -> None:
         ours, base = result["throughput"]["ours"], result["throughput"]["baseline"]
         for clients in sorted(ours, key=int):
             o, b = ours[clients], base[clients]
+            # The kernel counts CPU in clock ticks (10 ms): a quick run's few taps may
+            # not reach one.
+            ratio = (
+                f"{o['cpu_ms_per_tap'] / b['cpu_ms_per_tap']:.2f}x"
+                if b["cpu_ms_per_tap"]
+                else "too few taps to tell"
+            )
             print(
                 f"  {backend}, {clients} client{'s' * (int(clients) > 1)}: "
-                f"{o['cpu_ms_per_tap']:.2f} / {b['cpu_ms_per_tap']:.2f} ms "
-                f"({o['cpu_ms_per_tap'] / b['cpu_ms_per_tap']:.2f}x); "
+                f"{o['cpu_ms_per_tap']:.2f} / {b['cpu_ms_per_tap']:.2f} ms ({ratio}); "
                 f"{o['cpu_share']:.0%} / {b['cpu_share']:.0%}"
             )
 

@@ -16,6 +16,7 @@ from pos_plugin.api.errors import (
     SIGNED_IN,
     WITH_BODY,
     AllowanceExceededSchema,
+    documented_only,
     documents,
 )
 from pos_plugin.api.schemas import (
@@ -46,12 +47,14 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @blp.arguments(IdempotencyHeaderSchema(), location="headers")
 @blp.arguments(CompCreateSchema())
 @blp.response(201, CompSchema)
-@blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
-@blp.alt_response(
-    409,
-    schema=AllowanceExceededSchema,
-    content_type=PROBLEM_MIMETYPE,
-    description="over the shift's allowance: nothing recorded",
+@documented_only(
+    blp.alt_response(
+        409,
+        schema=AllowanceExceededSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="over the shift's allowance: nothing recorded",
+    ),
+    blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key"),
 )
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:

@@ -193,13 +193,23 @@ WITH_BODY = (
 
 def documents(blp: Blueprint, *statuses: HTTPStatus) -> Callable[[F], F]:
     """Declare the problem responses an endpoint can give, for the OpenAPI document."""
+    return documented_only(
+        *(blp.alt_response(status.value, response=status.name) for status in statuses)
+    )
+
+
+def documented_only(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Apply flask-smorest's `alt_response` decorators for the OpenAPI document alone.
+
+    Each one also wraps the view in a call of its own (an app-context lookup and
+    an async check, on every request) that does nothing else: only the
+    documentation they gather is kept.
+    """
 
     def decorate(view: F) -> F:
         documented = view
-        for status in statuses:
-            documented = blp.alt_response(status.value, response=status.name)(documented)
-        # Only the documentation is kept: each alt_response layer also wraps the view
-        # in a call of its own (an app-context lookup and an async check, per request).
+        for decorator in decorators:  # in the order given
+            documented = decorator(documented)
         view._apidoc = documented._apidoc  # type: ignore[attr-defined]
         return view
 

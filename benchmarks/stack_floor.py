@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline_app
 from bench_tap import TAP_BODY, build_ours, dispose_ours
+from bench_tap import _settings as bench_settings
 
 from pos_plugin import create_app
 from pos_plugin.api.errors import WITH_BODY, documents
@@ -86,7 +87,7 @@ def direct(app: Any, path: str, body: dict[str, Any], headers: dict[str, str]) -
 def stack_app(home: Path, insert: Callable[[dict[str, Any]], None]) -> Flask:
     """Our app's set-up (settings, error handling, security headers, the API) with one
     more endpoint: the tap's schemas around the bare insert."""
-    app = create_app({"SETTINGS": _settings(home)})
+    app = create_app({"SETTINGS": bench_settings(home, f"sqlite:///{home}/stack-app.db", 1)})
     item = transient(CatalogItem, {"id": 1, "name": "Bench cookie"})
     blp = Blueprint("floor", __name__, url_prefix="/api/v1/floor")
 
@@ -127,12 +128,6 @@ def stack_app(home: Path, insert: Callable[[dict[str, Any]], None]) -> Flask:
 
     app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(blp)
     return app
-
-
-def _settings(home: Path) -> Any:
-    from bench_tap import _settings as bench_settings
-
-    return bench_settings(home, f"sqlite:///{home}/stack-app.db", 1)
 
 
 def cpu_per_tap(tap: Tap, n: int) -> float:

@@ -162,6 +162,29 @@ def test_a_file_sent_with_the_servers_file_wrapper_arrives_whole(tmp_path):
             conn.close()
 
 
+def test_a_client_that_stops_reading_holds_up_no_one_else():
+    # A tablet on a weak Wi-Fi link: its answer waits in the server, not its thread.
+    big = b"y" * (12 << 20)  # more than loopback buffers hold, under waitress's 16 MiB mark
+    app = answering(lambda environ: big if environ["PATH_INFO"] == "/big" else b"small")
+
+    with served(app, threads=1) as port, socket.create_connection(("127.0.0.1", port)) as stalled:
+        stalled.settimeout(15)
+        stalled.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")  # and reads nothing yet
+        other = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        try:
+            for _ in range(20):
+                other.request("GET", "/small")
+                assert other.getresponse().read() == b"small"
+        finally:
+            other.close()
+        data = b""
+        while not data.endswith(big):
+            chunk = stalled.recv(1 << 16)
+            assert chunk, "the server closed the connection early"
+            data += chunk
+    assert data.partition(b"\r\n\r\n")[2] == big
+
+
 def test_many_keep_alive_clients_at_once_each_get_every_answer_whole():
     app = answering(lambda environ: environ["PATH_INFO"].encode() * 500)
     failures: list[str] = []

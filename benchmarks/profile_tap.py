@@ -89,16 +89,19 @@ def round_trips(app: Any, tap: Callable[[], None], taps: int = 20, warm: int = 5
     return answered / taps
 
 
-def direct_tap(app: Any, body: dict[str, Any], authorization: str) -> Callable[[], None]:
-    """A tap as a WSGI server makes it: an environ in, the app's answer read out."""
+def direct_tap(
+    app: Any, body: dict[str, Any], headers: dict[str, str], path: str = "/api/v1/comps"
+) -> Callable[[], None]:
+    """A tap as a WSGI server makes it: an environ in, the app's answer read out, with a
+    fresh Idempotency-Key each time."""
     raw = json.dumps(body).encode()
     fixed = EnvironBuilder(
-        path="/api/v1/comps",
+        path=path,
         method="POST",
         base_url="http://127.0.0.1:5000",
         data=raw,
         content_type="application/json",
-        headers=[("Authorization", authorization)],
+        headers=list(headers.items()),
     ).get_environ()
     status: list[str] = []
 
@@ -113,10 +116,11 @@ def direct_tap(app: Any, body: dict[str, Any], authorization: str) -> Callable[[
         }
         answer = app(environ, start_response)
         try:
-            b"".join(answer)
+            text = b"".join(answer)
         finally:
             answer.close()
-        assert status.pop().startswith("201"), "the tap was refused"
+        got = status.pop()
+        assert got.startswith("201"), f"{path} refused the tap: {got} {text[:300]!r}"
 
     return tap
 
@@ -151,7 +155,7 @@ def main() -> int:
             assert response.status_code == 201, response.get_data(as_text=True)
 
         if args.direct:
-            tap = direct_tap(ours.app, body, headers["Authorization"])
+            tap = direct_tap(ours.app, body, headers)
 
         for _ in range(100):
             tap()

@@ -25,8 +25,6 @@ CPU the stack takes before our own code runs.
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import sys
 import tempfile
 import time
@@ -38,13 +36,13 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Blueprint
-from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline_app
 from bench_tap import TAP_BODY, build_ours, dispose_ours
 from bench_tap import _settings as bench_settings
+from profile_tap import direct_tap
 
 from pos_plugin import create_app
 from pos_plugin.api.errors import WITH_BODY, documents
@@ -53,35 +51,6 @@ from pos_plugin.database import transient
 from pos_plugin.models import CatalogItem, Comp, CompStatus
 
 Tap = Callable[[], None]
-
-
-def direct(app: Any, path: str, body: dict[str, Any], headers: dict[str, str]) -> Tap:
-    """One request as a WSGI server makes it, with a fresh Idempotency-Key."""
-    raw = json.dumps(body).encode()
-    fixed = EnvironBuilder(
-        path=path,
-        method="POST",
-        base_url="http://127.0.0.1:5000",
-        data=raw,
-        content_type="application/json",
-        headers=list(headers.items()),
-    ).get_environ()
-    status: list[str] = []
-
-    def start_response(answer: str, _headers: Any, _exc_info: Any = None) -> None:
-        status.append(answer)
-
-    def tap() -> None:
-        environ = {**fixed, "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex, "wsgi.input": io.BytesIO(raw)}
-        answer = app(environ, start_response)
-        try:
-            text = b"".join(answer)
-        finally:
-            answer.close()
-        got = status.pop()
-        assert got.startswith("201"), f"{path} refused the tap: {got} {text[:300]!r}"
-
-    return tap
 
 
 def stack_app(home: Path, insert: Callable[[dict[str, Any]], None]) -> Flask:
@@ -149,12 +118,11 @@ def main() -> int:
         ours = build_ours(home / "ours", f"sqlite:///{home}/ours.db", threads=1)
         body = {**TAP_BODY, "item_id": 1}
         taps = {
-            "bare": direct(bare, "/comps", body, {}),
+            "bare": direct_tap(bare, body, {}, "/comps"),
             # A bearer header, as a till sends: no session, no CSRF check (nothing reads it).
-            "stack": direct(stack, "/api/v1/floor", body, {"Authorization": "Bearer x"}),
-            "ours": direct(
+            "stack": direct_tap(stack, body, {"Authorization": "Bearer x"}, "/api/v1/floor"),
+            "ours": direct_tap(
                 ours.app,
-                "/api/v1/comps",
                 {**TAP_BODY, "item_id": ours.item_id},
                 {"Authorization": f"Bearer {ours.token}"},
             ),

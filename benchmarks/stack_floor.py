@@ -12,9 +12,15 @@ the answer read out; no sockets, so no server's cost), on SQLite with WAL and
   the Idempotency-Key header in, the comp out) and our error handling and
   security headers, as `create_app` sets them up; no token, allowance,
   idempotency or audit;
-- `ours`: the real app and the real tap.
+- `ours`: the real app and the real tap;
+- `plain`: the real app and the real tap service behind a plain Flask view
+  that reads the request and writes the answer by hand, with no flask-smorest,
+  webargs or marshmallow at run time. It checks only that `item_id` is a whole
+  number, so it is an upper bound on what taking the API's stack off the tap's
+  path (and writing its validation a second time, beside the schemas that
+  document it) could buy: a figure for that decision, not an endpoint.
 
-Rounds alternate the three, and the CPU time per request (`time.process_time`)
+Rounds alternate the four, and the CPU time per request (`time.process_time`)
 of the best round is printed with each ratio against `bare`: the share of our
 CPU the stack takes before our own code runs.
 
@@ -25,6 +31,7 @@ CPU the stack takes before our own code runs.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -34,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_smorest import Blueprint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,10 +52,12 @@ from bench_tap import _settings as bench_settings
 from profile_tap import direct_tap
 
 from pos_plugin import create_app
+from pos_plugin.api.auth import current_actor, now
 from pos_plugin.api.errors import WITH_BODY, documents
 from pos_plugin.api.schemas import CompCreateSchema, CompSchema, IdempotencyHeaderSchema
-from pos_plugin.database import transient
+from pos_plugin.database import transient, write_transaction
 from pos_plugin.models import CatalogItem, Comp, CompStatus
+from pos_plugin.services import comps
 
 Tap = Callable[[], None]
 
@@ -99,6 +108,54 @@ def stack_app(home: Path, insert: Callable[[dict[str, Any]], None]) -> Flask:
     return app
 
 
+def add_plain_tap(app: Flask) -> str:
+    """The real tap behind a view with no API stack (see `plain` above); returns its path."""
+
+    def plain() -> Response:
+        body = request.get_json()
+        if not isinstance(body.get("item_id"), int):
+            return Response("item_id: Not a valid integer.", 422)
+        body.pop("over_allowance", None)
+        with write_transaction():
+            result = comps.record_comp(
+                current_actor(),
+                None,
+                comps.CompRequest(**body),
+                now(),
+                request.headers.get("Idempotency-Key"),
+            )
+        comp = result.comp
+        answer = {
+            "id": str(comp.id),
+            "item_id": comp.item_id,
+            "item_name": comp.item.name,
+            "value": {"amount": comp.value_amount, "currency": comp.currency},
+            "shift_id": comp.shift_id,
+            "business_date": comp.business_date.isoformat(),
+            "staff_id": comp.staff_id,
+            "created_at": comp.created_at.isoformat(),
+            "note": comp.note,
+            "customer_name": comp.customer_name,
+            "reason": comp.reason,
+            "order_ref": comp.order_ref,
+            "breakdown_id": comp.breakdown_id,
+            "approved_by_id": comp.approved_by_id,
+            "status": comp.status.value,
+            "voided_at": None,
+            "void_reason": None,
+        }
+        return Response(
+            json.dumps(answer),
+            201,
+            {"Location": f"/api/v1/comps/{comp.id}"},
+            mimetype="application/json",
+        )
+
+    path = "/api/v1/plain-tap"
+    app.add_url_rule(path, view_func=plain, methods=["POST"])
+    return path
+
+
 def cpu_per_tap(tap: Tap, n: int) -> float:
     started = time.process_time()
     for _ in range(n):
@@ -116,22 +173,22 @@ def main() -> int:
         bare = baseline_app.build_app(baseline_app.sqlite_inserter(str(home / "bare.db")))
         stack = stack_app(home / "stack", baseline_app.sqlite_inserter(str(home / "stack.db")))
         ours = build_ours(home / "ours", f"sqlite:///{home}/ours.db", threads=1)
+        plain_path = add_plain_tap(ours.app)
         body = {**TAP_BODY, "item_id": 1}
+        ours_body = {**TAP_BODY, "item_id": ours.item_id}
+        ours_headers = {"Authorization": f"Bearer {ours.token}"}
         taps = {
             "bare": direct_tap(bare, body, {}, "/comps"),
             # A bearer header, as a till sends: no session, no CSRF check (nothing reads it).
             "stack": direct_tap(stack, body, {"Authorization": "Bearer x"}, "/api/v1/floor"),
-            "ours": direct_tap(
-                ours.app,
-                {**TAP_BODY, "item_id": ours.item_id},
-                {"Authorization": f"Bearer {ours.token}"},
-            ),
+            "ours": direct_tap(ours.app, ours_body, ours_headers),
+            "plain": direct_tap(ours.app, ours_body, ours_headers, plain_path),
         }
         best = {name: float("inf") for name in taps}
         for tap in taps.values():  # warm up: caches, plans, first connections
             cpu_per_tap(tap, 200)
         for round_ in range(args.rounds):
-            order = list(taps)[round_ % 3 :] + list(taps)[: round_ % 3]
+            order = list(taps)[round_ % len(taps) :] + list(taps)[: round_ % len(taps)]
             for name in order:
                 best[name] = min(best[name], cpu_per_tap(taps[name], args.n))
         dispose_ours(ours.app)

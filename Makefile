@@ -55,7 +55,8 @@ bench-quick: install services bytecode
 	cd benchmarks && ../$(BIN)/python bench.py --quick
 	cd benchmarks && ../$(BIN)/python stack_floor.py --n 50 --rounds 1
 
-# The tap's CPU by layer: bare Flask, the API's stack around the same insert, our tap.
+# The tap's CPU by layer: bare Flask, the API's stack around the same insert, our tap, and
+# our tap behind a plain view (what taking the stack off its path could buy at most).
 bench-floor: install bytecode
 	cd benchmarks && ../$(BIN)/python stack_floor.py
 

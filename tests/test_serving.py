@@ -4,8 +4,10 @@ never spins on a connection a task thread is answering."""
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -211,3 +213,53 @@ def test_many_keep_alive_clients_at_once_each_get_every_answer_whole():
             thread.join(60)
     assert not failures
     assert not any(thread.is_alive() for thread in clients)
+
+
+def test_requests_waiting_for_a_thread_are_told_once_not_once_each(caplog):
+    caplog.set_level(logging.WARNING, logger="waitress.queue")
+    release = threading.Event()
+
+    def slow(_: dict[str, Any]) -> bytes:
+        release.wait(timeout=10)
+        return b"done"
+
+    answers: list[bytes] = []
+
+    def ask(port: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/")
+        answers.append(connection.getresponse().read())
+        connection.close()
+
+    with served(answering(slow), threads=1) as port:
+        clients = [threading.Thread(target=ask, args=(port,)) for _ in range(6)]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 10
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the other requests arrive and queue too
+        release.set()
+        for client in clients:
+            client.join(timeout=10)
+    assert answers == [b"done"] * 6
+    told = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+    assert len(told) == 1, told
+    assert told[0].startswith("Task queue depth is 1: requests are waiting for a free thread")
+
+
+def test_a_minute_later_the_waits_since_are_summed_up_in_one_line(caplog):
+    caplog.set_level(logging.WARNING, logger="waitress.queue")
+    now = [100.0]
+    log = serving.QueueDepthLog(logging.getLogger("waitress.queue"), clock=lambda: now[0])
+    log.warning("Task queue depth is %d", 2)
+    for depth in (1, 5, 3):
+        now[0] += 10
+        log.warning("Task queue depth is %d", depth)
+    now[0] += 31  # 61 s after the first line
+    log.warning("Task queue depth is %d", 1)
+    assert [r.getMessage() for r in caplog.records] == [
+        "Task queue depth is 2: requests are waiting for a free thread "
+        "(further waits are summed up at most once a minute)",
+        "4 requests waited for a free thread in the last 61 s; the deepest queue was 5",
+    ]

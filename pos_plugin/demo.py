@@ -185,8 +185,12 @@ def _history(
     days: int,
 ) -> tuple[int, int]:
     rng = random.Random(7)  # the same demo every time
-    given = voided = 0
-    moment = now - timedelta(days=days)
+    given = voided = approved = 0
+    # From the store's midnight, not from this time of day `days` ago: the same seed then
+    # gives the same days whenever the demo is made (from a time of day, the draws fell
+    # elsewhere, and some afternoons the history had no approval at all).
+    first_day = (now.astimezone(store.zone) - timedelta(days=days)).date()
+    moment = datetime.combine(first_day, time(0), tzinfo=store.zone).astimezone(now.tzinfo)
     while moment < now:
         # Busy mornings and lunchtimes, a quiet night: skip ahead faster when closed.
         local_hour = moment.astimezone(store.zone).hour
@@ -208,10 +212,12 @@ def _history(
         try:
             comp = comps.record_comp(actor, store, request, moment).comp
         except AllowanceExceeded:
-            # Now and then the manager lets one more go: the console and sync show approvals.
-            if rng.random() > 0.3:
+            # Now and then the manager lets one more go (always the first time, so the
+            # console and the sync have an approval to show).
+            if approved and rng.random() > 0.3:
                 continue
             comp = comps.record_comp(actor, store, request, moment, approver=manager).comp
+            approved += 1
         given += 1
         # The manager stars a story now and then, so the wall and head office have some.
         if comp.customer_name and rng.random() < 0.06:

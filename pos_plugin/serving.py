@@ -71,14 +71,10 @@ class QueueDepthLog:
     line a minute sums up the waits since the last line.
     """
 
-    def __init__(
-        self,
-        logger: logging.Logger,
-        every_s: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    EVERY_S = 60.0
+
+    def __init__(self, logger: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
         self._logger = logger
-        self._every_s = every_s
         self._clock = clock
         self._told_at: float | None = None
         self._waits = 0
@@ -89,7 +85,7 @@ class QueueDepthLog:
         self._waits += 1
         self._deepest = max(self._deepest, depth)
         now = self._clock()
-        if self._told_at is not None and now - self._told_at < self._every_s:
+        if self._told_at is not None and now - self._told_at < self.EVERY_S:
             return
         if self._told_at is None:
             self._logger.warning(

@@ -46,7 +46,8 @@ class _Plan:
     # Each parameter: its name, its type's processor, and its value when the statement fixes it.
     binds: tuple[tuple[str, Processor, Any], ...]
     row: type | None
-    results: tuple[Processor, ...]
+    # The result columns whose values need converting: (position, processor).
+    converts: tuple[tuple[int, Callable[[Any], Any]], ...]
     # A write whose rows no caller asks back: one `pipelined(hold=True)` may gather.
     gathers: bool
     # For a batch (psycopg only, whose parameters are named): the statement with its
@@ -122,7 +123,7 @@ def _run(conn: Connection, plan: _Plan, params: dict[str, Any]) -> Pending:
         pending = Pending(None, plan)
         _send(conn, [(plan, values, pending)], begin=True, commit=False)
         return pending
-    arguments = values if plan.order is None else tuple(values[n] for n in plan.order)
+    arguments = values if plan.order is None else tuple(map(values.__getitem__, plan.order))
     try:
         return Pending(driver.execute(plan.sql, arguments), plan)
     except conn.dialect.loaded_dbapi.Error as exc:
@@ -357,10 +358,11 @@ class Pending:
             raise RuntimeError("a read gathered by `pipelined` is taken only after the block")
         if raw is None:
             return None
-        return self._plan.row._make(  # type: ignore[attr-defined]
-            value if process is None else process(value)
-            for value, process in zip(raw, self._plan.results, strict=True)
-        )
+        if self._plan.converts:
+            raw = list(raw)
+            for position, process in self._plan.converts:
+                raw[position] = process(raw[position])
+        return self._plan.row._make(raw)  # type: ignore[attr-defined]
 
 
 def send(conn: Connection, statement: Executable, params: dict[str, Any]) -> Pending:
@@ -409,7 +411,7 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     if compiled.positional and order is None and names:
         return None
-    row, results = _row_shape(dialect, statement)
+    row, converts = _row_shape(dialect, statement)
     # PostgreSQL's INSERTs return their new keys unasked (implicit RETURNING), which no
     # caller here reads; only a RETURNING the statement asks for keeps it out.
     asked = compiled.effective_returning and not compiled.implicit_returning
@@ -424,7 +426,7 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
         order,
         tuple(binds),
         row,
-        results,
+        converts,
         gathers,
         _BIND.sub("%s", sql),
         tuple(_BIND.findall(sql)),
@@ -437,10 +439,13 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
 
 def _row_shape(
     dialect: Dialect, statement: Executable
-) -> tuple[type | None, tuple[Processor, ...]]:
+) -> tuple[type | None, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     columns: Sequence[Any] = getattr(statement, "selected_columns", ())
     if not columns:
         return None, ()
     row = namedtuple("Row", [c.key for c in columns])  # type: ignore[misc]
-    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return row, results
+    processors = (c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    converts = tuple(
+        (position, process) for position, process in enumerate(processors) if process is not None
+    )
+    return row, converts

@@ -36,6 +36,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 log = logging.getLogger(__name__)
 
 Processor = Callable[[Any], Any] | None
+# A result column whose value needs converting: its position and its type's processor.
+Convert = tuple[int, Callable[[Any], Any]]
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,7 @@ class _Plan:
     # Each parameter: its name, its type's processor, and its value when the statement fixes it.
     binds: tuple[tuple[str, Processor, Any], ...]
     row: type | None
-    # The result columns whose values need converting: (position, processor).
-    converts: tuple[tuple[int, Callable[[Any], Any]], ...]
+    converts: tuple[Convert, ...]
     # A write whose rows no caller asks back: one `pipelined(hold=True)` may gather.
     gathers: bool
     # For a batch (psycopg only, whose parameters are named): the statement with its
@@ -437,9 +438,7 @@ def _compile(dialect: Dialect, statement: Executable, params: dict[str, Any]) ->
     )
 
 
-def _row_shape(
-    dialect: Dialect, statement: Executable
-) -> tuple[type | None, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+def _row_shape(dialect: Dialect, statement: Executable) -> tuple[type | None, tuple[Convert, ...]]:
     columns: Sequence[Any] = getattr(statement, "selected_columns", ())
     if not columns:
         return None, ()

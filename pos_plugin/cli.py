@@ -16,23 +16,21 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
-from pos_plugin.startup import kept_for_good
-
-with kept_for_good():  # modules live as long as the process
-    from pos_plugin import create_app, demo, lifecycle
-    from pos_plugin import settings as settings_module
-    from pos_plugin.database import DatabaseBusy, db, write_transaction
-    from pos_plugin.models import Role
-    from pos_plugin.printing import app as printing
-    from pos_plugin.printing import devices
-    from pos_plugin.services import staff as staff_service
-    from pos_plugin.services import tokens
-    from pos_plugin.services.actors import Actor
-    from pos_plugin.services.errors import DomainError
-    from pos_plugin.services.store import get_store
-    from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
-    from pos_plugin.sync import scheduler as sync_scheduler
-    from pos_plugin.text import TextError, clean_text
+from pos_plugin import create_app, demo, lifecycle
+from pos_plugin import settings as settings_module
+from pos_plugin.database import db, write_transaction
+from pos_plugin.database_faults import Fault, fault_of
+from pos_plugin.models import Role
+from pos_plugin.printing import app as printing
+from pos_plugin.printing import devices
+from pos_plugin.services import staff as staff_service
+from pos_plugin.services import tokens
+from pos_plugin.services.actors import Actor
+from pos_plugin.services.errors import DomainError
+from pos_plugin.services.store import get_store
+from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
+from pos_plugin.sync import scheduler as sync_scheduler
+from pos_plugin.text import TextError, clean_text
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
 DEMO_TOKEN_NAME = "demo till"
@@ -81,15 +79,24 @@ def _in_app() -> Iterator[Flask]:
             yield app
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
-        except DatabaseBusy:
-            raise click.ClickException("The database is busy; try again in a moment.") from None
         except DBAPIError as exc:
             db.session.rollback()
+            fault = fault_of(exc)
+            if fault is not None:
+                raise click.ClickException(_FAULT_MESSAGES[fault]) from None
             if not lifecycle.has_store_table():
                 raise click.ClickException(
                     "The database has no tables yet. Run `pos-plugin init`."
                 ) from None
             raise click.ClickException(f"The database cannot be used: {exc.orig}") from None
+
+
+_FAULT_MESSAGES = {
+    Fault.BUSY: "The database is busy; try again in a moment.",
+    Fault.CONNECTION_LOST: "The database cannot be reached; check that it is running.",
+    Fault.DISK_FULL: "The disk that holds the data directory is full; free some space, "
+    "then try again.",
+}
 
 
 def with_app(command: F) -> F:
@@ -189,11 +196,7 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 def _serve(host: str | None, port: int | None, banner: str = "") -> None:
-    # What start-up builds (routes, schemas, mappers: most of the heap) lives as long as the
-    # process: built with the cyclic collector off, then frozen out of its way, so its full
-    # passes never stop a tap for tens of milliseconds to walk it. Start-up leaves no cycles
-    # behind to collect (measured: none).
-    with kept_for_good(), _in_app() as app:
+    with _in_app() as app:
         from pos_plugin import serving
 
         try:

@@ -68,7 +68,7 @@ def test_the_audit_log_cannot_be_rewritten(app_ctx, client, auth, make_item):
 @pytest.fixture
 def sqlite_writer(backend):
     if backend != "sqlite":
-        pytest.skip("the one writer connection is SQLite's; PostgreSQL writes on the session's")
+        pytest.skip("another process holding the whole database is SQLite's")
 
 
 def audit_rows(action):
@@ -81,7 +81,7 @@ def audit_rows(action):
 
 
 def write_both_ways(action):
-    """One audit row through the ORM and one through a prebuilt Core insert."""
+    """One audit row added to the session and one through the audit service."""
     from datetime import UTC, datetime
 
     from pos_plugin.models import AuditEvent
@@ -105,7 +105,7 @@ def write_then_fail(work):
         raise Broken
 
 
-def test_orm_and_core_work_in_a_write_commit_together(app_ctx):
+def test_the_work_in_a_write_commits_together(app_ctx):
     from pos_plugin.database import write_transaction
 
     with write_transaction():
@@ -146,13 +146,12 @@ def test_after_commit_runs_once_the_work_is_committed_and_never_after_a_rollback
         after_commit(lambda: None)
 
 
-@pytest.mark.usefixtures("sqlite_writer")
 def test_writes_go_on_after_the_engine_is_disposed(app_ctx):
     from pos_plugin.database import write_transaction
 
     with write_transaction():
         write_both_ways("test.before")
-    db.engine.dispose()  # as tests and the CLI do: the writer's connection closes with the pool
+    db.engine.dispose()  # as tests and the CLI do
     with write_transaction():
         write_both_ways("test.after")
     assert audit_rows("test.after") == 2
@@ -167,8 +166,8 @@ def test_a_database_another_process_holds_is_an_error_and_the_next_write_goes_th
     from pos_plugin import database
     from pos_plugin.database import write_transaction
 
-    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 100)
-    db.engine.dispose()  # the writer connection is opened again, with the short timeout
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)
+    db.engine.dispose()  # connections are opened again, with the short timeout
     other = sqlite3.connect(db.engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # as the CLI in another process would
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from pos_plugin.api.auth import current_actor
 from pos_plugin.api.errors import SIGNED_IN, documents
 from pos_plugin.api.schemas import CatalogItemSchema
+from pos_plugin.caller import current_actor
 from pos_plugin.models import CatalogItem
 from pos_plugin.services import catalog
 

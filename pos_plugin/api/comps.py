@@ -10,13 +10,11 @@ from urllib.parse import urlencode
 from flask import request
 from flask_smorest import Blueprint
 
-from pos_plugin.api.auth import current_actor, now
 from pos_plugin.api.errors import (
     PROBLEM_MIMETYPE,
     SIGNED_IN,
     WITH_BODY,
     AllowanceExceededSchema,
-    documented_only,
     documents,
 )
 from pos_plugin.api.schemas import (
@@ -26,6 +24,7 @@ from pos_plugin.api.schemas import (
     IdempotencyHeaderSchema,
     VoidSchema,
 )
+from pos_plugin.caller import current_actor, now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Comp
 from pos_plugin.services import comps
@@ -47,22 +46,17 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @blp.arguments(IdempotencyHeaderSchema(), location="headers")
 @blp.arguments(CompCreateSchema())
 @blp.response(201, CompSchema)
-@documented_only(
-    blp.alt_response(
-        409,
-        schema=AllowanceExceededSchema,
-        content_type=PROBLEM_MIMETYPE,
-        description="over the shift's allowance: nothing recorded",
-    ),
-    blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key"),
+@blp.alt_response(
+    409,
+    schema=AllowanceExceededSchema,
+    content_type=PROBLEM_MIMETYPE,
+    description="over the shift's allowance: nothing recorded",
 )
+@blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")
     with write_transaction():
-        # Who is asking is settled inside the write transaction: on SQLite a read
-        # transaction of its own first (begin, roll back, give the connection back,
-        # take it again) cost more than the token lookup holds the lock.
         actor = current_actor()
         if over_allowance and not actor.can(Permission.MANAGE):
             raise PermissionDenied(
@@ -71,7 +65,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
             )
         result = comps.record_comp(
             actor,
-            None,  # the store's settings are read with the tap's other reads
+            get_store(),
             comps.CompRequest(**body),
             now(),
             headers["idempotency_key"],

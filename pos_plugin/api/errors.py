@@ -1,4 +1,5 @@
-"""Every error leaves as application/problem+json (RFC 9457), mapped here and only here."""
+"""The API's side of errors: flask-smorest's HTTP errors as problem details, and their
+OpenAPI documentation (`pos_plugin.problems` maps domain and database errors)."""
 
 from __future__ import annotations
 
@@ -7,66 +8,18 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, json, request
+from flask import Flask, Response, request
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from pos_plugin.database import DatabaseBusy
-from pos_plugin.services import errors as domain
+from pos_plugin import problems
+from pos_plugin.problems import PROBLEM_MIMETYPE, problem
 from pos_plugin.text import scrub_text
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-PROBLEM_MIMETYPE = "application/problem+json"
-PROBLEM_BASE = "/problems/"
-
-STATUS_FOR: dict[type[domain.DomainError], int] = {
-    domain.NotFound: 404,
-    domain.InvalidInput: 422,
-    domain.NotAuthenticated: 401,
-    domain.PermissionDenied: 403,
-    domain.SignInLocked: 429,
-    domain.AllowanceExceeded: 409,
-    domain.AlreadyVoided: 409,
-    domain.IdempotencyKeyRequired: 400,
-    domain.IdempotencyKeyReused: 422,
-}
-
-
-def problem(
-    status: int, title: str, detail: str, slug: str | None = None, **extra: Any
-) -> Response:
-    body = {
-        "type": PROBLEM_BASE + slug if slug else "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
-    if "retry_after" in extra:
-        response.headers["Retry-After"] = str(extra["retry_after"])
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="pos-plugin"'
-    return response
-
-
-def status_for(error: domain.DomainError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS_FOR:
-            return STATUS_FOR[cls]
-    return 400
-
-
-def handle_domain_error(error: domain.DomainError) -> Response:
-    extra = dict(error.extra)
-    if error.field:
-        extra["invalid_params"] = [{"name": error.field, "reason": error.detail}]
-    return problem(status_for(error), error.title, error.detail, error.slug, **extra)
 
 
 def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list[dict[str, str]]:
@@ -138,18 +91,12 @@ class ProblemApi(Api):
                 log.error(
                     "unhandled error on %s %s", request.method, request.path, exc_info=original
                 )
-        # Pages (pos_plugin.web) answer people with a page of their own.
-        page = current_app.extensions.get("pos_plugin_error_page")
-        if page is not None and not request.path.startswith(("/api/", "/healthz")):
-            response: Response = page(error)
-            return response
         if isinstance(error, InternalServerError):
-            return problem(
-                500,
-                "Internal error",
-                "Something went wrong on our side; nothing was recorded by this "
-                "request. Try again, and tell the manager if it keeps happening.",
-            )
+            return problems.internal_error()
+        # Pages (pos_plugin.web) answer people with a page of their own.
+        page = problems.error_page(error)
+        if page is not None:
+            return page
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
         if messages:
@@ -167,20 +114,6 @@ class ProblemApi(Api):
         return response
 
 
-def handle_database_unavailable(error: OperationalError | DatabaseBusy) -> Response:
-    """Locked past the busy timeout, or PostgreSQL unreachable: retryable, nothing recorded."""
-    log.warning("database unavailable on %s %s: %s", request.method, request.path, error)
-    response = problem(
-        503,
-        "Database busy",
-        "The database could not be reached or stayed busy; nothing was recorded. "
-        "Try again in a moment.",
-        "database-unavailable",
-    )
-    response.headers["Retry-After"] = "2"
-    return response
-
-
 # What any authenticated endpoint, and any endpoint with a JSON body, may answer.
 SIGNED_IN = (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.SERVICE_UNAVAILABLE)
 WITH_BODY = (
@@ -193,33 +126,17 @@ WITH_BODY = (
 
 def documents(blp: Blueprint, *statuses: HTTPStatus) -> Callable[[F], F]:
     """Declare the problem responses an endpoint can give, for the OpenAPI document."""
-    return documented_only(
-        *(blp.alt_response(status.value, response=status.name) for status in statuses)
-    )
-
-
-def documented_only(*decorators: Callable[[F], F]) -> Callable[[F], F]:
-    """Apply flask-smorest's `alt_response` decorators for the OpenAPI document alone.
-
-    Each one also wraps the view in a call of its own (an app-context lookup and
-    an async check, on every request) that does nothing else: only the
-    documentation they gather is kept.
-    """
 
     def decorate(view: F) -> F:
-        documented = view
-        for decorator in decorators:  # in the order given
-            documented = decorator(documented)
-        view._apidoc = documented._apidoc  # type: ignore[attr-defined]
+        for status in statuses:
+            view = blp.alt_response(status.value, response=status.name)(view)
         return view
 
     return decorate
 
 
 def register_problem_handlers(app: Flask) -> None:
-    app.register_error_handler(domain.DomainError, handle_domain_error)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
-    app.register_error_handler(DatabaseBusy, handle_database_unavailable)
+    problems.init_app(app)
 
     @app.before_request
     def _require_json_bodies() -> Response | None:

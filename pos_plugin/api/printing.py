@@ -9,7 +9,6 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from pos_plugin.api.auth import current_actor, now
 from pos_plugin.api.errors import SIGNED_IN, documents
 from pos_plugin.api.schemas import (
     PrinterStatusSchema,
@@ -17,6 +16,7 @@ from pos_plugin.api.schemas import (
     PrintJobSchema,
     ReceiptQuerySchema,
 )
+from pos_plugin.caller import current_actor, now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import PrintJob
 from pos_plugin.printing import app as printing

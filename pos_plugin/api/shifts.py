@@ -6,9 +6,9 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from pos_plugin.api.auth import current_actor, now
 from pos_plugin.api.errors import SIGNED_IN, WITH_BODY, documents
 from pos_plugin.api.schemas import ShiftOverrideSchema, ShiftSchema
+from pos_plugin.caller import current_actor, now
 from pos_plugin.database import write_transaction
 from pos_plugin.services import shifts
 from pos_plugin.services.shifts import ShiftTally

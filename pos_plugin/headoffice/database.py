@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
-from pos_plugin.database import WRITE_OPTIONS, tune_engine
+from pos_plugin.database import IMMEDIATE, configure_sqlite
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -24,8 +24,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    """An engine as SQLAlchemy makes it; on SQLite, with its transactions begun by
+    SQLAlchemy (so a write can begin IMMEDIATE) and foreign keys on. None of the till's
+    tuning: head office is a server, with its own durability settings."""
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    tune_engine(engine)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
     return engine
 
 
@@ -72,7 +76,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     On SQLite it begins IMMEDIATE, so two ingests never both read before writing.
     """
     with engine.connect() as connection:
-        connection = connection.execution_options(**WRITE_OPTIONS)
+        connection = connection.execution_options(**{IMMEDIATE: True})
         with Session(bind=connection, expire_on_commit=False) as session, session.begin():
             yield session
 

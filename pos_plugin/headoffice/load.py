@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, text
 from sqlalchemy.orm import Session
 
-from pos_plugin.database import table_of
-from pos_plugin.driver_sql import driver_of
 from pos_plugin.headoffice.models import ROW_TABLES, StoreComp
 
 PARTITION_LOCK = 0x686F5F636F6D70  # any fixed number: one advisory lock for making partitions
@@ -22,7 +20,7 @@ def replace_day(
     if session.get_bind().dialect.name == "postgresql":
         ensure_partition(session, day)
     for kind, model in ROW_TABLES.items():
-        table = table_of(model)
+        table = cast(Table, model.__table__)
         session.execute(
             delete(table).where(table.c.store_id == store_id, table.c.business_date == day)
         )
@@ -40,7 +38,9 @@ def _insert(
         session.execute(insert(table), [{**row, **extra} for row in rows])
         return
     columns = [column.name for column in table.columns]
-    driver = driver_of(connection)
+    # COPY is psycopg's own API: SQLAlchemy hands out the driver's connection for it.
+    driver = connection.connection.driver_connection
+    assert driver is not None
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
-from pos_plugin.database import after_commit, db, execute_core, table_of
+from pos_plugin.database import after_commit, db
 from pos_plugin.models import CatalogItem, Comp, PrintJob, PrintJobStatus, Store
 from pos_plugin.models.printing import LAST_ERROR_MAX
 from pos_plugin.services import audit
@@ -30,22 +29,18 @@ FIRST_RETRY_SECONDS = 0.5
 job_queued = threading.Event()
 
 
-_INSERT = insert(table_of(PrintJob))
-
-
-def enqueue(store: Store, item: CatalogItem, comp_id: uuid.UUID, now: datetime) -> None:
+def enqueue(store: Store, item: CatalogItem, comp: Comp, now: datetime) -> None:
     """Queue the comp's note if the store has a printer and the item prints one."""
     if not (store.prints_notes and item.prints_note):
         return
-    execute_core(
-        _INSERT,
-        {
-            "comp_id": comp_id,
-            "status": PrintJobStatus.QUEUED,
-            "queued_at": now,
-            "next_attempt_at": now,
-            "attempts": 0,
-        },
+    db.session.add(
+        PrintJob(
+            comp=comp,
+            status=PrintJobStatus.QUEUED,
+            queued_at=now,
+            next_attempt_at=now,
+            attempts=0,
+        )
     )
     after_commit(job_queued.set)
 

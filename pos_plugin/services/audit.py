@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from pos_plugin.database import db, execute_core, table_of
+from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, Store
 from pos_plugin.services import paging
 from pos_plugin.services.actors import Actor, Permission
@@ -17,22 +17,19 @@ from pos_plugin.services.business_day import local_to_utc
 from pos_plugin.services.errors import InvalidInput
 from pos_plugin.services.paging import Page
 
-_INSERT = insert(table_of(AuditEvent))
-
 
 def record(
     actor: Actor, action: str, entity: str, entity_id: object, now: datetime, **data: Any
 ) -> None:
-    execute_core(
-        _INSERT,
-        {
-            "at": now,
-            "actor": actor.label,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "data": data,
-        },
+    db.session.add(
+        AuditEvent(
+            at=now,
+            actor=actor.label,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            data=data,
+        )
     )
 
 

@@ -8,28 +8,17 @@ several tablets can never take a shift past its value or count cap.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import and_, delete, or_, select
 
-from pos_plugin.database import (
-    Base,
-    db,
-    detached,
-    execute_core,
-    pipelined,
-    send_read,
-    table_of,
-    transient,
-)
-from pos_plugin.driver_sql import Pending
+from pos_plugin.database import db
 from pos_plugin.models import (
     Breakdown,
     BreakdownStatus,
@@ -57,7 +46,6 @@ from pos_plugin.services.errors import (
     PermissionDenied,
     UndoWindowClosed,
 )
-from pos_plugin.services.store import send_settings, settings_from
 from pos_plugin.services.text_input import required_text
 
 UNDO_WINDOW = timedelta(minutes=2)
@@ -75,13 +63,8 @@ class CompRequest:
     staff_id: int | None = None
 
     def fingerprint(self) -> str:
-        # The JSON `dataclasses.asdict` gave (stored hashes must still match), without
-        # its deep copy of every value.
-        fields = {name: getattr(self, name) for name in _REQUEST_FIELDS}
+        fields = dataclasses.asdict(self)
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-
-
-_REQUEST_FIELDS = [field.name for field in dataclass_fields(CompRequest)]
 
 
 @dataclass(frozen=True)
@@ -92,7 +75,7 @@ class TapResult:
 
 def record_comp(
     actor: Actor,
-    store: Store | None,
+    store: Store,
     request: CompRequest,
     now: datetime,
     idempotency_key: str | None = None,
@@ -100,10 +83,9 @@ def record_comp(
 ) -> TapResult:
     """Give one comp inside the running shift's allowance, or refuse and record nothing.
 
-    An `approver` who may manage the store lets this one comp past the caps
-    (the allowance's value and count, the barista's and the item's): the comp
-    records them beside the staff member who asked for it. With `store` None the
-    store's settings are read together with the tap's other reads.
+    Runs inside `write_transaction()`. An `approver` who may manage the store lets
+    this one comp past the caps (the allowance's value and count, the barista's and
+    the item's): the comp records them beside the staff member who asked for it.
     """
     actor.require(Permission.TAP)
     if approver is not None:
@@ -114,95 +96,76 @@ def record_comp(
             "after a dropped connection cannot give the comp twice.",
             field="Idempotency-Key",
         )
-    # Sent together, so on PostgreSQL they share one round trip; the server runs them
-    # in this order, so the key is looked up only once the tap holds the shift's lock.
-    with pipelined():
-        settings = None if store is not None else send_settings()
-        named_rows = NamedRows.send(request)
-        lock = shifts.send_lock(now)
-        key = None if idempotency_key is None else _send_key(actor, idempotency_key)
-    if settings is not None:
-        store = settings_from(settings)
-    assert store is not None
-    named = named_rows()
-    shift = shifts.locked_shift(lock)
-    if shift is None:
-        shift = shifts.open_current_shift(store, now)
-        # The first tap of the shift: ask again under the lock of the row just opened.
-        key = None if idempotency_key is None else _send_key(actor, idempotency_key)
-    if key is not None:
-        replay = _replay(key.first(), request, now)
+    # Everything after this runs one tap at a time per shift: the key lookup too, so
+    # the same key sent twice at once gives one comp.
+    shift = shifts.open_current_shift(store, now)
+    if idempotency_key is not None:
+        replay = _replay(actor, idempotency_key, request, now)
         if replay is not None:
             return TapResult(comp=replay, created=False)
-    item = _active_item(named.item, request.item_id)
-    staff_id = _giving_staff(actor, request.staff_id, named.staff)
+    item = _active_item(request.item_id)
+    staff_id = _giving_staff(actor, request.staff_id)
     if request.breakdown_id is not None:
-        _approved_breakdown(named.breakdown, request.breakdown_id)
+        _approved_breakdown(request.breakdown_id)
+    left_before = shifts.tally(shift).remaining
     if approver is None:
         _check_allowance(store, shift, item, staff_id)
-    else:
-        left_before = shifts.tally(shift).remaining
-    values: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "item_id": item.id,
-        "value_amount": item.value_amount,
-        "currency": item.currency,
-        "staff_id": staff_id,
-        "shift_id": shift.id,
-        "business_date": shift.business_date,
-        "created_at": now,
-        "created_by": actor.label,
-        "created_by_token_id": actor.token_id,
-        "note": request.note,
-        "reason": request.reason,
-        "customer_name": request.customer_name,
-        "order_ref": request.order_ref,
-        "breakdown_id": request.breakdown_id,
-        "status": CompStatus.ACTIVE,
-        "approved_by_id": approver.staff_id if approver is not None else None,
-    }
-    comp = transient(Comp, {**values, "item": item})  # the caller's copy, never added
-    # Plain INSERTs rather than the unit of work, sent together and with the COMMIT: the
-    # tap holds the shift's lock, so every step or round trip it saves is time another
-    # tablet does not wait.
-    with pipelined(last=True):
-        execute_core(_INSERT_COMP, values)
-        shifts.record_use(shift.id, item.value)
-        print_queue.enqueue(store, item, comp.id, now)
-        if idempotency_key is not None:
-            execute_core(
-                _INSERT_KEY,
-                {
-                    "scope": actor.idempotency_scope,
-                    "key": idempotency_key,
-                    "request_hash": request.fingerprint(),
-                    "comp_id": comp.id,
-                    "created_at": now,
-                },
+    comp = Comp(
+        id=uuid.uuid4(),
+        item=item,
+        value_amount=item.value_amount,
+        currency=item.currency,
+        staff_id=staff_id,
+        shift_id=shift.id,
+        business_date=shift.business_date,
+        created_at=now,
+        created_by=actor.label,
+        created_by_token_id=actor.token_id,
+        note=request.note,
+        reason=request.reason,
+        customer_name=request.customer_name,
+        order_ref=request.order_ref,
+        breakdown_id=request.breakdown_id,
+        status=CompStatus.ACTIVE,
+        approved_by_id=approver.staff_id if approver is not None else None,
+    )
+    db.session.add(comp)
+    shifts.record_use(shift, item.value)
+    print_queue.enqueue(store, item, comp, now)
+    if idempotency_key is not None:
+        db.session.add(
+            IdempotencyKey(
+                scope=actor.idempotency_scope,
+                key=idempotency_key,
+                request_hash=request.fingerprint(),
+                comp=comp,
+                created_at=now,
             )
+        )
+    audit.record(
+        actor,
+        "comp.created",
+        "comp",
+        comp.id,
+        now,
+        item_id=item.id,
+        value=item.value_amount,
+        shift_id=shift.id,
+        staff_id=staff_id,
+    )
+    if approver is not None:
         audit.record(
-            actor,
-            "comp.created",
+            approver,
+            "comp.approved_over_allowance",
             "comp",
             comp.id,
             now,
-            item_id=item.id,
-            value=item.value_amount,
-            shift_id=shift.id,
+            requested_by=actor.label,
             staff_id=staff_id,
+            value=item.value_amount,
+            remaining_before=left_before.amount,
         )
-        if approver is not None:
-            audit.record(
-                approver,
-                "comp.approved_over_allowance",
-                "comp",
-                comp.id,
-                now,
-                requested_by=actor.label,
-                staff_id=staff_id,
-                value=item.value_amount,
-                remaining_before=left_before.amount,
-            )
+    db.session.flush()
     return TapResult(comp=comp, created=True)
 
 
@@ -323,28 +286,19 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
     return comp
 
 
-# Built once: a tap runs these on every call, and building the expression is not free.
-_INSERT_COMP = insert(table_of(Comp))
-_KEYS = table_of(IdempotencyKey)
-_INSERT_KEY = insert(_KEYS)
-_KEY_IN_SCOPE = select(_KEYS.c.id, _KEYS.c.request_hash, _KEYS.c.comp_id, _KEYS.c.created_at).where(
-    _KEYS.c.scope == bindparam("scope"), _KEYS.c.key == bindparam("key")
-)
-_FORGET_KEY = delete(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
-
-
-def _send_key(actor: Actor, key: str) -> Pending:
-    # Core, not the ORM: every tap asks, and nearly every answer is "no such key".
-    return send_read(_KEY_IN_SCOPE, {"scope": actor.idempotency_scope, "key": key})
-
-
-def _replay(found: Any, request: CompRequest, now: datetime) -> Comp | None:
-    """The comp an earlier tap with this key gave (`found` is the key's row), if any."""
+def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp | None:
+    """The comp an earlier tap with this key gave, if any."""
+    found = db.session.scalars(
+        select(IdempotencyKey).where(
+            IdempotencyKey.scope == actor.idempotency_scope, IdempotencyKey.key == key
+        )
+    ).first()
     if found is None:
         return None
     if found.created_at < now - IDEMPOTENCY_KEY_TTL:
         # Expired: the key may be used afresh.
-        execute_core(_FORGET_KEY, {"key_id": found.id})
+        db.session.delete(found)
+        db.session.flush()
         return None
     if found.request_hash != request.fingerprint():
         raise IdempotencyKeyReused(
@@ -352,51 +306,11 @@ def _replay(found: Any, request: CompRequest, now: datetime) -> Comp | None:
             "send a new key for a new comp.",
             field="Idempotency-Key",
         )
-    return db.session.get_one(Comp, found.comp_id)
+    return found.comp
 
 
-@dataclass(frozen=True)
-class NamedRows:
-    """The rows a tap names, read before the shift's lock is taken.
-
-    On PostgreSQL that row lock orders a shift's taps, so no read of these waits
-    behind it. They are judged only after the lock, once a replay has been
-    answered, as before.
-    """
-
-    item: CatalogItem | None
-    staff: Staff | None
-    breakdown: Breakdown | None
-
-    @classmethod
-    def send(cls, request: CompRequest) -> Callable[[], NamedRows]:
-        """Send the reads; the function returned takes their rows as detached copies
-        (the tap only reads them; see `database.detached`)."""
-        item = send_read(_ITEM, {"id": request.item_id})
-        staff = None if request.staff_id is None else send_read(_STAFF, {"id": request.staff_id})
-        breakdown = (
-            None
-            if request.breakdown_id is None
-            else send_read(_BREAKDOWN, {"id": request.breakdown_id})
-        )
-        return lambda: cls(
-            item=detached(CatalogItem, item.first()),
-            staff=None if staff is None else detached(Staff, staff.first()),
-            breakdown=None if breakdown is None else detached(Breakdown, breakdown.first()),
-        )
-
-
-def _by_id(model: type[Base]) -> Select[Any]:
-    table = table_of(model)
-    return select(*table.c).where(table.c.id == bindparam("id"))
-
-
-_ITEM = _by_id(CatalogItem)
-_STAFF = _by_id(Staff)
-_BREAKDOWN = _by_id(Breakdown)
-
-
-def _active_item(item: CatalogItem | None, item_id: int) -> CatalogItem:
+def _active_item(item_id: int) -> CatalogItem:
+    item = db.session.get(CatalogItem, item_id)
     if item is None:
         raise InvalidInput(f"There is no catalog item {item_id}.", field="item_id")
     if not item.active:
@@ -404,18 +318,20 @@ def _active_item(item: CatalogItem | None, item_id: int) -> CatalogItem:
     return item
 
 
-def _giving_staff(actor: Actor, staff_id: int | None, staff: Staff | None) -> int | None:
+def _giving_staff(actor: Actor, staff_id: int | None) -> int | None:
     """Who gave the comp: the named staff member, else the person behind the token."""
     if staff_id is None:
         return actor.staff_id
     if actor.role is Role.BARISTA and actor.staff_id not in (None, staff_id):
         raise PermissionDenied("A barista gives comps in their own name only.", field="staff_id")
+    staff = db.session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
     return staff.id
 
 
-def _approved_breakdown(breakdown: Breakdown | None, breakdown_id: int) -> None:
+def _approved_breakdown(breakdown_id: int) -> None:
+    breakdown = db.session.get(Breakdown, breakdown_id)
     if breakdown is None or breakdown.status is not BreakdownStatus.APPROVED:
         raise InvalidInput(
             f"There is no approved playbook breakdown {breakdown_id}.", field="breakdown_id"

@@ -12,11 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pos_plugin.database import db, detached, execute_core, send_read, table_of
-from pos_plugin.driver_sql import Pending
+from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit, paging
@@ -84,36 +83,15 @@ def open_current_shift(store: Store, now: datetime) -> Shift:
     return shift
 
 
-# Built once: every tap asks it.
-_RUNNING_AT = (
-    select(Shift)
-    .where(Shift.starts_at <= bindparam("now"), Shift.ends_at > bindparam("now"))
-    .order_by(Shift.starts_at.desc())
-    .limit(1)
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-
-
 def _running_at(now: datetime) -> Shift | None:
-    return db.session.scalars(_RUNNING_AT, {"now": now}).first()
-
-
-def send_lock(now: datetime) -> Pending:
-    """For a caller that only reads the shift (a tap): ask for the row running at `now`
-    and lock it as `open_current_shift` does; `locked_shift` takes the answer. Sent
-    beside the tap's other reads, it shares their round trip on PostgreSQL."""
-    return send_read(_RUNNING_ROW, {"now": now})
-
-
-def locked_shift(sent: Pending) -> Shift | None:
-    """The answer to `send_lock`: a detached copy of the locked shift (see
-    `database.detached`), or None when none is open yet (`open_current_shift` opens it)."""
-    return detached(Shift, sent.first())
-
-
-# The same query, lock and order as `_RUNNING_AT`, for the row's columns only.
-_RUNNING_ROW = _RUNNING_AT.with_only_columns(*table_of(Shift).c)
+    return db.session.scalars(
+        select(Shift)
+        .where(Shift.starts_at <= now, Shift.ends_at > now)
+        .order_by(Shift.starts_at.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def _clip_to_free_time(shift: Shift, now: datetime) -> None:
@@ -151,9 +129,9 @@ def active_count(shift: Shift, where: ColumnElement[bool]) -> int:
     return db.session.scalar(query) or 0
 
 
-def record_use(shift_id: int, value: Money) -> None:
+def record_use(shift: Shift, value: Money) -> None:
     """A comp was given: its value and one place in the count are taken from the shift."""
-    _add_to_tally(shift_id, value.amount, 1)
+    _add_to_tally(shift.id, value.amount, 1)
 
 
 def record_return(shift_id: int, value: Money) -> None:
@@ -161,20 +139,16 @@ def record_return(shift_id: int, value: Money) -> None:
     _add_to_tally(shift_id, -value.amount, -1)
 
 
-_TALLY = table_of(Shift)
-_ADD_TO_TALLY = (
-    update(_TALLY)
-    .where(_TALLY.c.id == bindparam("shift_id"))
-    .values(
-        used_amount=_TALLY.c.used_amount + bindparam("amount"),
-        comps_count=_TALLY.c.comps_count + bindparam("count"),
-    )
-)
-
-
 def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
     # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
-    execute_core(_ADD_TO_TALLY, {"shift_id": shift_id, "amount": amount, "count": count})
+    db.session.execute(
+        update(Shift)
+        .where(Shift.id == shift_id)
+        .values(
+            used_amount=Shift.used_amount + amount,
+            comps_count=Shift.comps_count + count,
+        )
+    )
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:

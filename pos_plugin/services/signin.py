@@ -17,9 +17,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, select
 
-from pos_plugin.database import db, table_of
+from pos_plugin.database import db
 from pos_plugin.models import Role, SignInAttempt, Staff, Store
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor
@@ -115,10 +115,8 @@ def sign_in(
 
 
 def _record(staff_id: int, device: str, now: datetime, succeeded: bool) -> None:
-    db.session.execute(
-        insert(table_of(SignInAttempt)),
-        [{"staff_id": staff_id, "device": device, "at": now, "succeeded": succeeded}],
-    )
+    db.session.add(SignInAttempt(staff_id=staff_id, device=device, at=now, succeeded=succeeded))
+    db.session.flush()
 
 
 def _locked_until(store: Store, staff: Staff, device: str, now: datetime) -> SignInLocked | None:

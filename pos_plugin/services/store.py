@@ -6,36 +6,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from pos_plugin.database import db, detached, send_read, table_of
-from pos_plugin.driver_sql import Pending
+from pos_plugin.database import db
 from pos_plugin.models import CatalogItem, Comp, Store
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.settings import Settings
 
-# Built once: every request asks one of them.
-_THE_STORE = select(Store).limit(1)
-_STORE_ROW = select(*table_of(Store).c).limit(1)
 _NOT_SET_UP = "This store is not set up yet: run `pos-plugin init`."
 
 
 def get_store() -> Store:
-    store = db.session.scalars(_THE_STORE).first()
-    if store is None:
-        raise NotFound(_NOT_SET_UP)
-    return store
-
-
-def send_settings() -> Pending:
-    """Ask for the store's settings now and take them later (`settings_from`): a tap
-    sends this beside its other reads, one round trip on PostgreSQL."""
-    return send_read(_STORE_ROW, {})
-
-
-def settings_from(sent: Pending) -> Store:
-    """The store as a detached copy, for a request that only reads its settings (a tap)."""
-    store = detached(Store, sent.first())
+    store = db.session.scalars(select(Store).limit(1)).first()
     if store is None:
         raise NotFound(_NOT_SET_UP)
     return store

@@ -6,9 +6,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
-from pos_plugin.database import db, first_row, table_of, write_soon
+from pos_plugin.database import db, write_aside
 from pos_plugin.models import ApiToken, Role, Staff
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
@@ -96,30 +96,15 @@ def revoke_token(actor: Actor, token_id: int, now: datetime) -> ApiToken:
     return token
 
 
-_TOKENS = table_of(ApiToken)
-# Core columns, not the ORM entity: every API request asks this and needs no object.
-_BY_HASH = select(
-    _TOKENS.c.id,
-    _TOKENS.c.name,
-    _TOKENS.c.role,
-    _TOKENS.c.staff_id,
-    _TOKENS.c.revoked_at,
-    _TOKENS.c.last_used_at,
-).where(_TOKENS.c.token_hash == bindparam("digest"))
-_TOUCH = (
-    update(_TOKENS)
-    .where(_TOKENS.c.id == bindparam("token_id"))
-    .values(last_used_at=bindparam("now"))
-)
-
-
 def authenticate(secret: str, now: datetime) -> Actor:
-    token = first_row(_BY_HASH, {"digest": _digest(secret)})
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
+    ).first()
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         # At most one write per token every few minutes, not one per tap.
-        write_soon(_TOUCH, {"token_id": token.id, "now": now})
+        write_aside(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return Actor(
         role=token.role,
         label=f"{token.role.value} token {token.name!r}",

@@ -19,8 +19,8 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
 
+    from pos_plugin.caller import signed_in_staff
     from pos_plugin.web import manage, signin, tablet
-    from pos_plugin.web.session import signed_in_staff
 
     app.register_blueprint(signin.bp)
     app.register_blueprint(tablet.bp)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from pos_plugin.api.auth import now
-from pos_plugin.api.errors import status_for
+from pos_plugin import caller
+from pos_plugin.caller import now
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Role, Staff
+from pos_plugin.problems import status_for
 from pos_plugin.services import signin as signin_service
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
@@ -76,7 +77,7 @@ def signin_submit() -> ResponseReturnValue:
         )
     if outcome.refusal is not None:
         return _refused(form, staff, role, outcome.refusal)
-    session.start(outcome.accepted())
+    caller.start_session(outcome.accepted())
     return redirect(session.safe_next(form.next.data) or home_for(staff.role))
 
 
@@ -96,7 +97,7 @@ def _refused(
 
 @bp.post("/signout")
 def signout() -> ResponseReturnValue:
-    session.end()
+    caller.end_session()
     return redirect(url_for("web.signin"))
 
 
@@ -104,5 +105,5 @@ def signout() -> ResponseReturnValue:
 def switch() -> ResponseReturnValue:
     """One tap hands the tablet over: sign out, and come back to the same page."""
     target = session.safe_next(request.form.get("next"))
-    session.end()
+    caller.end_session()
     return redirect(url_for("web.signin", next=target))

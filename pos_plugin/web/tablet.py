@@ -16,15 +16,15 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError, fields, validate
 
-from pos_plugin.api.auth import now
 from pos_plugin.api.schemas import CompCreateSchema, CompSchema, IdempotencyHeaderSchema
+from pos_plugin.caller import now, session_actor, signed_in_staff
 from pos_plugin.database import write_transaction
 from pos_plugin.models import CatalogItem, Role
 from pos_plugin.services import approvals, catalog, comps, playbook, shifts, signin
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated
 from pos_plugin.services.store import get_store
 from pos_plugin.web.security import device_id
-from pos_plugin.web.session import session_actor, signed_in, signed_in_staff
+from pos_plugin.web.session import signed_in
 
 bp = Blueprint("tablet", __name__, url_prefix="/tablet")
 

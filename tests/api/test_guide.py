@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import pos_plugin
+from pos_plugin import problems
 from pos_plugin.services import errors as domain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,7 @@ def _slugs_passed_to_problem() -> set[str]:
                 and isinstance(node.args[3].value, str)
             ):
                 found.add(node.args[3].value)
-    return found
+    return found | {slug for _, _, slug in problems.UNAVAILABLE.values()}
 
 
 def _json_examples(text: str) -> list[Any]:

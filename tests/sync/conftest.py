@@ -97,7 +97,7 @@ def bulk_comps(app: Flask, cookie: CatalogItem) -> Callable[..., int]:
 
     from sqlalchemy import insert
 
-    from pos_plugin.database import db, table_of
+    from pos_plugin.database import db
     from pos_plugin.models import Shift
     from pos_plugin.services.business_day import business_date_of
 
@@ -118,7 +118,7 @@ def bulk_comps(app: Flask, cookie: CatalogItem) -> Callable[..., int]:
             db.session.add(shift)
             db.session.flush()
             db.session.execute(
-                insert(table_of(Comp)),
+                insert(Comp),
                 [
                     {
                         "id": uuid.uuid4(),

@@ -39,7 +39,7 @@ SYNC_TRANSPORTS = ("folder", "sftp", "https")
 
 T = TypeVar("T")
 D = TypeVar("D", bound="DataclassInstance")
-# The dataclass field metadata key that holds the marshmallow field reading the key.
+# The entry of a dataclass field's metadata that holds the marshmallow field reading it.
 _READ_BY = "pos_plugin.settings"
 
 

@@ -1,5 +1,11 @@
 """Loads and validates the TOML configuration file into typed, frozen settings.
 
+Each setting is declared once, as a field of a frozen dataclass: its type, its
+built-in default and the marshmallow field that reads and checks it from the
+file (`_setting`). The file's schema is made from those declarations, and its
+`post_load` builds the dataclass, so a key the file leaves out takes the
+dataclass's own default, and code that builds settings directly gets the same.
+
 Unknown keys and bad values stop start-up with a `SettingsError` that names the
 file and the key, so a typo never silently falls back to a default.
 """
@@ -10,126 +16,272 @@ import dataclasses
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import babel
 from babel.numbers import list_currencies
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    validate,
-    validates,
-    validates_schema,
-)
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from pos_plugin.text import Text
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 DEFAULT_HOME = "instance"
 CONFIG_FILENAME = "pos-plugin.toml"
+PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "cups")
+SYNC_TRANSPORTS = ("folder", "sftp", "https")
+
+T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
+# The entry of a dataclass field's metadata that holds the marshmallow field reading it.
+_READ_BY = "pos_plugin.settings"
 
 
 class SettingsError(Exception):
     """The configuration file is missing, unreadable or has a bad key or value."""
 
 
+# -- how a key is declared, read and checked ----------------------------------------------
+
+
+def _setting(default: T, read_by: fields.Field[Any]) -> T:
+    """A key of the file: its built-in default, and the marshmallow field that reads it."""
+    return dataclasses.field(default=default, metadata={_READ_BY: read_by})
+
+
+def _schema(shape: type[D], check: Callable[[dict[str, Any]], None] | None) -> type[Schema]:
+    """The schema of the keys `shape` declares; what passes loads as a `shape`.
+
+    Keys the file leaves out are left out of the load too: the dataclass fills
+    in its defaults, and `check` can tell which keys the file gave.
+    """
+
+    class Section(Schema):
+        class Meta:
+            register = False
+
+        @validates_schema
+        def _check(self, data: dict[str, Any], **_: Any) -> None:
+            if check is not None:
+                check(data)
+
+        @post_load
+        def _make(self, data: dict[str, Any], **_: Any) -> D:
+            return shape(**data)
+
+    declared = {f.name: f.metadata[_READ_BY] for f in dataclasses.fields(shape)}
+    return Section.from_dict(declared, name=f"{shape.__name__}Schema")
+
+
+def _section(shape: type[D], check: Callable[[dict[str, Any]], None] | None = None) -> D:
+    """A [section] of the file; left out whole, it is `shape()` with every default."""
+    read_by = fields.Nested(_schema(shape, check), load_default=shape)
+    return dataclasses.field(default_factory=shape, metadata={_READ_BY: read_by})
+
+
+class _HourMinute(fields.Field[time]):
+    """24-hour "HH:MM" text, read as a `time`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
+        # TOML's own time values (04:00:00) are refused too, in the words of a text field.
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid string.")
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValidationError('Use 24-hour "HH:MM", for example "04:00".')
+        return time(int(value[:2]), int(value[3:]))
+
+
+class _Cap(fields.Field[int | None]):
+    """A count cap: a whole number of at least 1, or "none" (TOML has no null) for no cap."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | None:
+        if value == "none":
+            return None
+        # bool is an int in Python, but `max_comps = true` is a mistake.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError('Use a whole number of at least 1, or "none" for no cap.')
+        return value
+
+
+def _whole(low: int, high: int | None = None) -> fields.Integer:
+    # strict: "10" and 12.5 in the file are mistakes, not numbers to convert.
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high))
+
+
+def _seconds(low: float, high: float) -> fields.Float:
+    return fields.Float(validate=validate.Range(min=low, max=high))
+
+
+def _path() -> Text:
+    return Text(min_length=1, max_length=1024)
+
+
+def _host() -> Text:
+    return Text(min_length=1, max_length=253)
+
+
+def _one_of(choices: tuple[str, ...], error: str | None = None) -> fields.String:
+    error = error or "Use one of: " + ", ".join(choices)
+    return fields.String(validate=validate.OneOf(choices, error=error))
+
+
+def _currency(value: str) -> None:
+    if value not in list_currencies():
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, GBP).")
+
+
+def _locale(value: str) -> None:
+    try:
+        babel.Locale.parse(value)
+    except (ValueError, babel.UnknownLocaleError) as exc:
+        raise ValidationError(f"{value!r} is not a known locale (e.g. en_GB).") from exc
+
+
+def _timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone.") from exc
+
+
+def _printer_needs_its_address(data: dict[str, Any]) -> None:
+    kind = data.get("kind", "none")
+    needed = {
+        "network": ("host",),
+        "usb": ("usb_vendor_id", "usb_product_id"),
+        "serial": ("serial_device",),
+        "file": ("path",),
+        "cups": ("cups_name",),
+    }.get(kind, ())
+    for key in needed:
+        if key not in data:
+            raise ValidationError(f"A {kind} printer needs {key}.", key)
+
+
+def _transport_needs_its_address(data: dict[str, Any]) -> None:
+    transport = data.get("transport", "folder")
+    needed = {
+        "sftp": ("sftp_host", "sftp_user", "sftp_key", "sftp_known_hosts"),
+        "https": ("https_url", "https_token"),
+    }.get(transport, ())
+    for key in needed:
+        if key not in data:
+            raise ValidationError(f"The {transport} transport needs {key}.", key)
+
+
+def _cert_and_key(data: dict[str, Any]) -> None:
+    if ("tls_cert" in data) != ("tls_key" in data):
+        raise ValidationError("Give both tls_cert and tls_key, or neither.", "tls_key")
+
+
+# -- the settings ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class StoreSettings:
-    id: str = "store-001"
-    name: str = "My Cafe"
-    currency: str = "EUR"
-    locale: str = "en_GB"
-    timezone: str = "Europe/London"
-    business_day_starts: time = time(4, 0)
+    id: str = _setting(
+        "store-001",
+        fields.String(
+            validate=validate.Regexp(
+                r"^[a-z0-9][a-z0-9-]{0,39}$",
+                error="Use 1-40 lower-case letters, digits and dashes, e.g. cafe-001.",
+            )
+        ),
+    )
+    name: str = _setting("My Cafe", Text(min_length=1, max_length=80))
+    currency: str = _setting("EUR", fields.String(validate=_currency))
+    locale: str = _setting("en_GB", fields.String(validate=_locale))
+    timezone: str = _setting("Europe/London", fields.String(validate=_timezone))
+    business_day_starts: time = _setting(time(4, 0), _HourMinute())
 
 
 @dataclass(frozen=True)
 class AllowanceSettings:
     """The allowance an unscheduled shift gets (no shift template covers the time)."""
 
-    amount: int = 1500
-    max_comps: int | None = 20
-    max_comps_per_staff: int | None = None
+    amount: int = _setting(1500, _whole(0))
+    max_comps: int | None = _setting(20, _Cap())
+    max_comps_per_staff: int | None = _setting(None, _Cap())
 
 
 @dataclass(frozen=True)
 class ServerSettings:
-    host: str = "127.0.0.1"
-    port: int = 5000
-    threads: int = 8
-
-
-PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "cups")
+    host: str = _setting("127.0.0.1", _host())
+    port: int = _setting(5000, _whole(1, 65535))
+    threads: int = _setting(8, _whole(1, 64))
 
 
 @dataclass(frozen=True)
 class PrinterSettings:
     """The receipt printer; `kind = "none"` prints nothing and queues nothing."""
 
-    kind: str = "none"
-    host: str = ""
-    port: int = 9100
-    timeout: float = 5.0
+    kind: str = _setting("none", _one_of(PRINTER_KINDS))
+    host: str = _setting("", _host())
+    port: int = _setting(9100, _whole(1, 65535))
+    timeout: float = _setting(5.0, _seconds(0.1, 120))
     # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT);
     # "sent": trust a completed send, for printers that never answer.
-    confirm: str = "status"
-    usb_vendor_id: int = 0
-    usb_product_id: int = 0
-    serial_device: str = ""
-    baudrate: int = 9600
-    path: str = ""
-    cups_name: str = ""
-    profile: str = "default"
-    columns: int | None = None
-    footer: str = ""
-    logo: str = ""
-    qr: str = ""
-    expire_after_minutes: int = 30
-    retry_max_seconds: float = 60.0
-
-
-SYNC_TRANSPORTS = ("folder", "sftp", "https")
+    confirm: str = _setting("status", _one_of(("status", "sent"), 'Use "status" or "sent".'))
+    usb_vendor_id: int = _setting(0, _whole(1, 0xFFFF))
+    usb_product_id: int = _setting(0, _whole(1, 0xFFFF))
+    serial_device: str = _setting("", Text(min_length=1, max_length=255))
+    baudrate: int = _setting(9600, _whole(300, 921600))
+    path: str = _setting("", _path())
+    cups_name: str = _setting("", Text(min_length=1, max_length=127))
+    profile: str = _setting("default", Text(min_length=1, max_length=64))
+    columns: int | None = _setting(None, _whole(16, 80))
+    footer: str = _setting("", Text(max_length=120))
+    logo: str = _setting("", _path())
+    qr: str = _setting("", Text(min_length=1, max_length=300))
+    expire_after_minutes: int = _setting(30, _whole(1, 1440))
+    retry_max_seconds: float = _setting(60.0, _seconds(0.01, 3600))
 
 
 @dataclass(frozen=True)
 class SyncSettings:
     """The nightly sync to head office: where file sets are written and how they travel."""
 
-    transport: str = "folder"
-    outbox: str = "outbox"
-    at: time = time(4, 30)
-    keep_days: int = 30
-    retry_max_seconds: float = 3600.0
-    timeout: float = 30.0
-    folder: str = ""
-    sftp_host: str = ""
-    sftp_port: int = 22
-    sftp_user: str = ""
-    sftp_key: str = ""
-    sftp_known_hosts: str = ""
-    sftp_dir: str = "."
-    https_url: str = ""
-    https_token: str = ""
-    https_ca_file: str = ""
+    transport: str = _setting("folder", _one_of(SYNC_TRANSPORTS))
+    outbox: str = _setting("outbox", _path())
+    at: time = _setting(time(4, 30), _HourMinute())
+    keep_days: int = _setting(30, _whole(1, 3650))
+    retry_max_seconds: float = _setting(3600.0, _seconds(1, 86400))
+    timeout: float = _setting(30.0, _seconds(0.1, 600))
+    folder: str = _setting("", _path())
+    sftp_host: str = _setting("", _host())
+    sftp_port: int = _setting(22, _whole(1, 65535))
+    sftp_user: str = _setting("", Text(min_length=1, max_length=64))
+    sftp_key: str = _setting("", _path())
+    sftp_known_hosts: str = _setting("", _path())
+    sftp_dir: str = _setting(".", _path())
+    https_url: str = _setting(
+        "",
+        fields.String(
+            validate=validate.URL(schemes={"https", "http"}, require_tld=False, error="Not a URL.")
+        ),
+    )
+    https_token: str = _setting("", Text(min_length=1, max_length=200))
+    https_ca_file: str = _setting("", _path())
 
 
 @dataclass(frozen=True)
 class HeadOfficeSettings:
     """`pos-plugin headoffice ...`: its own database, the upload receiver and its folders."""
 
-    database_url: str = ""
-    inbox: str = "headoffice/inbox"
-    quarantine: str = "headoffice/quarantine"
-    host: str = "127.0.0.1"
-    port: int = 8443
-    tls_cert: str = ""
-    tls_key: str = ""
-    max_upload_bytes: int = 256 * 1024 * 1024
+    database_url: str = _setting("", Text(min_length=1, max_length=2000))
+    inbox: str = _setting("headoffice/inbox", _path())
+    quarantine: str = _setting("headoffice/quarantine", _path())
+    host: str = _setting("127.0.0.1", _host())
+    port: int = _setting(8443, _whole(1, 65535))
+    tls_cert: str = _setting("", _path())
+    tls_key: str = _setting("", _path())
+    max_upload_bytes: int = _setting(256 * 1024 * 1024, _whole(1024))
 
 
 @dataclass(frozen=True)
@@ -137,12 +289,12 @@ class Settings:
     home: Path
     source: Path | None
     database_url: str
-    store: StoreSettings = field(default_factory=StoreSettings)
-    allowance: AllowanceSettings = field(default_factory=AllowanceSettings)
-    server: ServerSettings = field(default_factory=ServerSettings)
-    printer: PrinterSettings = field(default_factory=PrinterSettings)
-    sync: SyncSettings = field(default_factory=SyncSettings)
-    headoffice: HeadOfficeSettings = field(default_factory=HeadOfficeSettings)
+    store: StoreSettings = _section(StoreSettings)
+    allowance: AllowanceSettings = _section(AllowanceSettings)
+    server: ServerSettings = _section(ServerSettings)
+    printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
+    sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
+    headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
 
     def in_home(self, path: str) -> Path:
         """A path from the config file: relative ones are inside POS_PLUGIN_HOME."""
@@ -153,191 +305,14 @@ class Settings:
         return self.headoffice.database_url or f"sqlite:///{self.home / 'headoffice.db'}"
 
 
-class _Section(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-def _hhmm(value: str) -> time:
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-        raise ValidationError('Use 24-hour "HH:MM", for example "04:00".')
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-class _StoreSection(_Section):
-    id = fields.String(
-        validate=validate.Regexp(
-            r"^[a-z0-9][a-z0-9-]{0,39}$",
-            error="Use 1-40 lower-case letters, digits and dashes, e.g. cafe-001.",
-        )
-    )
-    name = Text(min_length=1, max_length=80)
-    currency = fields.String()
-    locale = fields.String()
-    timezone = fields.String()
-    business_day_starts = fields.String()
-
-    @validates("currency")
-    def _currency(self, value: str, **_: Any) -> None:
-        if value not in list_currencies():
-            raise ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, GBP).")
-
-    @validates("locale")
-    def _locale(self, value: str, **_: Any) -> None:
-        try:
-            babel.Locale.parse(value)
-        except (ValueError, babel.UnknownLocaleError) as exc:
-            raise ValidationError(f"{value!r} is not a known locale (e.g. en_GB).") from exc
-
-    @validates("timezone")
-    def _timezone(self, value: str, **_: Any) -> None:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError(f"{value!r} is not an IANA time zone.") from exc
-
-    @validates("business_day_starts")
-    def _day_start(self, value: str, **_: Any) -> None:
-        _hhmm(value)
-
-
-def _cap_field() -> fields.Field:
-    # TOML has no null, so "none" spells "no count cap".
-    return fields.Raw(validate=_validate_cap)
-
-
-def _validate_cap(value: object) -> None:
-    if value == "none":
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError('Use a whole number of at least 1, or "none" for no cap.')
-
-
-class _AllowanceSection(_Section):
-    amount = fields.Integer(strict=True, validate=validate.Range(min=0))
-    max_comps = _cap_field()
-    max_comps_per_staff = _cap_field()
-
-
-class _ServerSection(_Section):
-    host = Text(min_length=1, max_length=253)
-    port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
-    threads = fields.Integer(strict=True, validate=validate.Range(min=1, max=64))
-
-
-class _DatabaseSection(_Section):
-    url = Text(min_length=1, max_length=2000)
-
-
-class _PrinterSection(_Section):
-    kind = fields.String(
-        validate=validate.OneOf(PRINTER_KINDS, error="Use one of: " + ", ".join(PRINTER_KINDS))
-    )
-    host = Text(min_length=1, max_length=253)
-    port = fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
-    timeout = fields.Float(validate=validate.Range(min=0.1, max=120))
-    confirm = fields.String(
-        validate=validate.OneOf(("status", "sent"), error='Use "status" or "sent".')
-    )
-    usb_vendor_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=0xFFFF))
-    usb_product_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=0xFFFF))
-    serial_device = Text(min_length=1, max_length=255)
-    baudrate = fields.Integer(strict=True, validate=validate.Range(min=300, max=921600))
-    path = Text(min_length=1, max_length=1024)
-    cups_name = Text(min_length=1, max_length=127)
-    profile = Text(min_length=1, max_length=64)
-    columns = fields.Integer(strict=True, validate=validate.Range(min=16, max=80))
-    footer = Text(max_length=120)
-    logo = Text(min_length=1, max_length=1024)
-    qr = Text(min_length=1, max_length=300)
-    expire_after_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440))
-    retry_max_seconds = fields.Float(validate=validate.Range(min=0.01, max=3600))
-
-    @validates_schema
-    def _needs_its_address(self, data: dict[str, Any], **_: Any) -> None:
-        needed = {
-            "network": "host",
-            "usb": "usb_vendor_id",
-            "serial": "serial_device",
-            "file": "path",
-            "cups": "cups_name",
-        }.get(data.get("kind", "none"))
-        if needed and needed not in data:
-            raise ValidationError(f"A {data['kind']} printer needs {needed}.", needed)
-        if data.get("kind") == "usb" and "usb_product_id" not in data:
-            raise ValidationError("A usb printer needs usb_product_id.", "usb_product_id")
-
-
-def _path_field() -> fields.Field:
-    return Text(min_length=1, max_length=1024)
-
-
-def _port_field() -> fields.Field:
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=65535))
-
-
-class _SyncSection(_Section):
-    transport = fields.String(
-        validate=validate.OneOf(SYNC_TRANSPORTS, error="Use one of: " + ", ".join(SYNC_TRANSPORTS))
-    )
-    outbox = _path_field()
-    at = fields.String()
-    keep_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
-    retry_max_seconds = fields.Float(validate=validate.Range(min=1, max=86400))
-    timeout = fields.Float(validate=validate.Range(min=0.1, max=600))
-    folder = _path_field()
-    sftp_host = Text(min_length=1, max_length=253)
-    sftp_port = _port_field()
-    sftp_user = Text(min_length=1, max_length=64)
-    sftp_key = _path_field()
-    sftp_known_hosts = _path_field()
-    sftp_dir = _path_field()
-    https_url = fields.String(
-        validate=validate.URL(schemes={"https", "http"}, require_tld=False, error="Not a URL.")
-    )
-    https_token = Text(min_length=1, max_length=200)
-    https_ca_file = _path_field()
-
-    @validates("at")
-    def _at(self, value: str, **_: Any) -> None:
-        _hhmm(value)
-
-    @validates_schema
-    def _needs_its_address(self, data: dict[str, Any], **_: Any) -> None:
-        needed = {
-            "sftp": ("sftp_host", "sftp_user", "sftp_key", "sftp_known_hosts"),
-            "https": ("https_url", "https_token"),
-        }.get(data.get("transport", "folder"), ())
-        for key in needed:
-            if key not in data:
-                raise ValidationError(f"The {data['transport']} transport needs {key}.", key)
-
-
-class _HeadOfficeSection(_Section):
-    database_url = Text(min_length=1, max_length=2000)
-    inbox = _path_field()
-    quarantine = _path_field()
-    host = Text(min_length=1, max_length=253)
-    port = _port_field()
-    tls_cert = _path_field()
-    tls_key = _path_field()
-    max_upload_bytes = fields.Integer(strict=True, validate=validate.Range(min=1024))
-
-    @validates_schema
-    def _cert_and_key(self, data: dict[str, Any], **_: Any) -> None:
-        if ("tls_cert" in data) != ("tls_key" in data):
-            raise ValidationError("Give both tls_cert and tls_key, or neither.", "tls_key")
-
-
-class _ConfigFile(_Section):
-    store = fields.Nested(_StoreSection)
-    allowance = fields.Nested(_AllowanceSection)
-    server = fields.Nested(_ServerSection)
-    database = fields.Nested(_DatabaseSection)
-    printer = fields.Nested(_PrinterSection)
-    sync = fields.Nested(_SyncSection)
-    headoffice = fields.Nested(_HeadOfficeSection)
+# [database] url has no dataclass of its own: it becomes Settings.database_url, whose
+# default (a file in POS_PLUGIN_HOME) and override (POS_PLUGIN_DATABASE_URL) are the caller's.
+_DATABASE = Schema.from_dict({"url": Text(min_length=1, max_length=2000)}, name="DatabaseSchema")
+_CONFIG_FILE = Schema.from_dict(
+    {f.name: f.metadata[_READ_BY] for f in dataclasses.fields(Settings) if _READ_BY in f.metadata}
+    | {"database": fields.Nested(_DATABASE, load_default=dict)},
+    name="ConfigFileSchema",
+)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -350,45 +325,16 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {text}"]
 
 
-def _cap(value: object, default: int | None) -> int | None:
-    if value is None:
-        return default
-    return None if value == "none" else int(value)  # type: ignore[call-overload]
-
-
 def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url: str) -> Settings:
     """Validate a decoded config mapping; `SettingsError` names the file and the key."""
     try:
-        data = _ConfigFile().load(raw)
+        sections = _CONFIG_FILE().load(raw)
     except ValidationError as exc:
         where = str(source) if source else "configuration"
         problems = "; ".join(_flatten(exc.messages))
         raise SettingsError(f"{where}: {problems}") from None
-    store = data.get("store", {})
-    allowance = data.get("allowance", {})
-    defaults = AllowanceSettings()
-    if "business_day_starts" in store:
-        store["business_day_starts"] = _hhmm(store["business_day_starts"])
-    sync = data.get("sync", {})
-    if "at" in sync:
-        sync["at"] = _hhmm(sync["at"])
-    return Settings(
-        home=home,
-        source=source,
-        database_url=data.get("database", {}).get("url", database_url),
-        store=StoreSettings(**store),
-        allowance=AllowanceSettings(
-            amount=allowance.get("amount", defaults.amount),
-            max_comps=_cap(allowance.get("max_comps"), defaults.max_comps),
-            max_comps_per_staff=_cap(
-                allowance.get("max_comps_per_staff"), defaults.max_comps_per_staff
-            ),
-        ),
-        server=ServerSettings(**data.get("server", {})),
-        printer=PrinterSettings(**data.get("printer", {})),
-        sync=SyncSettings(**sync),
-        headoffice=HeadOfficeSettings(**data.get("headoffice", {})),
-    )
+    database_url = sections.pop("database").get("url", database_url)
+    return Settings(home=home, source=source, database_url=database_url, **sections)
 
 
 def load(environ: dict[str, str] | None = None) -> Settings:

@@ -118,6 +118,14 @@ def test_a_partial_file_keeps_the_defaults_for_what_it_leaves_out(tmp_path):
     assert settings.server == ServerSettings()
 
 
+def test_settings_built_in_code_get_the_same_defaults_as_an_empty_file(tmp_path):
+    from_file = load_text(tmp_path, "")
+
+    built = Settings(home=from_file.home, source=None, database_url=from_file.database_url)
+
+    assert dataclasses.replace(from_file, source=None) == built
+
+
 def test_none_means_no_cap_on_the_number_of_comps(tmp_path):
     settings = load_text(
         tmp_path, '[allowance]\nmax_comps = "none"\nmax_comps_per_staff = "none"\n'

@@ -22,6 +22,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+# Before the package is imported, and inherited by the servers and commands tests start.
+os.environ["POS_PLUGIN_CHEAP_HASHES_FOR_TESTS"] = "1"
+
 from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import CatalogItem, Role, ShiftTemplate, Staff

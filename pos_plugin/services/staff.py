@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
@@ -16,7 +17,22 @@ from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
 
-_hasher = PasswordHasher()
+# The test suite hashes with argon2's cheapest profile: at production cost its sign-in and
+# permission tests took four times as long (235 s against 56 s). A stored hash carries its
+# own parameters, so either hasher verifies the other's.
+CHEAP_HASHES_FOR_TESTS = "POS_PLUGIN_CHEAP_HASHES_FOR_TESTS"
+_hasher = (
+    PasswordHasher.from_parameters(profiles.CHEAPEST)
+    if os.environ.get(CHEAP_HASHES_FOR_TESTS) == "1"
+    else PasswordHasher()  # argon2-cffi's default: RFC 9106's low-memory profile
+)
+
+
+def hash_secret(secret: str) -> str:
+    """An Argon2 hash of a PIN or password, with its parameters in it."""
+    return _hasher.hash(secret)
+
+
 PIN_PATTERN = re.compile(r"\d{4,8}")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
@@ -44,8 +60,8 @@ def add_staff(
     staff = Staff(
         name=name,
         role=role,
-        pin_hash=_hasher.hash(pin),
-        password_hash=_hasher.hash(password) if password else None,
+        pin_hash=hash_secret(pin),
+        password_hash=hash_secret(password) if password else None,
         active=True,
         created_at=now,
     )
@@ -97,7 +113,7 @@ def reset_pin(actor: Actor, staff_id: int, pin: str, now: datetime) -> Staff:
     actor.require(Permission.MANAGE)
     member = _get(staff_id)
     _check_pin(pin)
-    member.pin_hash = _hasher.hash(pin)
+    member.pin_hash = hash_secret(pin)
     audit.record(actor, "staff.pin_reset", "staff", member.id, now, name=member.name)
     db.session.flush()
     return member
@@ -109,7 +125,7 @@ def set_password(actor: Actor, staff_id: int, password: str | None, now: datetim
     member = _get(staff_id)
     if password:
         _check_password(member.role, password)
-        member.password_hash = _hasher.hash(password)
+        member.password_hash = hash_secret(password)
         action = "staff.password_set"
     else:
         member.password_hash = None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
+import argon2
 import pytest
 
 from pos_plugin.models import Role
@@ -91,3 +95,17 @@ def test_a_barista_may_not_manage_staff(app_ctx, manager, barista, do):
     ):
         with pytest.raises(PermissionDenied):
             call()
+
+
+def test_pins_are_hashed_with_argon2s_production_parameters_outside_the_tests():
+    """The suite hashes cheaply (tests/conftest.py); a store never does."""
+    env = {k: v for k, v in os.environ.items() if k != staff.CHEAP_HASHES_FOR_TESTS}
+    script = "from pos_plugin.services.staff import hash_secret; print(hash_secret('1234'))"
+    printed = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert argon2.extract_parameters(printed) == argon2.profiles.RFC_9106_LOW_MEMORY
+    assert argon2.PasswordHasher().verify(printed, "1234")
+    # The suite's own hashes are the cheapest, and verify all the same.
+    cheap = staff.hash_secret("1234")
+    assert argon2.extract_parameters(cheap) == argon2.profiles.CHEAPEST

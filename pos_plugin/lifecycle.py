@@ -27,15 +27,19 @@ class DatabaseNotReady(Exception):
 
 
 class UpgradeFailed(Exception):
-    """An upgrade failed and was rolled back: the database is as it was before."""
+    """An upgrade failed; the message says where it left the database, and why."""
 
-    def __init__(self, revision: str | None, reason: str) -> None:
-        self.revision = revision
-        self.reason = reason
-        where = "at no revision" if revision is None else f"at revision {revision}"
-        super().__init__(
-            f"The upgrade failed, and the database was left as it was ({where}): {reason}"
-        )
+    def __init__(self, before: str | None, after: str | None, reason: str) -> None:
+        self.before, self.after, self.reason = before, after, reason
+        if after == before:  # what the one migration transaction guarantees (env.py)
+            state = f"the database was left as it was ({_at(before)})"
+        else:
+            state = f"the database is now {_at(after)} (it was {_at(before)})"
+        super().__init__(f"The upgrade failed, and {state}: {reason}")
+
+
+def _at(revision: str | None) -> str:
+    return "at no revision" if revision is None else f"at revision {revision}"
 
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -76,12 +80,13 @@ def upgrade_schema(app: Flask) -> str | None:
     enable_migrations(app)
     from flask_migrate import upgrade
 
+    before = schema_revision()
     try:
         upgrade()
     except DBAPIError as exc:
-        raise UpgradeFailed(schema_revision(), _first_line(exc.orig or exc)) from exc
+        raise UpgradeFailed(before, schema_revision(), _first_line(exc.orig or exc)) from exc
     except UpgradeRefused as exc:
-        raise UpgradeFailed(schema_revision(), str(exc)) from exc
+        raise UpgradeFailed(before, schema_revision(), str(exc)) from exc
     return schema_revision()
 
 

@@ -226,10 +226,12 @@ def test_every_pooled_connection_enforces_foreign_keys_after_an_upgrade(store_at
         if fails:
             connection.execute(sa.text("CREATE TABLE sync_batch (id INTEGER PRIMARY KEY)"))
     with app.app_context():
-        try:
+        if fails:
+            with pytest.raises(lifecycle.UpgradeFailed):
+                lifecycle.upgrade_schema(app)
+        else:
             lifecycle.upgrade_schema(app)
-        except lifecycle.UpgradeFailed:
-            assert fails
+        # The migration's connection is among those the pool holds: take them all at once.
         pool = db.engine.pool
         connections = [db.engine.connect() for _ in range(max(pool.checkedin(), 1))]
         try:

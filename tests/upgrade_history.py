@@ -130,6 +130,22 @@ def _audit(n: int, when: datetime, actor: str, action: str, entity: str, key: An
     }
 
 
+def _rows(shared: Row, *rows: Row) -> list[Row]:
+    """Rows holding every column: what they share, then each row's own."""
+    return [shared | row for row in rows]
+
+
+def _shift(n: int, day: date, **own: Any) -> Row:
+    return {
+        "id": n,
+        "template_id": n,
+        "business_date": day,
+        "starts_at": at(day, 6),
+        "ends_at": at(day, 11),
+        **own,
+    }
+
+
 HISTORY: dict[str, list[Row]] = {
     "store": [
         {
@@ -145,49 +161,64 @@ HISTORY: dict[str, list[Row]] = {
             "prints_notes": True,
         }
     ],
-    "staff": [
-        {"id": 1, "name": "Maya", "role": "manager", "pin_hash": PIN, "password_hash": PASSWORD},
-        {"id": 2, "name": "Ana", "role": "barista", "pin_hash": PIN, "password_hash": None},
-        {"id": 3, "name": "Ben", "role": "barista", "pin_hash": PIN, "password_hash": None},
-    ],
-    "api_token": [
-        {"id": 1, "name": "front till", "role": "till", "staff_id": None, "revoked_at": None},
-        {"id": 2, "name": "Ana's tablet", "role": "barista", "staff_id": 2, "revoked_at": None},
-        {"id": 3, "name": "old till", "role": "till", "staff_id": None},
-    ],
-    "catalog_item": [
-        {"id": 1, "name": "Cookie", "value_amount": 180, "icon": "🍪", "active": True},
-        {"id": 2, "name": "Flat white", "value_amount": 320, "icon": "☕", "active": True},
-        {"id": 3, "name": "Croissant", "value_amount": 250, "icon": "🥐", "active": False},
-    ],
-    "shift_template": [
-        {"id": 1, "name": "Morning", "weekday": 0},
-        {"id": 2, "name": "Morning", "weekday": 1},
-    ],
-    "shift": [
+    "staff": _rows(
+        {"pin_hash": PIN, "password_hash": None, "active": True, "created_at": at(OPENED, 9)},
+        {"id": 1, "name": "Maya", "role": "manager", "password_hash": PASSWORD},
+        {"id": 2, "name": "Ana", "role": "barista"},
+        {"id": 3, "name": "Ben", "role": "barista", "active": False},
+    ),
+    "api_token": _rows(
+        {"staff_id": None, "created_at": at(OPENED, 9, 30), "revoked_at": None},
+        {"id": 1, "name": "front till", "role": "till", "token_hash": sha(101)}
+        | {"last_used_at": at(TODAY, 7, 40)},
+        {"id": 2, "name": "Ana's tablet", "role": "barista", "token_hash": sha(102), "staff_id": 2}
+        | {"last_used_at": at(TODAY, 7, 20)},
+        {"id": 3, "name": "old till", "role": "till", "token_hash": sha(103)}
+        | {"revoked_at": at(OPENED, 10), "last_used_at": None},
+    ),
+    "catalog_item": _rows(
+        {"currency": "EUR", "active": True, "per_shift_limit": None, "prints_note": True},
+        {"id": 1, "name": "Cookie", "value_amount": 180, "icon": "🍪", "position": 1}
+        | {"suggested_notes": ["Birthday", "Regular"]},
+        {"id": 2, "name": "Flat white", "value_amount": 320, "icon": "☕", "position": 2}
+        | {"per_shift_limit": 2, "prints_note": False, "suggested_notes": []},
+        {"id": 3, "name": "Croissant", "value_amount": 250, "icon": "🥐", "position": 3}
+        | {"active": False, "suggested_notes": []},
+    ),
+    "shift_template": _rows(
         {
-            "id": 1,
-            "template_id": 1,
-            "business_date": YESTERDAY,
-            "overridden_at": at(YESTERDAY, 9, 15),
-            "overridden_by": "Maya",
-            "override_reason": "Market day rush",
-            "max_comps": 12,
-            "used_amount": 360,
-            "comps_count": 2,
+            "name": "Morning",
+            "starts": time(6, 0),
+            "ends": time(11, 0),
+            "allowance_amount": 1000,
+            "currency": "EUR",
+            "max_comps": 10,
+            "max_comps_per_staff": 3,
+            "active": True,
         },
+        {"id": 1, "weekday": 0},
+        {"id": 2, "weekday": 1},
+    ),
+    "shift": _rows(
         {
-            "id": 2,
-            "template_id": 2,
-            "business_date": TODAY,
+            "name": "Morning",
+            "allowance_amount": 1000,
+            "currency": "EUR",
+            "max_comps": 10,
+            "max_comps_per_staff": 3,
             "overridden_at": None,
             "overridden_by": None,
             "override_reason": None,
-            "max_comps": 10,
-            "used_amount": 500,
-            "comps_count": 2,
         },
-    ],
+        # The manager raised yesterday's cap; each shift's tallies are its active comps.
+        _shift(1, YESTERDAY, max_comps=12, used_amount=360, comps_count=2)
+        | {
+            "overridden_at": at(YESTERDAY, 9, 15),
+            "overridden_by": "Maya",
+            "override_reason": "Market day rush",
+        },
+        _shift(2, TODAY, used_amount=500, comps_count=2),
+    ),
     "breakdown": [
         {
             "id": 1,
@@ -224,91 +255,47 @@ HISTORY: dict[str, list[Row]] = {
         _audit(10, at(YESTERDAY, 9, 15), "Maya", "shift.overridden", "shift", 1),
         _audit(11, at(TODAY, 9, 30), "Maya", "comp.voided", "comp", comp_id(6)),
     ],
-    "print_job": [
-        {"id": 1, "comp_id": comp_id(4), "status": "printed", "attempts": 1},
-        {"id": 2, "comp_id": comp_id(5), "status": "queued", "attempts": 3},
+    "print_job": _rows(
+        {
+            "queued_at": at(TODAY, 7, 40),
+            "next_attempt_at": at(TODAY, 7, 41),
+            "last_error": None,
+            "printed_at": None,
+        },
+        {"id": 1, "comp_id": comp_id(4), "status": "printed", "attempts": 1}
+        | {"printed_at": at(TODAY, 7, 41)},
+        {"id": 2, "comp_id": comp_id(5), "status": "queued", "attempts": 3}
+        | {"last_error": "printer offline (connection refused)"},
         {"id": 3, "comp_id": comp_id(6), "status": "cancelled", "attempts": 0},
-    ],
-    "sync_batch": [
-        {"id": 1, "sequence": 1, "state": "superseded", "acknowledged_at": None},
-        {"id": 2, "sequence": 2, "state": "acknowledged", "acknowledged_at": at(TODAY, 2, 5)},
-    ],
-    "sign_in_attempt": [
-        {"id": 1, "staff_id": 2, "device": "tablet-1", "at": at(TODAY, 6, 55), "succeeded": False},
-        {"id": 2, "staff_id": 2, "device": "tablet-1", "at": at(TODAY, 6, 56), "succeeded": True},
-        {"id": 3, "staff_id": None, "device": "tablet-2", "at": at(TODAY, 7), "succeeded": False},
-    ],
+    ),
+    "sync_batch": _rows(
+        {
+            "business_date": YESTERDAY,
+            "content_sha256": sha(7),
+            "directory": "/srv/pos/sync/2026-11-23",
+            "manifest_name": "manifest.json",
+            "comps_count": 3,
+            "exported_at": at(TODAY, 2),
+            "transport": "sftp",
+            "attempts": 1,
+            "next_attempt_at": None,
+            "last_error": None,
+            "delivered_at": at(TODAY, 2, 1),
+            "acknowledged_at": None,
+            "acknowledgement": None,
+            "files_purged_at": None,
+        },
+        {"id": 1, "sequence": 1, "state": "superseded"},
+        {"id": 2, "sequence": 2, "state": "acknowledged"}
+        | {"acknowledged_at": at(TODAY, 2, 5), "acknowledgement": "ok 3 comps"},
+    ),
+    "sign_in_attempt": _rows(
+        {"staff_id": 2, "device": "tablet-1"},
+        {"id": 1, "at": at(TODAY, 6, 55), "succeeded": False},
+        {"id": 2, "at": at(TODAY, 6, 56), "succeeded": True},
+        {"id": 3, "at": at(TODAY, 7), "succeeded": False, "staff_id": None, "device": "tablet-2"},
+    ),
 }
-
-# The columns each table's rows share, filled in so every row holds every column.
-_SAME: dict[str, Row] = {
-    "staff": {"active": True, "created_at": at(OPENED, 9)},
-    "api_token": {
-        "token_hash": None,  # per row below
-        "created_at": at(OPENED, 9, 30),
-        "revoked_at": at(OPENED, 10),
-        "last_used_at": at(TODAY, 7, 40),
-    },
-    "catalog_item": {
-        "currency": "EUR",
-        "per_shift_limit": None,
-        "position": None,  # per row below
-        "prints_note": False,
-        "suggested_notes": ["Birthday", "Regular"],
-    },
-    "shift_template": {
-        "starts": time(6, 0),
-        "ends": time(11, 0),
-        "allowance_amount": 1000,
-        "currency": "EUR",
-        "max_comps": 10,
-        "max_comps_per_staff": 3,
-        "active": True,
-    },
-    "shift": {
-        "name": "Morning",
-        "starts_at": None,  # per row below
-        "ends_at": None,
-        "allowance_amount": 1000,
-        "currency": "EUR",
-        "max_comps_per_staff": 3,
-    },
-    "print_job": {
-        "queued_at": at(TODAY, 7, 40),
-        "next_attempt_at": at(TODAY, 7, 41),
-        "last_error": None,
-        "printed_at": None,
-    },
-    "sync_batch": {
-        "business_date": YESTERDAY,
-        "content_sha256": sha(7),
-        "directory": "/srv/pos/sync/2026-11-23",
-        "manifest_name": "manifest.json",
-        "comps_count": 3,
-        "exported_at": at(TODAY, 2),
-        "transport": "sftp",
-        "attempts": 1,
-        "next_attempt_at": None,
-        "last_error": None,
-        "delivered_at": at(TODAY, 2, 1),
-        "acknowledgement": None,
-        "files_purged_at": None,
-    },
-}
-for _table, _shared in _SAME.items():
-    for _row in HISTORY[_table]:
-        for _column, _value in _shared.items():
-            _row.setdefault(_column, _value)
-for _row in HISTORY["api_token"]:
-    _row["token_hash"] = sha(100 + _row["id"])
-for _row in HISTORY["catalog_item"]:
-    _row["position"] = _row["id"]
-for _row in HISTORY["shift"]:
-    _row["starts_at"] = at(_row["business_date"], 6)
-    _row["ends_at"] = at(_row["business_date"], 11)
-HISTORY["print_job"][0] |= {"printed_at": at(TODAY, 7, 41)}
-HISTORY["print_job"][1] |= {"last_error": "printer offline (connection refused)"}
-HISTORY["sync_batch"][1] |= {"acknowledgement": "ok 3 comps"}
 
 # Parents first: the store's own engine enforces foreign keys while the history is written.
 ORDER = [

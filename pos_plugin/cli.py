@@ -148,7 +148,10 @@ def init(with_demo: bool) -> None:
 
 def _init(with_demo: bool) -> None:
     with _in_app() as app:
-        revision = lifecycle.upgrade_schema(app)
+        try:
+            revision = lifecycle.upgrade_schema(app)
+        except lifecycle.UpgradeFailed as exc:
+            raise click.ClickException(str(exc)) from None
         # Only a brand-new store takes the demo cafe's identity; an existing one keeps its own.
         if with_demo and not lifecycle.has_store():
             _adopt_demo_config(app)

@@ -1,28 +1,45 @@
 """Bringing a data directory to life: migrate the schema, apply the store settings.
 
-Alembic (through Flask-Migrate) is loaded only by the commands that migrate:
-`serve` checks the schema's revision against the newest migration file without
-it, which keeps the server's start-up and memory close to Flask's own (issue 10).
+Alembic is imported inside the functions that use it: Flask-Migrate only by the
+commands that migrate, and `serve` takes the newest revision from Alembic's
+`ScriptDirectory` once, at start-up.
 """
 
 from __future__ import annotations
 
-import ast
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Store
 from pos_plugin.services import store as store_service
 from pos_plugin.services.actors import Actor
 from pos_plugin.settings import Settings
+from pos_plugin.sqlite_rebuild import UpgradeRefused
 
 
 class DatabaseNotReady(Exception):
     """The schema is missing or older than this version of the code."""
+
+
+class UpgradeFailed(Exception):
+    """An upgrade failed; the message says where it left the database, and why."""
+
+    def __init__(self, before: str | None, after: str | None, reason: str) -> None:
+        self.before, self.after, self.reason = before, after, reason
+        if after == before:  # what the one migration transaction guarantees (env.py)
+            state = f"the database was left as it was ({_at(before)})"
+        else:
+            state = f"the database is now {_at(after)} (it was {_at(before)})"
+        super().__init__(f"The upgrade failed, and {state}: {reason}")
+
+
+def _at(revision: str | None) -> str:
+    return "at no revision" if revision is None else f"at revision {revision}"
 
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -38,26 +55,13 @@ def enable_migrations(app: Flask) -> None:
 
 
 def head_revision() -> str:
-    """The newest migration's revision, read from the files (they form one chain)."""
-    parents: dict[str, str | None] = {}
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        names: dict[str, str | None] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if (
-                isinstance(node, ast.Assign)
-                and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant)
-            ):
-                value = node.value.value
-                names[node.targets[0].id] = value if isinstance(value, str) else None
-        revision = names.get("revision")
-        if revision is None:
-            raise RuntimeError(f"{path}: a migration without a revision")
-        parents[revision] = names.get("down_revision")
-    heads = set(parents) - set(parents.values())
-    if len(heads) != 1:
-        raise RuntimeError(f"the migrations must form one chain; heads: {sorted(heads)}")
-    return heads.pop()
+    """The newest migration's revision (Alembic refuses migrations that are not one chain)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"{MIGRATIONS_DIR}: no migrations")
+    return head
 
 
 def schema_revision() -> str | None:
@@ -68,12 +72,28 @@ def schema_revision() -> str | None:
 
 
 def upgrade_schema(app: Flask) -> str | None:
-    """Create or upgrade the schema to the newest migration; returns the revision."""
+    """Create or upgrade the schema to the newest migration; returns the revision.
+
+    Raises `UpgradeFailed` when the database refused a migration: all pending
+    migrations run in one transaction (migrations/env.py), so it was rolled back.
+    """
     enable_migrations(app)
     from flask_migrate import upgrade
 
-    upgrade()
+    before = schema_revision()
+    try:
+        upgrade()
+    except DBAPIError as exc:
+        raise UpgradeFailed(before, schema_revision(), _first_line(exc.orig or exc)) from exc
+    except UpgradeRefused as exc:
+        raise UpgradeFailed(before, schema_revision(), str(exc)) from exc
     return schema_revision()
+
+
+def _first_line(error: BaseException) -> str:
+    # PostgreSQL's messages may go on with DETAIL and HINT lines, and the statement.
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def has_store_table() -> bool:

@@ -123,7 +123,7 @@ def test_shift_tallies_are_filled_in_from_the_comps_already_given(empty_app):
     assert [tuple(row) for row in rows] == [(1, 230, 2), (2, 0, 0)]
 
 
-def test_the_server_knows_the_newest_migration_without_alembic(empty_app):
+def test_the_server_knows_the_newest_migration_as_flask_migrate_configures_alembic(empty_app):
     from alembic.script import ScriptDirectory
 
     with empty_app.app_context():

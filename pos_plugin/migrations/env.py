@@ -1,7 +1,18 @@
+"""Alembic environment for the store's database (Flask-Migrate's, with the upgrade made whole).
+
+Every pending revision runs in one transaction, on SQLite as on PostgreSQL (both
+roll DDL back): an upgrade that fails anywhere leaves the database as it was. On
+SQLite, whose batch migrations rebuild tables, foreign keys are off for that
+transaction and checked before it commits (`pos_plugin.sqlite_rebuild`).
+"""
+
 import logging
+from contextlib import nullcontext
 
 from alembic import context
 from flask import current_app
+
+from pos_plugin.sqlite_rebuild import check_foreign_keys, foreign_keys_off
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -88,12 +99,28 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    sqlite = connectable.dialect.name == "sqlite"
 
-    with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+    # Foreign keys are turned off before the transaction begins: inside one the pragma
+    # does nothing.
+    with (
+        connectable.connect() as connection,
+        foreign_keys_off(connection) if sqlite else nullcontext(),
+    ):
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            # Alembic gives SQLite a transaction per revision, as if its DDL could not
+            # roll back; it can, and one transaction keeps a failed upgrade from
+            # leaving the database half-way (at the revision before the failure).
+            transactional_ddl=True,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from alembic import context
 from flask import current_app
 
+from pos_plugin.database import IMMEDIATE
 from pos_plugin.sqlite_rebuild import check_foreign_keys, foreign_keys_off
 
 # this is the Alembic Config object, which provides
@@ -102,9 +103,10 @@ def run_migrations_online():
     sqlite = connectable.dialect.name == "sqlite"
 
     # Foreign keys are turned off before the transaction begins: inside one the pragma
-    # does nothing.
+    # does nothing. The transaction writes: on SQLite it takes the write lock first
+    # (BEGIN IMMEDIATE), so a running `serve` cannot write between its reads.
     with (
-        connectable.connect() as connection,
+        connectable.connect().execution_options(**{IMMEDIATE: True}) as connection,
         foreign_keys_off(connection) if sqlite else nullcontext(),
     ):
         context.configure(

@@ -114,6 +114,8 @@ def write_transaction() -> Iterator[Session]:
     given to `after_commit` inside run once the work is committed.
     """
     session = db.session()
+    if _WRITING in session.info:
+        raise RuntimeError("write transactions do not nest")
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unflushed changes outside a write transaction")
     if session.in_transaction():

@@ -50,6 +50,7 @@ RESULTS_DIR = HERE / "results"
 POSTGRES_URL = os.environ.get(
     "POS_PLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+POSTGRES_CONNINFO = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
 SERVERS = ("waitress", "cheroot")  # the one `serve` runs by default first
 TAP = {"note": "On the house - enjoy your day!", "customer_name": "Sam", "order_ref": "A-1042"}
 
@@ -226,8 +227,7 @@ def database(backend: str, tmp: Path, name: str) -> Iterator[str]:
         yield f"sqlite:///{tmp / name}.db"
         return
     schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    conninfo = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
+    with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
             url = sa.make_url(POSTGRES_URL).update_query_dict(
@@ -318,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     servers = list(SERVERS) if args.server == "all" else [args.server]
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
+    if "postgresql" in backends:
+        try:
+            psycopg.connect(POSTGRES_CONNINFO, connect_timeout=3).close()
+        except psycopg.Error as exc:  # say so and go on: SQLite alone still means something
+            print(f"postgresql skipped: {exc}".strip())
+            backends.remove("postgresql")
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     print(f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}")

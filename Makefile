@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install bytecode demo test check pytest services bench bench-quick bench-floor bench-tap bench-print bench-history bench-sync clean
+.PHONY: install bytecode demo test check pytest services bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,35 +46,14 @@ services:
 	@bash .ci/sshd
 	@bash .ci/chromium
 
-# The tap's performance table (issue 10): every row a ratio against a baseline from the same run.
+# The tap as a store feels it (benchmarks/README.md): a rush, closed loop, RSS and start-up,
+# each beside a bare Flask insert measured in the same run, on cheroot and on waitress.
 bench: install services bytecode
 	cd benchmarks && ../$(BIN)/python bench.py
 
 # The same machinery on a tiny plan: proves the benchmark still runs (CI); its figures mean little.
 bench-quick: install services bytecode
 	cd benchmarks && ../$(BIN)/python bench.py --quick
-	cd benchmarks && ../$(BIN)/python stack_floor.py --n 50 --rounds 1
-
-# The tap's CPU by layer: bare Flask, the API's stack around the same insert, our tap, and
-# our tap behind a plain view (what taking the stack off its path could buy at most).
-bench-floor: install bytecode
-	cd benchmarks && ../$(BIN)/python stack_floor.py
-
-# What one tap costs in SQL statements, commits and pool checkouts (--show-sql lists them).
-bench-tap: install services
-	$(BIN)/python benchmarks/bench_tap.py
-
-# Does a tap cost more with 10,000 comps in the shift and 1,000,000 in the database?
-bench-history: install services
-	cd benchmarks && ../$(BIN)/python bench_history.py
-
-# What a receipt printer (off, or on) costs a tap, and the time from tap to bytes at the printer.
-bench-print: install
-	cd benchmarks && ../$(BIN)/python bench_print.py
-
-# Export and ingest times for one store day of 100,000 comps (SQLite and PostgreSQL).
-bench-sync: install services
-	cd benchmarks && ../$(BIN)/python bench_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -194,7 +194,7 @@ def _adopt_demo_config(app: Flask) -> None:
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
 def serve(host: str | None, port: int | None) -> None:
-    """Run the production server (waitress)."""
+    """Run the production server (waitress; POS_PLUGIN_SERVER=cheroot for cheroot)."""
     _serve(host, port)
 
 
@@ -217,7 +217,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
             )
         except OSError as exc:
             raise click.ClickException(
-                f"Cannot listen on {host}:{port}: {exc.strerror}. "
+                f"Cannot listen on {host}:{port}: {exc.strerror or exc}. "
                 "Is another server using the port? Choose another with --port."
             ) from None
         worker = printing.start_worker(app)
@@ -235,7 +235,7 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     )
     if banner:
         click.echo(banner)
-    server.run()  # waitress stops cleanly on Ctrl+C
+    server.run()  # stops cleanly on Ctrl+C
 
 
 @cli.command("print-test")

@@ -1,122 +1,145 @@
-"""The production WSGI server: waitress, with its main loop kept from spinning.
+"""The WSGI server `pos-plugin serve` runs: a stock server, used as its documentation shows.
 
-Waitress reads requests and sends answers on one main thread and runs the app
-on task threads. A task thread sends its own answer while it holds the
-connection's output lock. Waitress's main loop counts that connection as
-writable as long as unsent bytes are queued, so when it wakes during such a
-send (with many clients it wakes all the time) its `select` returns at once,
-it finds the lock taken, and goes round again: a busy loop. The loop gives up
-Python's GIL at every `select` and takes it straight back, so the task thread
-that must finish the send waits for the GIL again and again. Measured with 32
-keep-alive clients: 1.2 to 1.8 million `select` calls for 3,000 taps, most of
-a core burnt in the main loop, and taps/s a quarter to a half of the 8-client
-figure (benchmarks/README.md).
+Two are supported, and `make bench` measures both side by side (benchmarks/README.md):
 
-`SteadyChannel` leaves such a connection out of the loop's writable set while
-a task thread holds its output lock, and wakes the loop once the task thread
-lets go with bytes still unsent, so nothing waits for another event to go out.
+- waitress (`waitress.create_server`), the default: its p99 under a rush was a
+  little lower than cheroot's in every side-by-side run, and it buffers a slow
+  client's answer instead of holding a thread until the client has read it;
+- cheroot (`cheroot.wsgi.Server`, the head office's server), with
+  POS_PLUGIN_SERVER=cheroot.
 
-Waitress also warns "Task queue depth is N" for every request that finds no
-idle task thread; `QueueDepthLog` says it once a minute instead.
+Both are used through their public API only. Waitress warns "Task queue depth
+is N" for every request that finds no idle thread, a line per tap under load;
+`QueueDigest`, a logging filter, lets one line a minute through and sums up the
+waits since.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import waitress
-from waitress.channel import HTTPChannel
-from waitress.server import BaseWSGIServer
+SERVERS = ("cheroot", "waitress")
+DEFAULT_SERVER = "waitress"
+SERVER_ENV = "POS_PLUGIN_SERVER"
+IDENT = "pos-plugin"
+# The listening socket's backlog. cheroot's default is 5: after a network blip every till
+# and tablet reconnects at once, and connections beyond the backlog wait for the kernel to
+# retry (a second or more). 1024 is waitress's default.
+BACKLOG = 1024
 
 
-class SteadyChannel(HTTPChannel):
-    """A waitress connection its main loop never spins on (see the module's docstring)."""
+@dataclass(frozen=True)
+class Listening:
+    """A server already listening on `port`: `run()` serves until `stop()` (or Ctrl+C)."""
 
-    def writable(self) -> bool:
-        # Waitress's own test, in the order that answers soonest: the loop asks every
-        # connection at every turn.
-        if self.will_close or self.close_when_flushed:
-            return True
-        if not self.total_outbufs_len:
-            return False
-        if not self.requests:
-            return True
-        # A task thread is answering: while it holds the lock it is sending itself,
-        # and `write_soon` wakes the loop for what it leaves.
-        if not self.outbuf_lock.acquire(blocking=False):
-            return False
-        self.outbuf_lock.release()
-        return True
-
-    def write_soon(self, data: Any) -> int:
-        written = int(super().write_soon(data))
-        if self.total_outbufs_len:
-            # Bytes the socket would not take yet: the loop sends them, now that the
-            # lock is free (waitress woke it while the lock was still held).
-            self.server.pull_trigger()
-        return written
+    kind: str
+    port: int
+    run: Callable[[], None]
+    stop: Callable[[], None]
 
 
-class QueueDepthLog:
-    """Waitress's "Task queue depth" warning, at most once a minute.
+def create_server(
+    app: Any, *, host: str, port: int, threads: int, kind: str | None = None
+) -> Listening:
+    """`app` behind the stock server `kind` (default: POS_PLUGIN_SERVER, else waitress),
+    listening on (host, port) when this returns. Raises OSError when it cannot listen."""
+    kind = kind or os.environ.get(SERVER_ENV) or DEFAULT_SERVER
+    if kind == "cheroot":
+        return _cheroot(app, host, port, threads)
+    if kind == "waitress":
+        return _waitress(app, host, port, threads)
+    raise ValueError(f"{SERVER_ENV}={kind!r}: choose one of {', '.join(SERVERS)}")
 
-    Waitress warns for every request that finds no idle task thread, and does it
-    on its main loop while holding the lock its task threads take their next
-    request under. Under load that is a line per request: 3,000 lines for 3,000
-    taps from 32 clients, a log no one can read, and 1-6% of the server's CPU
-    per tap (benchmarks/README.md). The first wait is told at once; after it, one
-    line a minute sums up the waits since the last line.
+
+def _cheroot(app: Any, host: str, port: int, threads: int) -> Listening:
+    from cheroot import wsgi
+
+    server = wsgi.Server(
+        (host, port), app, numthreads=threads, server_name=IDENT, request_queue_size=BACKLOG
+    )
+    server.prepare()  # binds and listens, then starts its threads
+
+    def run() -> None:
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()  # its threads are not daemons: the process would not end
+
+    return Listening("cheroot", int(server.bind_addr[1]), run, server.stop)
+
+
+def _waitress(app: Any, host: str, port: int, threads: int) -> Listening:
+    import waitress
+
+    # One digest per server, so each server's first wait is told.
+    queue_log, digest = logging.getLogger("waitress.queue"), QueueDigest()
+    queue_log.addFilter(digest)
+    try:
+        # poll(), not select(): a socket that stop() closes from another thread while the
+        # loop waits is then skipped, where select() would raise EBADF in the loop.
+        server = waitress.create_server(
+            app, host=host, port=port, threads=threads, ident=IDENT, asyncore_use_poll=True
+        )
+    except BaseException:
+        queue_log.removeFilter(digest)
+        raise
+
+    def stop() -> None:
+        server.close()
+        queue_log.removeFilter(digest)
+
+    # Its run() ends quietly on Ctrl+C by itself.
+    return Listening("waitress", int(server.effective_port), server.run, stop)
+
+
+class QueueDigest(logging.Filter):
+    """Waitress's "Task queue depth is N" warning, at most one line a minute.
+
+    The first wait is told at once; after it, at most one line a minute sums up how
+    many requests waited since the last line and the deepest the queue was. Waitress
+    passes the depth as the record's only argument.
     """
 
     EVERY_S = 60.0
 
-    def __init__(self, logger: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
-        self._logger = logger
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self._clock = clock
+        self._lock = threading.Lock()  # waitress logs from its loop and its task threads
         self._told_at: float | None = None
         self._waits = 0
         self._deepest = 0
 
-    def warning(self, message: str, depth: int) -> None:
-        """Called as waitress calls its logger, under its dispatcher's lock."""
-        self._waits += 1
-        self._deepest = max(self._deepest, depth)
-        now = self._clock()
-        if self._told_at is not None and now - self._told_at < self.EVERY_S:
-            return
-        if self._told_at is None:
-            self._logger.warning(
-                "Task queue depth is %d: requests are waiting for a free thread "
-                "(further waits are summed up at most once a minute)",
-                depth,
-            )
-        else:
-            self._logger.warning(
-                "%d requests waited for a free thread in the last %.0f s; the deepest queue was %d",
-                self._waits,
-                now - self._told_at,
-                self._deepest,
-            )
-        self._told_at = now
-        self._waits = 0
-        self._deepest = 0
-
-
-def create_server(app: Any, *, host: str, port: int, threads: int) -> Any:
-    """A waitress server for `app` whose connections are `SteadyChannel`s; `run()` serves.
-
-    Raises OSError when it cannot listen (the port is taken).
-    """
-    sockets: dict[int, Any] = {}
-    server = waitress.create_server(
-        app, map=sockets, host=host, port=port, threads=threads, ident="pos-plugin"
-    )
-    # One listening server per address the host resolves to (IPv4, IPv6).
-    for listener in sockets.values():
-        if isinstance(listener, BaseWSGIServer):
-            listener.channel_class = SteadyChannel
-    server.task_dispatcher.queue_logger = QueueDepthLog(logging.getLogger("waitress.queue"))
-    return server
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        depth = args[0] if args and isinstance(args[0], int) else 0
+        with self._lock:
+            self._waits += 1
+            self._deepest = max(self._deepest, depth)
+            now = self._clock()
+            if self._told_at is not None and now - self._told_at < self.EVERY_S:
+                return False
+            if self._told_at is None:
+                record.msg = (
+                    "Task queue depth is %d: requests are waiting for a free thread "
+                    "(further waits are summed up at most once a minute)"
+                )
+                record.args = (depth,)
+            else:
+                record.msg = (
+                    "%d requests waited for a free thread in the last %.0f s; "
+                    "the deepest queue was %d"
+                )
+                record.args = (self._waits, now - self._told_at, self._deepest)
+            self._told_at = now
+            self._waits = 0
+            self._deepest = 0
+        return True

@@ -99,11 +99,9 @@ def live(
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield LiveStore(url=f"http://127.0.0.1:{server.effective_port}", app=app)
+        yield LiveStore(url=f"http://127.0.0.1:{server.port}", app=app)
     finally:
-        # Closed on the server's own loop thread: closed from here, its sockets could
-        # vanish under the select() it was waiting in (EBADF in that thread, once in CI).
-        server.trigger.pull_trigger(server.close)
+        server.stop()
         thread.join(timeout=5)
         if worker is not None:
             worker.stop()

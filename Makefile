@@ -47,7 +47,7 @@ services:
 	@bash .ci/chromium
 
 # The tap as a store feels it (benchmarks/README.md): a rush, closed loop, RSS and start-up,
-# each beside a bare Flask insert measured in the same run, on cheroot and on waitress.
+# each beside a bare Flask insert measured in the same run.
 bench: install services bytecode
 	cd benchmarks && ../$(BIN)/python bench.py
 

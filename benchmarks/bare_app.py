@@ -8,7 +8,7 @@ the same run, and imports nothing else of ours: the RSS row compares `serve` wit
 this process. SQLite runs as ours does (WAL, `synchronous=FULL`, a busy timeout),
 so the commit costs the same fsync.
 
-    python bare_app.py --server cheroot --port 5001 --url sqlite:////tmp/bare.db
+    python bare_app.py --port 5001 --url sqlite:////tmp/bare.db
 """
 
 from __future__ import annotations
@@ -108,14 +108,11 @@ def serving() -> ModuleType:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=["cheroot", "waitress"], required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--url", required=True, help="a SQLAlchemy database URL")
     args = parser.parse_args()
     app = create_app(args.url)
-    serving().create_server(
-        app, host="127.0.0.1", port=args.port, threads=THREADS, kind=args.server
-    ).run()
+    serving().create_server(app, host="127.0.0.1", port=args.port, threads=THREADS).run()
 
 
 if __name__ == "__main__":

@@ -2,11 +2,11 @@
 
 The machines are shared and noisy, so every row is a figure or a ratio against a
 baseline measured in the same run; this is never a timed test. For each database
-(SQLite; PostgreSQL in a throwaway schema), the real `pos-plugin serve` on each
-stock server (cheroot, waitress) and the bare app (bare_app.py) on the same
-servers run side by side, tapped over HTTP by a load generator in its own process
-(loadgen.py); every step goes round all of them in turn, so a burst of noise on
-the machine hits them alike. The store is set up as a shop would (store.py).
+(SQLite; PostgreSQL in a throwaway schema), the real `pos-plugin serve` and the
+bare app (bare_app.py) on the same server (waitress) run side by side, tapped
+over HTTP by a load generator in its own process (loadgen.py); every step goes
+round all of them in turn, so a burst of noise on the machine hits them alike.
+The store is set up as a shop would (store.py).
 
 - a rush: 50 taps/s offered for 60 s from 16 clients, open loop; p99 <= 50 ms and
   no errors;
@@ -51,7 +51,7 @@ POSTGRES_URL = os.environ.get(
     "POS_PLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 POSTGRES_CONNINFO = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
-SERVERS = ("waitress", "cheroot")  # the one `serve` runs by default first
+SERVERS = ("waitress",)  # cheroot was measured beside it, and left: benchmarks/README.md
 TAP = {"note": "On the house - enjoy your day!", "customer_name": "Sam", "order_ref": "A-1042"}
 
 
@@ -255,10 +255,9 @@ def bench_backend(backend: str, servers: list[str], plan: Plan, tmp: Path) -> di
         targets: list[Target] = []
         for server in servers:
             ours = Target(f"ours@{server}", [store.POS_PLUGIN, "serve"], {}, "/api/v1/comps", {})
-            ours.env = {**shop.env, "POS_PLUGIN_SERVER": server}
+            ours.env = shop.env
             ours.headers = [f"Authorization: Bearer {shop.token}"]
-            bare = [sys.executable, str(HERE / "bare_app.py"), "--server", server]
-            bare += ["--url", bare_url]
+            bare = [sys.executable, str(HERE / "bare_app.py"), "--url", bare_url]
             targets += [ours, Target(f"bare@{server}", bare, {}, "/comps", {})]
         log = tmp / f"{backend}.log"
         # The console's pages load templates and more into the process that serves them:
@@ -311,12 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tiny plan: proves it runs")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
-    parser.add_argument(
-        "--server", choices=[*SERVERS, "all"], default="all", help="the stock server(s) to run"
-    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    servers = list(SERVERS) if args.server == "all" else [args.server]
+    servers = list(SERVERS)
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     if "postgresql" in backends:
         try:

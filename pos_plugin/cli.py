@@ -194,7 +194,7 @@ def _adopt_demo_config(app: Flask) -> None:
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
 def serve(host: str | None, port: int | None) -> None:
-    """Run the production server (waitress; POS_PLUGIN_SERVER=cheroot for cheroot)."""
+    """Run the production server (waitress)."""
     _serve(host, port)
 
 

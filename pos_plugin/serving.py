@@ -1,84 +1,42 @@
-"""The WSGI server `pos-plugin serve` runs: a stock server, used as its documentation shows.
+"""The WSGI server `pos-plugin serve` runs: waitress as it comes, through its public API.
 
-Two are supported, and `make bench` measures both side by side (benchmarks/README.md):
+`make bench` measured it beside cheroot (benchmarks/README.md): its p99 under a
+rush was a little lower in every side-by-side run, and it buffers a slow
+client's answer instead of holding a thread until the client has read it.
 
-- waitress (`waitress.create_server`), the default: its p99 under a rush was a
-  little lower than cheroot's in every side-by-side run, and it buffers a slow
-  client's answer instead of holding a thread until the client has read it;
-- cheroot (`cheroot.wsgi.Server`, the head office's server), with
-  POS_PLUGIN_SERVER=cheroot.
-
-Both are used through their public API only. Waitress warns "Task queue depth
-is N" for every request that finds no idle thread, a line per tap under load;
-`QueueDigest`, a logging filter, lets one line a minute through and sums up the
-waits since.
+Waitress warns "Task queue depth is N" for every request that finds no idle
+thread, a line per tap under load; `QueueDigest`, a logging filter, lets one
+line a minute through and sums up the waits since.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-SERVERS = ("cheroot", "waitress")
-DEFAULT_SERVER = "waitress"
-SERVER_ENV = "POS_PLUGIN_SERVER"
+import waitress
+
 IDENT = "pos-plugin"
-# The listening socket's backlog. cheroot's default is 5: after a network blip every till
-# and tablet reconnects at once, and connections beyond the backlog wait for the kernel to
-# retry (a second or more). 1024 is waitress's default.
-BACKLOG = 1024
 
 
 @dataclass(frozen=True)
 class Listening:
     """A server already listening on `port`: `run()` serves until `stop()` (or Ctrl+C)."""
 
-    kind: str
     port: int
     run: Callable[[], None]
     stop: Callable[[], None]
 
 
-def create_server(
-    app: Any, *, host: str, port: int, threads: int, kind: str | None = None
-) -> Listening:
-    """`app` behind the stock server `kind` (default: POS_PLUGIN_SERVER, else waitress),
-    listening on (host, port) when this returns. Raises OSError when it cannot listen."""
-    kind = kind or os.environ.get(SERVER_ENV) or DEFAULT_SERVER
-    if kind == "cheroot":
-        return _cheroot(app, host, port, threads)
-    if kind == "waitress":
-        return _waitress(app, host, port, threads)
-    raise ValueError(f"{SERVER_ENV}={kind!r}: choose one of {', '.join(SERVERS)}")
+def create_server(app: Any, *, host: str, port: int, threads: int) -> Listening:
+    """`app` behind waitress, listening on (host, port) when this returns.
 
-
-def _cheroot(app: Any, host: str, port: int, threads: int) -> Listening:
-    from cheroot import wsgi
-
-    server = wsgi.Server(
-        (host, port), app, numthreads=threads, server_name=IDENT, request_queue_size=BACKLOG
-    )
-    server.prepare()  # binds and listens, then starts its threads
-
-    def run() -> None:
-        try:
-            server.serve()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()  # its threads are not daemons: the process would not end
-
-    return Listening("cheroot", int(server.bind_addr[1]), run, server.stop)
-
-
-def _waitress(app: Any, host: str, port: int, threads: int) -> Listening:
-    import waitress
-
+    Raises OSError when it cannot listen (the port is taken).
+    """
     # One digest per server, so each server's first wait is told.
     queue_log, digest = logging.getLogger("waitress.queue"), QueueDigest()
     queue_log.addFilter(digest)
@@ -97,7 +55,7 @@ def _waitress(app: Any, host: str, port: int, threads: int) -> Listening:
         queue_log.removeFilter(digest)
 
     # Its run() ends quietly on Ctrl+C by itself.
-    return Listening("waitress", int(server.effective_port), server.run, stop)
+    return Listening(int(server.effective_port), server.run, stop)
 
 
 class QueueDigest(logging.Filter):

@@ -1,6 +1,6 @@
-"""The stock servers `pos-plugin serve` runs: every answer arrives whole, a client that
-stops reading holds up no one else, a taken port is refused, and waitress's queue
-warning is summed up once a minute."""
+"""The server `pos-plugin serve` runs: every answer arrives whole, a client that stops
+reading holds up no one else, a taken port is refused, and waitress's queue warning is
+summed up once a minute."""
 
 from __future__ import annotations
 
@@ -22,15 +22,10 @@ from pos_plugin import serving
 App = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
-@pytest.fixture(params=serving.SERVERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @contextmanager
-def served(app: App, kind: str, threads: int = 2) -> Iterator[int]:
+def served(app: App, threads: int = 2) -> Iterator[int]:
     """`app` behind `serving.create_server` on a free loopback port; yields the port."""
-    server = serving.create_server(app, host="127.0.0.1", port=0, threads=threads, kind=kind)
+    server = serving.create_server(app, host="127.0.0.1", port=0, threads=threads)
     loop = threading.Thread(target=server.run, daemon=True)
     loop.start()
     try:
@@ -50,43 +45,23 @@ def answering(body: Callable[[dict[str, Any]], bytes]) -> App:
     return app
 
 
-def test_serve_runs_the_server_named_in_the_environment_and_refuses_an_unknown_one(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    app = answering(lambda _: b"ok")
-    default = serving.create_server(app, host="127.0.0.1", port=0, threads=1)
-    default.stop()
-    assert default.kind == "waitress"
-    monkeypatch.setenv(serving.SERVER_ENV, "cheroot")
-    with served(app, kind="") as port:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", "/")
-        assert conn.getresponse().read() == b"ok"
-        conn.close()
-    monkeypatch.setenv(serving.SERVER_ENV, "gunicorn")
-    with pytest.raises(ValueError, match="choose one of cheroot, waitress"):
-        serving.create_server(app, host="127.0.0.1", port=0, threads=1)
-
-
-# Both servers leave what they opened before the bind failed (the socket; waitress also
-# its wake-up pipe) to the garbage collector. `serve` exits straight after, so only a
+# Waitress leaves what it opened before the bind failed (the socket, its wake-up pipe)
+# to the garbage collector. `serve` exits straight after, so only a
 # test notices: collected here, under this filter.
 @pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning")
-def test_a_taken_port_is_refused_before_anything_is_served(kind: str) -> None:
+def test_a_taken_port_is_refused_before_anything_is_served() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(OSError, match="in use"):
             serving.create_server(
-                answering(lambda _: b"ok"), host="127.0.0.1", port=port, threads=1, kind=kind
+                answering(lambda _: b"ok"), host="127.0.0.1", port=port, threads=1
             )
     gc.collect()
 
 
-def test_an_answer_larger_than_the_socket_buffers_arrives_whole_while_the_app_works_on(
-    kind: str,
-) -> None:
+def test_an_answer_larger_than_the_socket_buffers_arrives_whole_while_the_app_works_on() -> None:
     # The first part is larger than the socket's buffers; the app then waits for the
     # client to have read it all before it sends the rest.
     first = bytes(range(256)) * (32 * 1024)  # 8 MiB
@@ -98,7 +73,7 @@ def test_an_answer_larger_than_the_socket_buffers_arrives_whole_while_the_app_wo
         received.wait(20)
         yield b"done"
 
-    with served(app, kind) as port, socket.create_connection(("127.0.0.1", port), 15) as client:
+    with served(app) as port, socket.create_connection(("127.0.0.1", port), 15) as client:
         client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         data = b""
         while not data.endswith(first):
@@ -113,9 +88,8 @@ def test_an_answer_larger_than_the_socket_buffers_arrives_whole_while_the_app_wo
     assert body == first + b"done"
 
 
-def test_a_file_sent_as_flask_sends_it_arrives_whole(kind: str, tmp_path) -> None:
-    # As Flask sends the tablet's vendored scripts: with the server's file wrapper where it
-    # offers one (waitress), else read in blocks (cheroot has none).
+def test_a_file_sent_as_flask_sends_it_arrives_whole(tmp_path) -> None:
+    # As Flask sends the tablet's vendored scripts: with waitress's file wrapper.
     content = bytes(range(251)) * (40 * 1024)  # about 10 MiB, more than the buffers hold
     path = tmp_path / "asset.bin"
     path.write_bytes(content)
@@ -124,7 +98,7 @@ def test_a_file_sent_as_flask_sends_it_arrives_whole(kind: str, tmp_path) -> Non
         start_response("200 OK", [("Content-Length", str(len(content)))])
         return wrap_file(environ, path.open("rb"))
 
-    with served(app, kind) as port:
+    with served(app) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         try:
             for _ in range(2):  # and the connection serves on afterwards
@@ -134,14 +108,13 @@ def test_a_file_sent_as_flask_sends_it_arrives_whole(kind: str, tmp_path) -> Non
             conn.close()
 
 
-def test_a_client_that_stops_reading_holds_up_no_one_else(kind: str) -> None:
-    # A tablet on a weak Wi-Fi link. cheroot writes an answer from the thread that made
-    # it, so the stalled client holds one of the two threads; waitress holds none.
+def test_a_client_that_stops_reading_holds_up_no_one_else() -> None:
+    # A tablet on a weak Wi-Fi link: waitress buffers its answer, so it holds no thread.
     big = b"y" * (12 << 20)  # more than loopback buffers hold
     app = answering(lambda environ: big if environ["PATH_INFO"] == "/big" else b"small")
 
     with (
-        served(app, kind, threads=2) as port,
+        served(app, threads=2) as port,
         socket.create_connection(("127.0.0.1", port)) as stalled,
     ):
         stalled.settimeout(15)
@@ -162,7 +135,7 @@ def test_a_client_that_stops_reading_holds_up_no_one_else(kind: str) -> None:
     assert data.partition(b"\r\n\r\n")[2] == big
 
 
-def test_many_keep_alive_clients_at_once_each_get_every_answer_whole(kind: str) -> None:
+def test_many_keep_alive_clients_at_once_each_get_every_answer_whole() -> None:
     app = answering(lambda environ: environ["PATH_INFO"].encode() * 500)
     failures: list[str] = []
 
@@ -179,7 +152,7 @@ def test_many_keep_alive_clients_at_once_each_get_every_answer_whole(kind: str) 
         finally:
             conn.close()
 
-    with served(app, kind, threads=2) as port:
+    with served(app, threads=2) as port:
         clients = [threading.Thread(target=client, args=(port, n)) for n in range(16)]
         for thread in clients:
             thread.start()
@@ -205,7 +178,7 @@ def test_requests_waiting_for_a_waitress_thread_are_told_once_not_once_each(capl
         answers.append(connection.getresponse().read())
         connection.close()
 
-    with served(answering(slow), "waitress", threads=1) as port:
+    with served(answering(slow), threads=1) as port:
         clients = [threading.Thread(target=ask, args=(port,)) for _ in range(6)]
         for client in clients:
             client.start()

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db
@@ -130,25 +130,18 @@ def active_count(shift: Shift, where: ColumnElement[bool]) -> int:
 
 
 def record_use(shift: Shift, value: Money) -> None:
-    """A comp was given: its value and one place in the count are taken from the shift."""
-    _add_to_tally(shift.id, value.amount, 1)
+    """A comp was given: its value and one place in the count are taken from the shift,
+    which the caller holds locked (`open_current_shift`)."""
+    shift.used_amount += value.amount
+    shift.comps_count += 1
 
 
 def record_return(shift_id: int, value: Money) -> None:
     """A comp was voided: its value and its place in the count go back to the shift."""
-    _add_to_tally(shift_id, -value.amount, -1)
-
-
-def _add_to_tally(shift_id: int, amount: int, count: int) -> None:
-    # Arithmetic in SQL: the row's own value changes, whatever this session last read of it.
-    db.session.execute(
-        update(Shift)
-        .where(Shift.id == shift_id)
-        .values(
-            used_amount=Shift.used_amount + amount,
-            comps_count=Shift.comps_count + count,
-        )
-    )
+    shift = db.session.get(Shift, shift_id, with_for_update=True, populate_existing=True)
+    assert shift is not None  # a comp's shift is never deleted
+    shift.used_amount -= value.amount
+    shift.comps_count -= 1
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:

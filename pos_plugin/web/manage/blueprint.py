@@ -74,7 +74,7 @@ def _field(form: FlaskForm | None, name: str | None) -> Any:
     if form is None or not name:
         return None
     name = FIELD_ALIASES.get(name, name.split(".")[0])
-    return form._fields.get(name)
+    return form[name] if name in form else None
 
 
 def back(default: str) -> ResponseReturnValue:

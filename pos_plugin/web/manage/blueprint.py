@@ -74,7 +74,7 @@ def _field(form: FlaskForm | None, name: str | None) -> Any:
     if form is None or not name:
         return None
     name = FIELD_ALIASES.get(name, name.split(".")[0])
-    return form[name] if name in form else None
+    return next((field for field in form if field.name == name), None)
 
 
 def back(default: str) -> ResponseReturnValue:

@@ -327,3 +327,20 @@ def sign_in(client: FlaskClient, csrf: Callable[[str], str]) -> Callable[..., An
         return client.post("/signin", data=data)
 
     return run
+
+
+@pytest.fixture
+def enrol(app: Flask, clock: Clock) -> Callable[..., int]:
+    """`enrol(browser, name="Front")`: make a test client a shop tablet, as the console's
+    "Enrol this browser" does; returns the tablet's id."""
+
+    def run(browser: FlaskClient, name: str = "Front") -> int:
+        from pos_plugin.caller import TABLET_COOKIE
+        from pos_plugin.services import devices
+
+        with app.app_context(), write_transaction():
+            device, token = devices.enrol(SYSTEM, name, clock.now)
+        browser.set_cookie(TABLET_COOKIE, token)
+        return device.id
+
+    return run

@@ -28,8 +28,8 @@ __all__ = [
     "Shift",
     "ShiftTemplate",
     "SignInAttempt",
-    "StaffSession",
     "Staff",
+    "StaffSession",
     "Store",
     "SyncBatch",
 ]

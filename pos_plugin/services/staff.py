@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Role, Staff
-from pos_plugin.services import audit
+from pos_plugin.services import audit, sessions
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
@@ -114,7 +114,10 @@ def reset_pin(actor: Actor, staff_id: int, pin: str, now: datetime) -> Staff:
     member = _get(staff_id)
     _check_pin(pin)
     member.pin_hash = hash_secret(pin)
-    audit.record(actor, "staff.pin_reset", "staff", member.id, now, name=member.name)
+    ended = sessions.end_all(member.id, now, "PIN reset")
+    audit.record(
+        actor, "staff.pin_reset", "staff", member.id, now, name=member.name, sessions_ended=ended
+    )
     db.session.flush()
     return member
 
@@ -130,7 +133,8 @@ def set_password(actor: Actor, staff_id: int, password: str | None, now: datetim
     else:
         member.password_hash = None
         action = "staff.password_removed"
-    audit.record(actor, action, "staff", member.id, now, name=member.name)
+    ended = sessions.end_all(member.id, now, "password changed")
+    audit.record(actor, action, "staff", member.id, now, name=member.name, sessions_ended=ended)
     db.session.flush()
     return member
 
@@ -156,6 +160,7 @@ def set_active(actor: Actor, staff_id: int, active: bool, now: datetime) -> Staf
         ):
             token.revoked_at = now
             revoked.append(token.id)
+        sessions.end_all(member.id, now, "deactivated")
     action = "staff.reactivated" if active else "staff.deactivated"
     audit.record(actor, action, "staff", member.id, now, name=member.name, revoked_tokens=revoked)
     db.session.flush()

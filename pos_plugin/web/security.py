@@ -18,14 +18,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Request, g, request, session
+from flask import Flask, Request, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 SECRET_KEY_FILE = "secret_key"
-DEVICE_COOKIE = "pos_device"
-DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -93,13 +91,6 @@ class _PagesOnlySessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def device_id() -> str:
-    """The random id of this browser, set as a cookie with the response if it is new."""
-    if "device_id" not in g:
-        g.device_id = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(16)
-    return str(g.device_id)
-
-
 def init_app(app: Flask) -> None:
     settings = app.config["POS_PLUGIN_SETTINGS"]
     if not app.config.get("SECRET_KEY"):
@@ -129,16 +120,4 @@ def init_app(app: Flask) -> None:
         response.headers.extend(
             [(name, value) for key, name, value in wanted if key not in present]
         )
-        if response.mimetype == "text/html":
-            device_id()  # every browser gets its id with its first page
-        new_device = g.get("device_id")
-        if new_device and request.cookies.get(DEVICE_COOKIE) != new_device:
-            response.set_cookie(
-                DEVICE_COOKIE,
-                new_device,
-                max_age=DEVICE_COOKIE_MAX_AGE,
-                httponly=True,
-                samesite="Strict",
-                secure=app.config.get("SESSION_COOKIE_SECURE", False),
-            )
         return response

@@ -167,3 +167,9 @@ class BreakdownForm(FlaskForm):
     suggested_item_id = SelectField(
         _l("Suggested comp"), coerce=int, choices=options([(0, _l("none"))])
     )
+
+
+class DeviceForm(FlaskForm):
+    name = StringField(
+        _l("This tablet's name"), validators=[DataRequired(_l("Name the tablet, e.g. Front till."))]
+    )

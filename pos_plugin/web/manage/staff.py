@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from pos_plugin.models import Role
-from pos_plugin.services import staff, tokens
+from pos_plugin.services import sessions, staff, tokens
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm, options
 
@@ -67,16 +67,23 @@ def add_staff() -> ResponseReturnValue:
     return _render(staff_form=form, status=422)
 
 
+def _member_page(
+    staff_id: int, pin_form: PinForm | None = None, password_form: PasswordForm | None = None
+) -> str:
+    actor = manager()
+    return page(
+        "staff_member.html",
+        member=staff.get_staff(actor, staff_id),
+        member_sessions=sessions.open_sessions(actor, clock(), staff_id=staff_id),
+        pin_form=pin_form or PinForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+    )
+
+
 @bp.get("/staff/<int:staff_id>")
 @manager_page
 def staff_member(staff_id: int) -> ResponseReturnValue:
-    member = staff.get_staff(manager(), staff_id)
-    return page(
-        "staff_member.html",
-        member=member,
-        pin_form=PinForm(formdata=None),
-        password_form=PasswordForm(formdata=None),
-    )
+    return _member_page(staff_id)
 
 
 @bp.post("/staff/<int:staff_id>/pin")
@@ -89,9 +96,7 @@ def reset_pin(staff_id: int) -> ResponseReturnValue:
     ):
         flash(_("%(name)s's PIN is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
-    password_form = PasswordForm(formdata=None)
-    html = page("staff_member.html", member=member, pin_form=form, password_form=password_form)
-    return html, 422
+    return _member_page(staff_id, pin_form=form), 422
 
 
 @bp.post("/staff/<int:staff_id>/password")
@@ -105,10 +110,7 @@ def set_password(staff_id: int) -> ResponseReturnValue:
     ):
         flash(_("%(name)s's console password is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
-    html = page(
-        "staff_member.html", member=member, pin_form=PinForm(formdata=None), password_form=form
-    )
-    return html, 422
+    return _member_page(staff_id, password_form=form), 422
 
 
 @bp.post("/staff/<int:staff_id>/deactivate")

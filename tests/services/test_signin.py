@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 
 from pos_plugin.database import db, write_transaction
-from pos_plugin.models import Device, Role, Staff
+from pos_plugin.models import Device, Role, SignInAttempt, Staff
 from pos_plugin.services import devices, signin
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.devices import Place
@@ -248,3 +249,28 @@ def test_idle_sessions_expire_sooner_for_managers(clock):
     assert not signin.session_expired(Role.BARISTA, seen, seen + timedelta(minutes=59))
     assert signin.session_expired(Role.BARISTA, seen, seen + timedelta(minutes=61))
     assert signin.session_expired(Role.MANAGER, seen, seen + timedelta(minutes=16))
+
+
+def an_hour_of_guessing(try_pin, clock, staff, place) -> int:
+    """A guesser tries a wrong PIN every 10 seconds for an hour from `place`; how many
+    PINs the server checked (a try refused while locked is not checked, nor recorded)."""
+    started = clock.now
+    for _ in range(360):
+        with pytest.raises((WrongCredentials, SignInLocked)):
+            try_pin(staff, "0000", place=place)
+        clock.now += timedelta(seconds=10)
+    query = select(func.count()).where(
+        SignInAttempt.staff_id == staff.id,
+        SignInAttempt.device == place.scope,
+        SignInAttempt.at >= started,
+    )
+    return db.session.scalar(query) or 0
+
+
+def test_an_hour_of_guessing_checks_20_pins_on_a_tablet_and_12_from_a_browser(
+    ana, try_pin, clock, front
+):
+    # Five, then a lock of 15 minutes, then five more: about 5 every 15-16 minutes.
+    assert an_hour_of_guessing(try_pin, clock, ana, front) == 20
+    # Three per address, then its lock.
+    assert an_hour_of_guessing(try_pin, clock, ana, browser("10.0.0.1")) == 12

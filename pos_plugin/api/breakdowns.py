@@ -7,8 +7,9 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import SIGNED_IN, WITH_BODY, documents
+from pos_plugin.api.gate import caller
 from pos_plugin.api.schemas import BreakdownListQuerySchema, BreakdownProposeSchema, BreakdownSchema
-from pos_plugin.caller import current_actor, now
+from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Breakdown
 from pos_plugin.services import playbook
@@ -26,7 +27,7 @@ blp = Blueprint(
 @blp.response(200, BreakdownSchema(many=True))
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def list_(query: dict[str, Any]) -> list[Breakdown]:
-    return playbook.list_breakdowns(current_actor(), query["status"])
+    return playbook.list_breakdowns(caller(), query["status"])
 
 
 @blp.post("")
@@ -34,6 +35,6 @@ def list_(query: dict[str, Any]) -> list[Breakdown]:
 @blp.response(201, BreakdownSchema, description="proposed: it waits for a manager's approval")
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def propose(body: dict[str, Any]) -> Breakdown:
+    actor = caller()
     with write_transaction():
-        actor = current_actor()
         return playbook.propose(actor, proposed_by_id=actor.staff_id, now=now(), **body)

@@ -17,6 +17,7 @@ from pos_plugin.api.errors import (
     AllowanceExceededSchema,
     documents,
 )
+from pos_plugin.api.gate import caller
 from pos_plugin.api.schemas import (
     CompCreateSchema,
     CompListQuerySchema,
@@ -24,7 +25,7 @@ from pos_plugin.api.schemas import (
     IdempotencyHeaderSchema,
     VoidSchema,
 )
-from pos_plugin.caller import current_actor, now
+from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Comp
 from pos_plugin.services import comps
@@ -56,8 +57,8 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 @documents(blp, *SIGNED_IN, *WITH_BODY)
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")
+    actor = caller()
     with write_transaction():
-        actor = current_actor()
         if over_allowance and not actor.can(Permission.MANAGE):
             raise PermissionDenied(
                 "Only a manager may give a comp over the allowance; ask a manager.",
@@ -81,7 +82,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 @blp.response(200, CompSchema(many=True), headers=LINK_HEADER)
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
 def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
-    page = comps.comps_page(current_actor(), get_store(), now(), **query)
+    page = comps.comps_page(caller(), get_store(), now(), **query)
     headers = {}
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "cursor": page.next_cursor}
@@ -93,7 +94,7 @@ def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
 @blp.response(200, CompSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND)
 def show(comp_id: uuid.UUID) -> Comp:
-    return comps.get_comp(current_actor(), comp_id)
+    return comps.get_comp(caller(), comp_id)
 
 
 @blp.post("/<uuid:comp_id>/void")
@@ -102,5 +103,4 @@ def show(comp_id: uuid.UUID) -> Comp:
 @documents(blp, *SIGNED_IN, *WITH_BODY, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT)
 def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
     with write_transaction():
-        actor = current_actor()
-        return comps.void_comp(actor, comp_id, body["reason"], now())
+        return comps.void_comp(caller(), comp_id, body["reason"], now())

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from pos_plugin import json_bodies
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, engine_options, tune_engine
 
@@ -32,8 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.config.update(test_config)
-    # "£1.80", not "\u00a31.80", for whoever reads the API with curl.
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    json_bodies.use_limited_json(app)
 
     db.init_app(app)
     with app.app_context():
@@ -45,4 +45,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     printing.init_app(app, settings)
     api.init_app(app)
     web.init_app(app)
+    # Last: a body is read only once the API knows who is calling and the pages' CSRF held.
+    json_bodies.refuse_unreadable_json(app)
     return app

@@ -4,16 +4,21 @@ The API's schemas (webargs) and the pages' own endpoints parse bodies with
 parsers of their own, which would recurse on deep nesting and keep the last of
 two equal keys. So before any view runs, a JSON body is read through the app's
 JSON provider (`LimitedJSONProvider`): too deep or with a key twice, it is a
-400 problem and no view ever sees it. Registered last, this check runs after
-the API settled who is calling (`api.gate`) and after the pages' CSRF check:
-a stranger's body is never parsed at all.
+400 problem and no view ever sees it.
+
+Only a known caller's body is read. Registered last, this check runs after the
+API settled who is calling (`api.gate`, which answers a stranger 401) and after
+the pages' CSRF check; on a page's endpoint without a signed-in browser it
+leaves the body alone, for the view to refuse the stranger without it.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-from pos_plugin.json_limits import MAX_DEPTH, DuplicateKey, LimitedJSONProvider, TooDeep
+from pos_plugin.api import gate
+from pos_plugin.caller import session_actor
+from pos_plugin.json_limits import MAX_DEPTH, DuplicateKey, TooDeep
 from pos_plugin.problems import problem
 from pos_plugin.text import scrub_text
 
@@ -22,21 +27,18 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_SHOWN = 64
 
 
-def use_limited_json(app: Flask) -> None:
-    """The app's `request.get_json()` and `flask.json.loads` read within the limits."""
-    provider = LimitedJSONProvider(app)
-    # "£1.80", not "\u00a31.80", for whoever reads the API with curl.
-    provider.ensure_ascii = False
-    app.json = provider
+def init_app(app: Flask) -> None:
+    """Register, after every other check on who is calling, the read of each JSON body.
 
-
-def refuse_unreadable_json(app: Flask) -> None:
-    """Register, after every other check on who is calling, the read of each JSON body."""
+    `app.json` must be a `LimitedJSONProvider` (`create_app` makes it one first).
+    """
 
     @app.before_request
     def _read_json_body_within_limits() -> Response | None:
         if request.method not in BODY_METHODS or not request.is_json:
             return None
+        if not gate.settled() and session_actor() is None:
+            return None  # a stranger on a page's endpoint: its view refuses them unread
         data = request.get_data(cache=True)
         if not data:
             return None

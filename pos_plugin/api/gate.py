@@ -28,6 +28,11 @@ def caller() -> Actor:
     return actor
 
 
+def settled() -> bool:
+    """Whether this request is an API request whose caller the gate has settled."""
+    return "api_caller" in g
+
+
 def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
     guarded = frozenset(blueprint.name for blueprint in blueprints)
 

@@ -211,3 +211,14 @@ def test_a_tablet_approval_with_a_key_twice_is_a_400(client, barista, csrf, make
 
     assert response.status_code == 400
     assert response.json["invalid_params"][0]["name"] == "pin"
+
+
+def test_a_browser_not_signed_in_gets_401_from_the_tablet_without_its_body_read(client, csrf):
+    # Anyone can have a CSRF token (the sign-in page hands one out); it says who nobody is.
+    response = client.post(
+        "/tablet/approvals",
+        input_stream=ExplodingBody(),
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf("/signin")},
+    )
+
+    assert response.status_code == 401

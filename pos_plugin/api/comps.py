@@ -18,6 +18,7 @@ from pos_plugin.api.errors import (
     documents,
 )
 from pos_plugin.api.gate import caller
+from pos_plugin.api.links import FIRST, operation, to_comp
 from pos_plugin.api.schemas import (
     CompCreateSchema,
     CompListQuerySchema,
@@ -55,6 +56,7 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 )
 @blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
 @documents(blp, *SIGNED_IN, *WITH_BODY)
+@operation(blp, "createComp", {201: to_comp(), 200: to_comp()})
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")
     actor = caller()
@@ -81,6 +83,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 @blp.arguments(CompListQuerySchema(), location="query")
 @blp.response(200, CompSchema(many=True), headers=LINK_HEADER)
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "listComps", {200: to_comp(FIRST)})
 def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
     page = comps.comps_page(caller(), get_store(), now(), **query)
     headers = {}
@@ -93,6 +96,7 @@ def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
 @blp.get("/<uuid:comp_id>")
 @blp.response(200, CompSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND)
+@operation(blp, "getComp", {200: to_comp()})
 def show(comp_id: uuid.UUID) -> Comp:
     return comps.get_comp(caller(), comp_id)
 
@@ -101,6 +105,7 @@ def show(comp_id: uuid.UUID) -> Comp:
 @blp.arguments(VoidSchema())
 @blp.response(200, CompSchema)
 @documents(blp, *SIGNED_IN, *WITH_BODY, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT)
+@operation(blp, "voidComp", {200: to_comp()})
 def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
     with write_transaction():
         return comps.void_comp(caller(), comp_id, body["reason"], now())

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import SIGNED_IN, documents
 from pos_plugin.api.gate import caller
+from pos_plugin.api.links import FIRST, link, operation
 from pos_plugin.api.schemas import (
     PrinterStatusSchema,
     PrintJobListQuerySchema,
@@ -44,6 +45,18 @@ RECEIPT_RESPONSES = {
 @blp.arguments(PrintJobListQuerySchema(), location="query")
 @blp.response(200, PrintJobSchema(many=True))
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(
+    blp,
+    "listPrintJobs",
+    {
+        200: {
+            "RetryTheFirst": link("retryPrintJob", "retry it", parameters={"job_id": FIRST}),
+            "PrintItsNote": link(
+                "getReceipt", "its comp's note", parameters={"comp_id": "$response.body#/0/comp_id"}
+            ),
+        }
+    },
+)
 def list_jobs(query: dict[str, Any]) -> list[PrintJob]:
     return print_queue.list_jobs(caller(), **query)
 
@@ -51,6 +64,7 @@ def list_jobs(query: dict[str, Any]) -> list[PrintJob]:
 @blp.post("/print-jobs/<int(min=1, max=2147483647):job_id>/retry")
 @blp.response(200, PrintJobSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "retryPrintJob")
 def retry(job_id: int) -> PrintJob:
     with write_transaction():
         return print_queue.retry(caller(), job_id, now())
@@ -59,6 +73,7 @@ def retry(job_id: int) -> PrintJob:
 @blp.get("/printer")
 @blp.response(200, PrinterStatusSchema)
 @documents(blp, *SIGNED_IN)
+@operation(blp, "getPrinter")
 def printer_status() -> printing.PrinterStatus:
     return printing.printer_status(caller())
 
@@ -67,6 +82,7 @@ def printer_status() -> printing.PrinterStatus:
 @blp.arguments(ReceiptQuerySchema(), location="query")
 @blp.doc(responses=RECEIPT_RESPONSES)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "getReceipt")
 def receipt(query: dict[str, Any], comp_id: uuid.UUID) -> Response:
     fmt = query["format"]
     body = printing.receipt(caller(), get_store(), comp_id, fmt)

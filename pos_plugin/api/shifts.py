@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import SIGNED_IN, WITH_BODY, documents
 from pos_plugin.api.gate import caller
+from pos_plugin.api.links import operation
 from pos_plugin.api.schemas import ShiftOverrideSchema, ShiftSchema
 from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
@@ -26,6 +27,7 @@ blp = Blueprint(
 @blp.get("/current")
 @blp.response(200, ShiftSchema)
 @documents(blp, *SIGNED_IN)
+@operation(blp, "getCurrentShift")
 def current() -> ShiftTally:
     # Opening the shift on first use writes, so this read takes the write path.
     with write_transaction():
@@ -36,6 +38,7 @@ def current() -> ShiftTally:
 @blp.arguments(ShiftOverrideSchema())
 @blp.response(200, ShiftSchema)
 @documents(blp, *SIGNED_IN, *WITH_BODY)
+@operation(blp, "overrideCurrentShift")
 def override(body: dict[str, Any]) -> ShiftTally:
     with write_transaction():
         return shifts.override_current(

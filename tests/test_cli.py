@@ -580,3 +580,13 @@ def test_demo_prints_the_tablet_address_and_pins_and_the_tablet_opens(tmp_path):
     assert "Ana 1111" in output
     assert "manager Maya 9999" in output
     assert "Who is at the counter?" in signin  # /tablet sent an anonymous visitor to sign in
+
+
+@pytest.mark.parametrize("name", ["   ", "\u200b\u200b", "\ufeff", "\u2060 \u200d"])
+def test_staff_add_refuses_a_name_that_shows_nothing_like_a_blank_one(app, runner, name):
+    result = runner.invoke(cli, ["staff", "add", name, "--pin", "1234"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "Error: Give the staff member a name." in result.stderr
+    assert count(app, Staff) == 0

@@ -236,6 +236,8 @@ def test_an_unknown_section_or_key_stops_start_up_naming_the_file_and_key(tmp_pa
         ("store", r'name = "Caf\u0000e"', "store.name", "NUL character"),
         ("store", r'name = "Cafe\u001b[2J"', "store.name", "control character (U+001B)"),
         ("store", r'name = "Cafe\u202e"', "store.name", "bidirectional"),
+        ("store", r'name = "\u200b\u200b"', "store.name", "Length"),
+        ("store", r'name = "\ufeff \u2060"', "store.name", "Length"),
         ("store", r'timezone = "Europe/London\u0000"', "store.timezone", "IANA time zone"),
         ("store", r'locale = "en_GB\u0000"', "store.locale", "locale"),
         ("server", r'host = "127.0.0.1\u0000"', "server.host", "NUL character"),

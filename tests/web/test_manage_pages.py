@@ -12,6 +12,7 @@ import pytest
 
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate
+from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
 
 TUESDAY = 1
@@ -250,3 +251,32 @@ def test_the_health_page_shows_printer_and_sync(maya, client):
     page = client.get("/manage/health").get_data(as_text=True)
     assert "Receipt printer" in page
     assert "No day exported yet" in page
+
+
+@pytest.mark.parametrize("name", ["", "\u200b\u200b", "\ufeff \u2060", "\u3164"])
+def test_a_staff_name_that_shows_nothing_is_refused_beside_the_name_like_a_blank_one(
+    app, maya, post, name
+):
+    answer = post("/manage/staff", name=name, role="barista", pin="2468")
+
+    assert answer.status_code == 422
+    assert errors_beside(answer.get_data(as_text=True), "name") == "Give the staff member a name."
+    with app.app_context():
+        assert [m.name for m in staff_service.list_staff()] == ["Maya"]
+
+
+def test_an_item_named_only_with_zero_width_spaces_is_refused_beside_the_name(maya, post, client):
+    answer = post("/manage/catalog", name="\u200b", value="1.80", icon="\u200d")
+
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert errors_beside(html, "name") == "Name the item."
+    assert errors_beside(html, "icon") == "Pick an icon."
+
+
+def test_an_item_with_a_zwj_emoji_icon_is_added(maya, post, client):
+    cook = "\U0001f469\u200d\U0001f373"  # woman cook: an emoji held together by a ZWJ
+    answer = post("/manage/catalog", name="Cook's treat", value="1.80", icon=cook)
+
+    assert answer.status_code == 302
+    assert cook in client.get("/manage/catalog").get_data(as_text=True)

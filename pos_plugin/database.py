@@ -116,10 +116,7 @@ def write_transaction() -> Iterator[Session]:
     session = db.session()
     if _WRITING in session.info:
         raise RuntimeError("write transactions do not nest")
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("unflushed changes outside a write transaction")
-    if session.in_transaction():
-        session.rollback()
+    _end_read(session)
     session.connection(execution_options={IMMEDIATE: True})
     callbacks: list[Callable[[], None]] = []
     session.info[_WRITING] = callbacks
@@ -152,17 +149,29 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info[_WRITING].append(callback)
 
 
+def _end_read(session: Session) -> None:
+    """End the read transaction the request holds, if any, keeping what it loaded (a
+    commit, where a rollback would expire every object), and give back its connection."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unflushed changes outside a write transaction")
+    if session.in_transaction():
+        session.commit()
+
+
 def write_aside(statement: Executable) -> bool:
     """A small bookkeeping write (a token's last use) from a request that only reads.
 
-    Inside a write transaction it joins it. Otherwise it commits in a short
-    transaction on a connection of its own (the request's read goes on), and is
-    skipped, returning False, when the database is busy: the next request writes
-    it instead. A read must not wait the busy timeout for it.
+    Inside a write transaction it joins it. Otherwise the request's read
+    transaction ends first, so a request never holds two pooled connections (16
+    requests at once would wait on a pool of 15 for ever), and the write commits
+    in a short transaction of its own. It is skipped, returning False, when the
+    database is busy: the next request writes it instead. A read must not wait
+    the busy timeout for it.
     """
     if in_write_transaction():
         db.session.execute(statement)
         return True
+    _end_read(db.session())
     with db.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         # On the driver's own connection: through SQLAlchemy it would begin a transaction.

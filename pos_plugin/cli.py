@@ -347,13 +347,16 @@ def staff() -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help="4-8 digits; asked for if not given.",
+    help="4-8 digits (managers: [security] manager_pin_digits or more); asked for if not given.",
 )
 @with_app
 def staff_add(name: str, role: str, pin: str) -> None:
     """Add a barista or manager."""
+    digits = _settings(current_app).security.manager_pin_digits
     with write_transaction():
-        member = staff_service.add_staff(CLI_ACTOR, name=name, role=Role(role), pin=pin, now=_now())
+        member = staff_service.add_staff(
+            CLI_ACTOR, name=name, role=Role(role), pin=pin, now=_now(), manager_pin_digits=digits
+        )
     click.echo(f"Added {member.name} ({member.role.value}) as staff #{member.id}.")
 
 

@@ -31,6 +31,7 @@ from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Staff
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services.store import get_store
+from pos_plugin.settings import SecuritySettings
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -174,6 +175,22 @@ def test_staff_add_with_a_too_short_pin_fails_with_a_clear_message(app, runner):
     assert failed_cleanly(result)
     assert result.stderr == "Error: A PIN is 4 to 8 digits.\n"
     assert count(app, Staff) == 0
+
+
+def test_staff_add_holds_a_manager_to_the_store_s_pin_length(app, runner, settings):
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings, security=SecuritySettings(manager_pin_digits=6)
+    )
+    short = ["staff", "add", "Maya", "--role", "manager", "--pin", "9876"]
+
+    result = runner.invoke(cli, short)
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert result.stderr == "Error: A manager's PIN is at least 6 digits here.\n"
+    assert count(app, Staff) == 0
+    assert runner.invoke(cli, [*short[:-1], "987654"]).exit_code == 0
+    assert runner.invoke(cli, ["staff", "add", "Ana", "--pin", "1234"]).exit_code == 0
 
 
 def test_staff_add_refuses_a_second_person_with_the_same_name(app, runner):

@@ -6,7 +6,10 @@ same way, with cheroot's `BuiltinSSLAdapter`. Plain HTTP runs on the same server
 so a store that turns TLS on changes nothing else. `make bench` measured cheroot
 beside waitress (benchmarks/README.md): within a millisecond on a rush's p99 and
 less CPU per tap. What it costs: a worker thread is held while a client is slow
-to send its request or read its answer, up to the connection timeout.
+to send its request or read its answer, up to the connection timeout (10 s); and
+over TLS cheroot does the handshake in the loop that accepts connections, so a
+client that connects and stays silent holds up new connections for as long
+(cherrypy/cheroot#748, open): README's "Serving over TLS" offers a proxy instead.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ import http.client
 import re
 import ssl
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -153,41 +154,67 @@ def test_without_trusted_proxies_a_client_cannot_claim_https_for_itself(make_app
     assert secure(jar) == {SESSION_COOKIE: False, DEVICE_COOKIE: False}
 
 
+class Browser:
+    """One tablet's browser on one connection: it keeps its cookies, and names the page it
+    is on as the Referer (Referrer-Policy: same-origin), which Flask-WTF requires of a form
+    sent over HTTPS."""
+
+    def __init__(self, store: Store, origin: str, headers: dict[str, str] | None = None):
+        self.conn = store.connect()
+        self.origin = origin  # the address the tablet opened
+        self.headers = headers or {}  # what a proxy in between adds
+        self.jar: SimpleCookie = SimpleCookie()
+        self.page: str | None = None
+
+    def send(self, method: str, url: str, **form: str) -> tuple[http.client.HTTPResponse, str]:
+        headers = dict(self.headers)
+        if self.page:
+            headers["Referer"] = self.origin + self.page
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.jar.items())
+        body = None
+        if form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode(form)
+        self.conn.request(method, url, body=body, headers=headers)
+        answer = self.conn.getresponse()
+        text = answer.read().decode()
+        for line in answer.headers.get_all("Set-Cookie") or []:
+            self.jar.load(line)
+        if method == "GET":
+            self.page = url
+        return answer, text
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def sign_in(self, staff_id: int, pin: str) -> http.client.HTTPResponse:
+        _, html = self.send("GET", f"/signin?staff={staff_id}")
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+        assert token is not None
+        form = {"csrf_token": token.group(1), "staff_id": str(staff_id), "pin": pin}
+        return self.send("POST", "/signin", **form)[0]
+
+
 def test_a_barista_signs_in_over_https_and_her_tablet_opens(make_app, certificate):
-    with serve(make_app(), certificate) as store:
-        conn = store.connect()
-        try:
-            page_url = "/signin?staff=1"
-            conn.request("GET", page_url)
-            page = conn.getresponse()
-            html = page.read().decode()
-            jar: SimpleCookie = SimpleCookie()
-            for line in page.headers.get_all("Set-Cookie") or []:
-                jar.load(line)
-            token = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
-            assert token is not None
-            cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
-            # As a browser posts the PIN pad: with the page it came from (Referrer-Policy:
-            # same-origin), which Flask-WTF requires of a form sent over HTTPS.
-            conn.request(
-                "POST",
-                "/signin",
-                body=f"csrf_token={token.group(1)}&staff_id=1&pin=2468",
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": cookie,
-                    "Referer": store.origin + page_url,
-                },
-            )
-            signed_in = conn.getresponse()
-            signed_in.read()
-            assert (signed_in.status, signed_in.headers["Location"]) == (302, "/tablet")
-            jar.load(signed_in.headers["Set-Cookie"])
-            assert jar[SESSION_COOKIE]["secure"]
-            cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
-            conn.request("GET", "/tablet", headers={"Cookie": cookie})
-            tablet = conn.getresponse()
-            assert tablet.status == 200
-            assert "Ana" in tablet.read().decode()
-        finally:
-            conn.close()
+    with serve(make_app(), certificate) as store, closing(Browser(store, store.origin)) as browser:
+        signed_in = browser.sign_in(1, "2468")
+        assert (signed_in.status, signed_in.headers["Location"]) == (302, "/tablet")
+        assert browser.jar[SESSION_COOKIE]["secure"]
+        tablet, html = browser.send("GET", "/tablet")
+        assert tablet.status == 200
+        assert "Ana" in html
+
+
+def test_behind_a_trusted_proxy_a_barista_signs_in_at_the_address_she_typed(make_app):
+    # What Caddy adds; nginx needs `proxy_set_header X-Forwarded-Host $host` (or Host) too:
+    # a form sent over HTTPS must come from a page of the host it is sent to.
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "till.example"}
+    with (
+        serve(make_app(trusted_proxies=1)) as store,
+        closing(Browser(store, "https://till.example", proxy)) as browser,
+    ):
+        signed_in = browser.sign_in(1, "2468")
+        assert (signed_in.status, signed_in.headers["Location"]) == (302, "/tablet")
+        assert browser.jar[SESSION_COOKIE]["secure"]
+        assert browser.send("GET", "/tablet")[0].status == 200

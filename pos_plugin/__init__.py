@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, engine_options, tune_engine
@@ -35,6 +36,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(test_config)
     # request.get_json() and flask.json.loads read within the limits of json_limits.
     provider = LimitedJSONProvider(app)
+    proxies = settings.server.trusted_proxies
+    if proxies:
+        # Behind that many reverse proxies (a TLS-terminating one, say): the client's address,
+        # scheme, host and path prefix as they told it. Without them the headers are ignored,
+        # so a client cannot claim HTTPS for itself (Flask's "Tell Flask it is Behind a Proxy").
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     # "£1.80", not "\u00a31.80", for whoever reads the API with curl.
     provider.ensure_ascii = False
     app.json = provider

@@ -34,6 +34,9 @@ def hash_secret(secret: str) -> str:
 
 
 PIN_PATTERN = re.compile(r"\d{4,8}")
+# The fewest digits any PIN has; a store may require managers' longer ([security]
+# manager_pin_digits), which each door passes in as `manager_pin_digits`.
+PIN_DIGITS = 4
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 
@@ -46,13 +49,14 @@ def add_staff(
     pin: str,
     now: datetime,
     password: str | None = None,
+    manager_pin_digits: int = PIN_DIGITS,
 ) -> Staff:
     """Add a barista or manager with a PIN; a manager may also get a console password."""
     actor.require(Permission.MANAGE)
     name = required_text(name, field="name", max_length=80, empty="Give the staff member a name.")
     if role not in (Role.BARISTA, Role.MANAGER):
         raise InvalidInput("Staff are baristas or managers.", field="role")
-    _check_pin(pin)
+    _check_pin(pin, role, manager_pin_digits)
     if password:
         _check_password(role, password)
     if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
@@ -109,14 +113,82 @@ def find_staff(actor: Actor, name_or_id: str) -> Staff:
     return found
 
 
-def reset_pin(actor: Actor, staff_id: int, pin: str, now: datetime) -> Staff:
+def reset_pin(
+    actor: Actor, staff_id: int, pin: str, now: datetime, *, manager_pin_digits: int = PIN_DIGITS
+) -> Staff:
     actor.require(Permission.MANAGE)
     member = _get(staff_id)
-    _check_pin(pin)
+    _check_pin(pin, member.role, manager_pin_digits)
     member.pin_hash = hash_secret(pin)
     ended = sessions.end_all(member.id, now, "PIN reset")
     audit.record(
         actor, "staff.pin_reset", "staff", member.id, now, name=member.name, sessions_ended=ended
+    )
+    db.session.flush()
+    return member
+
+
+def change_role(
+    actor: Actor,
+    staff_id: int,
+    role: Role,
+    now: datetime,
+    *,
+    pin: str | None = None,
+    manager_pin_digits: int = PIN_DIGITS,
+) -> Staff:
+    """Make a barista a manager or a manager a barista, optionally with a new PIN.
+
+    Only a PIN's hash is kept, so whether a barista's PIN is long enough for a manager
+    cannot be told: where managers need more than the fewest digits, the promotion
+    needs a new PIN. The last active manager stays one: nobody could sign in to undo it.
+    """
+    actor.require(Permission.MANAGE)
+    member = _get(staff_id)
+    if role not in (Role.BARISTA, Role.MANAGER):
+        raise InvalidInput("Staff are baristas or managers.", field="role")
+    if role is member.role:
+        return member
+    if pin is not None:
+        _check_pin(pin, role, manager_pin_digits)
+    elif role is Role.MANAGER and manager_pin_digits > PIN_DIGITS:
+        raise InvalidInput(
+            f"A manager's PIN is at least {manager_pin_digits} digits here: "
+            f"give {member.name} a new PIN with the change.",
+            field="pin",
+        )
+    if role is Role.BARISTA and member.active and _active_managers() <= 1:
+        raise InvalidInput(
+            "This is the last active manager; add another manager first.", field="role"
+        )
+    old = member.role
+    member.role = role
+    revoked: list[int] = []
+    if role is Role.BARISTA:
+        # What only a manager may hold: a console password, and manager tokens in their name.
+        member.password_hash = None
+        for token in db.session.scalars(
+            select(ApiToken).where(
+                ApiToken.staff_id == member.id,
+                ApiToken.role == Role.MANAGER,
+                ApiToken.revoked_at.is_(None),
+            )
+        ):
+            token.revoked_at = now
+            revoked.append(token.id)
+    if pin is not None:
+        member.pin_hash = hash_secret(pin)
+    audit.record(
+        actor,
+        "staff.role_changed",
+        "staff",
+        member.id,
+        now,
+        name=member.name,
+        role=role.value,
+        was=old.value,
+        pin_reset=pin is not None,
+        revoked_tokens=revoked,
     )
     db.session.flush()
     return member
@@ -179,9 +251,13 @@ def _active_managers() -> int:
     return db.session.scalar(query) or 0
 
 
-def _check_pin(pin: str) -> None:
+def _check_pin(pin: str, role: Role, manager_pin_digits: int) -> None:
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+    if role is Role.MANAGER and len(pin) < manager_pin_digits:
+        raise InvalidInput(
+            f"A manager's PIN is at least {manager_pin_digits} digits here.", field="pin"
+        )
 
 
 def _check_password(role: Role, password: str) -> None:

@@ -2,6 +2,10 @@
 
 - The session cookie is signed with a key generated once into POS_PLUGIN_HOME
   (mode 0600) unless SECRET_KEY is configured; HttpOnly and SameSite=Strict.
+- The session and device cookies are Secure when the request came over HTTPS:
+  `serve` over TLS, or a reverse proxy that [server] trusted_proxies believes said
+  so (`create_app` wraps the app in ProxyFix). Over plain HTTP a Secure cookie
+  would never come back, so there they are not.
 - Every request that writes is CSRF-checked (form field or X-CSRFToken header),
   except API calls carrying a bearer token: a browser never adds that header by
   itself, so a forged cross-site request cannot carry one. API calls that rely
@@ -82,6 +86,11 @@ def bearer_request(req: Request) -> bool:
     return "Authorization" in req.headers
 
 
+def cookies_secure(app: Flask) -> bool:
+    """Whether this response's cookies get Secure: SESSION_COOKIE_SECURE, or HTTPS."""
+    return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
 class _PagesOnlySessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, not opened at all for a bearer-token request."""
 
@@ -89,6 +98,9 @@ class _PagesOnlySessionInterface(SecureCookieSessionInterface):
         if bearer_request(request):
             return self.session_class()
         return super().open_session(app, request)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookies_secure(app)
 
 
 def init_app(app: Flask) -> None:

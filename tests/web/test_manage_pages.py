@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html as html_module
 import io
 import re
@@ -14,6 +15,7 @@ from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
+from pos_plugin.settings import SecuritySettings
 
 TUESDAY = 1
 
@@ -169,6 +171,26 @@ def test_adding_staff_with_a_short_pin_is_refused_beside_the_pin(maya, post):
     answer = post("/manage/staff", name="Dee", role="barista", pin="12")
     assert answer.status_code == 422
     assert "4 to 8 digits" in errors_beside(answer.get_data(as_text=True), "pin")
+
+
+def test_a_store_that_wants_6_digit_manager_pins_says_so_and_refuses_shorter_ones(
+    app, settings, maya, post, client
+):
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings, security=SecuritySettings(manager_pin_digits=6)
+    )
+    assert "Managers: at least 6 digits." in client.get("/manage/staff").get_data(as_text=True)
+    answer = post("/manage/staff", name="Mo", role="manager", pin="2468")
+    assert answer.status_code == 422
+    assert "at least 6 digits" in errors_beside(answer.get_data(as_text=True), "pin")
+    assert post("/manage/staff", name="Mo", role="manager", pin="246810").status_code == 302
+    assert post("/manage/staff", name="Dee", role="barista", pin="1357").status_code == 302
+    # Maya's own 4-digit PIN predates the rule; a new one must keep to it.
+    page = client.get(f"/manage/staff/{maya.id}").get_data(as_text=True)
+    assert "6 to 8 digits for a manager." in page
+    answer = post(f"/manage/staff/{maya.id}/pin", pin="1234")
+    assert answer.status_code == 422
+    assert "at least 6 digits" in errors_beside(answer.get_data(as_text=True), "pin")
 
 
 def test_the_report_csv_has_the_numbers_of_the_table(

@@ -16,6 +16,7 @@ from pos_plugin.caller import TABLET_COOKIE, place
 from pos_plugin.services import devices, sessions, signin
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import DeviceForm
+from pos_plugin.web.security import cookies_secure
 
 # A tablet stays enrolled until a manager revokes it, not until a cookie runs out.
 TABLET_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
@@ -56,7 +57,7 @@ def enrol_device() -> ResponseReturnValue:
                 max_age=TABLET_COOKIE_MAX_AGE,
                 httponly=True,
                 samesite="Strict",
-                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE", False)),
+                secure=cookies_secure(current_app),
             )
             return response
     return _render(form, status=422)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -10,6 +10,12 @@ from pos_plugin.models import Role
 from pos_plugin.services import sessions, staff, tokens
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm, options
+
+
+def _manager_pin_digits() -> int:
+    """[security] manager_pin_digits: the service holds managers' PINs to it."""
+    digits: int = current_app.config["POS_PLUGIN_SETTINGS"].security.manager_pin_digits
+    return digits
 
 
 def _token_form(form: TokenForm | None = None) -> TokenForm:
@@ -35,6 +41,7 @@ def _render(
         staff_form=staff_form or StaffForm(formdata=None),
         token_form=_token_form(token_form),
         new_secret=new_secret,
+        manager_pin_digits=_manager_pin_digits(),
     )
     return html, status
 
@@ -59,6 +66,7 @@ def add_staff() -> ResponseReturnValue:
                 pin=form.pin.data or "",
                 password=form.password.data or None,
                 now=clock(),
+                manager_pin_digits=_manager_pin_digits(),
             ),
         )
         if added is not None:
@@ -77,6 +85,7 @@ def _member_page(
         member_sessions=sessions.open_sessions(actor, clock(), staff_id=staff_id),
         pin_form=pin_form or PinForm(formdata=None),
         password_form=password_form or PasswordForm(formdata=None),
+        manager_pin_digits=_manager_pin_digits(),
     )
 
 
@@ -91,8 +100,12 @@ def staff_member(staff_id: int) -> ResponseReturnValue:
 def reset_pin(staff_id: int) -> ResponseReturnValue:
     member = staff.get_staff(manager(), staff_id)
     form = PinForm()
+    digits = _manager_pin_digits()
     if form.validate() and attempt(
-        form, lambda: staff.reset_pin(manager(), staff_id, form.pin.data or "", clock())
+        form,
+        lambda: staff.reset_pin(
+            manager(), staff_id, form.pin.data or "", clock(), manager_pin_digits=digits
+        ),
     ):
         flash(_("%(name)s's PIN is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))

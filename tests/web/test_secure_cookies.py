@@ -1,6 +1,6 @@
-"""The session cookie (and the tablet's, set the same way) is Secure when the store is reached over HTTPS: served
-over TLS, or through a reverse proxy that [server] trusted_proxies believes. Real
-servers on loopback, as `serve` builds them."""
+"""The session cookie (and the tablet's, set the same way) is Secure when the store is
+reached over HTTPS: served over TLS, or through a reverse proxy that [server]
+trusted_proxies believes. Real servers on loopback, as `serve` builds them."""
 
 from __future__ import annotations
 

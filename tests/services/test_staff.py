@@ -57,39 +57,6 @@ def test_a_store_that_requires_6_digit_manager_pins_refuses_a_shorter_one_at_eve
     assert staff.check_pin(ana, "4321")
 
 
-def test_a_barista_made_a_manager_needs_a_pin_long_enough_for_a_manager(app_ctx, manager, do):
-    ana = add(do, manager, pin="1234")
-    with pytest.raises(InvalidInput, match="new PIN") as refused:
-        do(staff.change_role, manager, ana.id, Role.MANAGER, NOW, manager_pin_digits=6)
-    assert refused.value.field == "pin"
-    with pytest.raises(InvalidInput, match="at least 6 digits"):
-        do(staff.change_role, manager, ana.id, Role.MANAGER, NOW, pin="4321", manager_pin_digits=6)
-    assert do(staff.get_staff, manager, ana.id).role is Role.BARISTA
-    promoted = do(
-        staff.change_role, manager, ana.id, Role.MANAGER, NOW, pin="246810", manager_pin_digits=6
-    )
-    assert promoted.role is Role.MANAGER
-    assert staff.check_pin(promoted, "246810")
-    # Where 4 digits are enough for a manager, her PIN stays as it was.
-    ben = add(do, manager, name="Ben", pin="1111")
-    assert do(staff.change_role, manager, ben.id, Role.MANAGER, NOW).role is Role.MANAGER
-    assert staff.check_pin(ben, "1111")
-
-
-def test_a_manager_made_a_barista_loses_the_password_and_manager_tokens(app_ctx, manager, do):
-    maya = add(do, manager, name="Maya", role=Role.MANAGER, password="correct horse")
-    with pytest.raises(InvalidInput, match="last active manager"):
-        do(staff.change_role, manager, maya.id, Role.BARISTA, NOW)
-    add(do, manager, name="Mo", role=Role.MANAGER)
-    _, secret = do(
-        tokens.create_token, manager, role=Role.MANAGER, name="Maya's", now=NOW, staff_id=maya.id
-    )
-    assert do(staff.change_role, manager, maya.id, Role.BARISTA, NOW).role is Role.BARISTA
-    assert not staff.check_password(maya, "correct horse")
-    with pytest.raises(NotAuthenticated):
-        do(tokens.authenticate, secret, NOW)
-
-
 def test_a_manager_gets_a_password_and_can_lose_it_again(app_ctx, manager, do):
     maya = add(do, manager, name="Maya", role=Role.MANAGER, password="correct horse")
     assert staff.check_password(maya, "correct horse")
@@ -142,7 +109,6 @@ def test_a_barista_may_not_manage_staff(app_ctx, manager, barista, do):
         lambda: do(staff.reset_pin, barista, ana.id, "9999", NOW),
         lambda: do(staff.set_active, barista, ana.id, False, NOW),
         lambda: do(staff.set_password, barista, ana.id, None, NOW),
-        lambda: do(staff.change_role, barista, ana.id, Role.MANAGER, NOW),
     ):
         with pytest.raises(PermissionDenied):
             call()

@@ -94,8 +94,8 @@ def create_app(url: str) -> Flask:
 
 
 def serving() -> ModuleType:
-    """pos_plugin/serving.py on its own: `serve`'s exact server, with its log filter, and
-    nothing else of ours (importing the package would load it all into this process)."""
+    """pos_plugin/serving.py on its own: `serve`'s exact server, and nothing else of ours
+    (importing the package would load it all into this process)."""
     path = Path(__file__).resolve().parent.parent / "pos_plugin" / "serving.py"
     spec = importlib.util.spec_from_file_location("serving", path)
     assert spec is not None

@@ -3,7 +3,7 @@
 The machines are shared and noisy, so every row is a figure or a ratio against a
 baseline measured in the same run; this is never a timed test. For each database
 (SQLite; PostgreSQL in a throwaway schema), the real `pos-plugin serve` and the
-bare app (bare_app.py) on the same server (waitress) run side by side, tapped
+bare app (bare_app.py) on the same server (cheroot) run side by side, tapped
 over HTTP by a load generator in its own process (loadgen.py); every step goes
 round all of them in turn, so a burst of noise on the machine hits them alike.
 The store is set up as a shop would (store.py).
@@ -51,7 +51,7 @@ POSTGRES_URL = os.environ.get(
     "POS_PLUGIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 POSTGRES_CONNINFO = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
-SERVERS = ("waitress",)  # cheroot was measured beside it, and left: benchmarks/README.md
+SERVERS = ("cheroot",)  # serving.py's; waitress was measured beside it: benchmarks/README.md
 TAP = {"note": "On the house - enjoy your day!", "customer_name": "Sam", "order_ref": "A-1042"}
 
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, engine_options, tune_engine
+from pos_plugin.json_limits import LimitedJSONProvider
 
 
 def _utc_now() -> datetime:
@@ -32,17 +34,30 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.config.update(test_config)
+    # request.get_json() and flask.json.loads read within the limits of json_limits.
+    provider = LimitedJSONProvider(app)
+    proxies = settings.server.trusted_proxies
+    if proxies:
+        # Behind that many reverse proxies (a TLS-terminating one, say): the client's address,
+        # scheme, host and path prefix as they told it. Without them the headers are ignored,
+        # so a client cannot claim HTTPS for itself (Flask's "Tell Flask it is Behind a Proxy").
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     # "£1.80", not "\u00a31.80", for whoever reads the API with curl.
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    provider.ensure_ascii = False
+    app.json = provider
 
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
 
-    from pos_plugin import api, web
+    from pos_plugin import api, json_bodies, web
     from pos_plugin.printing import app as printing
 
     printing.init_app(app, settings)
     api.init_app(app)
     web.init_app(app)
+    # Last: a body is read only once the API knows who is calling and the pages' CSRF held.
+    json_bodies.init_app(app)
     return app

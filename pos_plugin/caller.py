@@ -1,10 +1,12 @@
-"""Who is calling and when: a bearer token or a signed-in browser session, as an `Actor`.
+"""Who is calling, from where, and when: a bearer token or a signed-in browser, as an `Actor`.
 
-The API and the pages both ask; neither imports the other for it. The browser
-session's cookie holds the staff id, role and when they were last active. Each
-use re-reads the staff row (one primary-key lookup), so a staff member who was
-deactivated or changed role is signed out at once. The tablet's own polling
-(GET requests to the API) does not count as activity: an idle tablet times out.
+The API and the pages both ask; neither imports the other for it. A signed-in
+browser's cookie holds the token of a session the server keeps
+(`services.sessions`), the role it signed in with, and when it was last active.
+Each use reads the session and its person, so a session the server ended, or a
+person deactivated or in another role, is signed out at once. The tablet's own
+polling (GET requests to the API) does not count as activity: an idle tablet
+times out. An enrolled tablet carries its own cookie (`TABLET_COOKIE`).
 """
 
 from __future__ import annotations
@@ -13,35 +15,52 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, request, session
 
-from pos_plugin.database import db
 from pos_plugin.models import Role, Staff
-from pos_plugin.services import signin, tokens
+from pos_plugin.services import devices, sessions, signin, tokens
 from pos_plugin.services.actors import Actor
+from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import NotAuthenticated
 
 SESSION_KEY = "staff"
+TABLET_COOKIE = "pos_tablet"
+
+
+def place() -> Place:
+    """Where this request comes from: its enrolled tablet, or its client address."""
+    if "place" not in g:
+        g.place = devices.place_of(request.cookies.get(TABLET_COOKIE), request.remote_addr)
+    found: Place = g.place
+    return found
 
 
 def start_session(staff: Staff) -> None:
-    """Make this browser `staff`'s: anything a previous person left in the session goes."""
+    """Make this browser `staff`'s, in a session the server records (inside a write
+    transaction); anything a previous person left in the cookie goes."""
+    here = place()
+    token = sessions.start(staff, here.device, here.address, now())
     session.clear()
-    session[SESSION_KEY] = {
-        "id": staff.id,
-        "role": staff.role.value,
-        "seen": now().timestamp(),
-    }
+    session[SESSION_KEY] = {"sid": token, "role": staff.role.value, "seen": now().timestamp()}
     g.pop("session_actor", None)
     g.pop("signed_in_staff", None)
 
 
 def end_session() -> None:
+    """Sign the person out here and everywhere else (inside a write transaction)."""
+    actor = session_actor()
+    if actor is not None and actor.staff_id is not None:
+        sessions.end_all(actor.staff_id, now(), "signed out")
+    forget_session()
+
+
+def forget_session() -> None:
+    """This browser no longer names a session (the server's record is untouched)."""
     session.pop(SESSION_KEY, None)
     g.pop("session_actor", None)
     g.pop("signed_in_staff", None)
 
 
 def session_actor() -> Actor | None:
-    """The signed-in staff member as an `Actor`, or None (never signed in, timed out, gone)."""
+    """The signed-in staff member as an `Actor`, or None (never signed in, timed out, ended)."""
     if "session_actor" in g:
         cached: Actor | None = g.session_actor
         return cached
@@ -57,15 +76,16 @@ def _load() -> Actor | None:
     try:
         role = Role(data["role"])
         seen = datetime.fromtimestamp(float(data["seen"]), UTC)
-        staff = db.session.get(Staff, int(data["id"]))
+        record = sessions.find(str(data["sid"]), moment)
     except (KeyError, ValueError, TypeError):
-        end_session()
+        forget_session()
         return None
+    staff = record.staff if record is not None else None
     if staff is None or not staff.active or staff.role is not role:
-        end_session()
+        forget_session()
         return None
     if signin.session_expired(role, seen, moment):
-        end_session()
+        forget_session()
         g.session_timed_out = True
         return None
     # Polling (the tablet's API reads, the console's self-refreshing panels) is not activity.

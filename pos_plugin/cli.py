@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import click
@@ -193,12 +195,32 @@ def _adopt_demo_config(app: Flask) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
-def serve(host: str | None, port: int | None) -> None:
-    """Run the production server (waitress)."""
-    _serve(host, port)
+@click.option(
+    "--tls-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PEM certificate (chain) to serve HTTPS with; needs --tls-key "
+    "(default: [server] tls_cert).",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The certificate's unencrypted PEM private key (default: [server] tls_key).",
+)
+def serve(host: str | None, port: int | None, tls_cert: Path | None, tls_key: Path | None) -> None:
+    """Run the production server (cheroot), over HTTPS with a certificate."""
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("Give both --tls-cert and --tls-key, or neither.")
+    _serve(host, port, tls_files=(tls_cert, tls_key) if tls_cert and tls_key else None)
 
 
-def _serve(host: str | None, port: int | None, banner: str = "") -> None:
+def _serve(
+    host: str | None,
+    port: int | None,
+    banner: str = "",
+    tls_files: tuple[Path, Path] | None = None,
+) -> None:
     with _in_app() as app:
         from pos_plugin import serving
 
@@ -210,11 +232,19 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
         lifecycle.apply_settings(settings, CLI_ACTOR, _now())
         host = host or settings.server.host
         port = port or settings.server.port
+        if tls_files is None and settings.server.tls_cert:
+            tls_files = (
+                settings.in_home(settings.server.tls_cert),
+                settings.in_home(settings.server.tls_key),
+            )
+        tls = serving.Certificate(*tls_files) if tls_files else None
         # Listen first: a taken port must end the command before any worker thread starts.
         try:
             server = serving.create_server(
-                app, host=host, port=port, threads=settings.server.threads
+                app, host=host, port=port, threads=settings.server.threads, tls=tls
             )
+        except serving.CertificateError as exc:
+            raise click.ClickException(f"Cannot serve HTTPS: {exc}.") from None
         except OSError as exc:
             raise click.ClickException(
                 f"Cannot listen on {host}:{port}: {exc.strerror or exc}. "
@@ -226,7 +256,11 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
     )
-    click.echo(f"On the House is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    scheme = "https" if tls else "http"
+    click.echo(f"On the House is serving on {scheme}://{host}:{port}/  (Ctrl+C stops it)")
+    warning = exposure_warning(host, tls=tls is not None, proxies=settings.server.trusted_proxies)
+    if warning:
+        click.echo(warning, err=True)
     if worker is not None:
         click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")
     click.echo(
@@ -236,6 +270,28 @@ def _serve(host: str | None, port: int | None, banner: str = "") -> None:
     if banner:
         click.echo(banner)
     server.run()  # stops cleanly on Ctrl+C
+
+
+def exposure_warning(host: str, *, tls: bool, proxies: int) -> str | None:
+    """One line for a store that listens beyond this machine in plain HTTP, else None.
+
+    Behind a TLS proxy `serve` itself speaks plain HTTP, to the proxy only.
+    """
+    if tls or proxies:
+        return None
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a name: it may resolve to any address
+    return (
+        f"Warning: serving plain HTTP on {host}, beyond this machine: PINs and session "
+        "cookies cross the network readable by anyone on it. Serve HTTPS with --tls-cert "
+        "and --tls-key ([server] tls_cert, tls_key), or put a TLS proxy in front and set "
+        "[server] trusted_proxies."
+    )
 
 
 @cli.command("print-test")
@@ -347,13 +403,16 @@ def staff() -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help="4-8 digits; asked for if not given.",
+    help="4-8 digits (managers: [security] manager_pin_digits or more); asked for if not given.",
 )
 @with_app
 def staff_add(name: str, role: str, pin: str) -> None:
     """Add a barista or manager."""
+    digits = _settings(current_app).security.manager_pin_digits
     with write_transaction():
-        member = staff_service.add_staff(CLI_ACTOR, name=name, role=Role(role), pin=pin, now=_now())
+        member = staff_service.add_staff(
+            CLI_ACTOR, name=name, role=Role(role), pin=pin, now=_now(), manager_pin_digits=digits
+        )
     click.echo(f"Added {member.name} ({member.role.value}) as staff #{member.id}.")
 
 

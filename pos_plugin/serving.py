@@ -1,26 +1,33 @@
-"""The WSGI server `pos-plugin serve` runs: waitress as it comes, through its public API.
+"""The WSGI server `pos-plugin serve` runs: cheroot as it comes, through its public API.
 
-`make bench` measured it beside cheroot (benchmarks/README.md): its p99 under a
-rush was a little lower in every side-by-side run, and it buffers a slow
-client's answer instead of holding a thread until the client has read it.
-
-Waitress warns "Task queue depth is N" for every request that finds no idle
-thread, a line per tap under load; `QueueDigest`, a logging filter, lets one
-line a minute through and sums up the waits since.
+cheroot, because a store may serve its tablets over TLS and waitress has none of
+its own; head office's server (`pos_plugin/headoffice/server.py`) serves TLS the
+same way, with cheroot's `BuiltinSSLAdapter`. Plain HTTP runs on the same server,
+so a store that turns TLS on changes nothing else. `make bench` measured cheroot
+beside waitress (benchmarks/README.md): within a millisecond on a rush's p99 and
+less CPU per tap. What it costs: a worker thread is held while a client is slow
+to send its request or read its answer, up to the connection timeout (10 s); and
+over TLS cheroot does the handshake in the loop that accepts connections, so a
+client that connects and stays silent holds up new connections for as long
+(cherrypy/cheroot#748, open): README's "Serving over TLS" offers a proxy instead.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
-import waitress
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 IDENT = "pos-plugin"
+# The listening socket's backlog. cheroot's default is 5: after a network blip every till
+# and tablet reconnects at once, and connections beyond the backlog wait for the kernel to
+# retry (a second or more).
+BACKLOG = 1024
 
 
 @dataclass(frozen=True)
@@ -32,72 +39,76 @@ class Listening:
     stop: Callable[[], None]
 
 
-def create_server(app: Any, *, host: str, port: int, threads: int) -> Listening:
-    """`app` behind waitress, listening on (host, port) when this returns.
+@dataclass(frozen=True)
+class Certificate:
+    """A PEM certificate (chain, the server's own first) and its unencrypted private key."""
 
-    Raises OSError when it cannot listen (the port is taken).
+    cert: Path
+    key: Path
+
+
+class CertificateError(Exception):
+    """The certificate or key cannot be used; the message names the file and says why."""
+
+
+def create_server(
+    app: Any, *, host: str, port: int, threads: int, tls: Certificate | None = None
+) -> Listening:
+    """`app` behind cheroot, listening on (host, port) when this returns, over TLS with
+    `tls`. No thread of the server's has started yet if it cannot listen.
+
+    Raises CertificateError when `tls` cannot be loaded, before anything listens, and
+    OSError when it cannot listen (the port is taken).
     """
-    # One digest per server, so each server's first wait is told.
-    queue_log, digest = logging.getLogger("waitress.queue"), QueueDigest()
-    queue_log.addFilter(digest)
-    try:
-        # poll(), not select(): a socket that stop() closes from another thread while the
-        # loop waits is then skipped, where select() would raise EBADF in the loop.
-        server = waitress.create_server(
-            app, host=host, port=port, threads=threads, ident=IDENT, asyncore_use_poll=True
+    adapter = _adapter(tls) if tls is not None else None
+    server = wsgi.Server(
+        (host, port), app, numthreads=threads, server_name=IDENT, request_queue_size=BACKLOG
+    )
+    if adapter is not None:
+        server.ssl_adapter = adapter
+    # Binds and listens, then starts the worker threads: a taken port raises before them.
+    server.prepare()
+
+    def run() -> None:
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()  # its worker threads are not daemons: the process would not end
+
+    return Listening(int(server.bind_addr[1]), run, server.stop)
+
+
+def _adapter(tls: Certificate) -> BuiltinSSLAdapter:
+    """cheroot's TLS adapter for `tls`, once a context of our own has loaded the same files.
+
+    The check first, so each mistake is one line that names its file: ssl's own errors
+    do not say which file they are about, and an encrypted key would make OpenSSL ask for
+    its passphrase on the terminal of a server that has none.
+    """
+    for path in (tls.cert, tls.key):
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as error:
+            raise CertificateError(f"{path}: cannot be read ({error.strerror})") from None
+        if path.is_dir():
+            raise CertificateError(f"{path}: is a folder, not a PEM file")
+
+    def no_passphrase() -> NoReturn:
+        raise CertificateError(
+            f"{tls.key}: the key is encrypted with a passphrase; "
+            "give the server an unencrypted copy, readable by its user only"
         )
-    except BaseException:
-        queue_log.removeFilter(digest)
-        raise
 
-    def stop() -> None:
-        server.close()
-        queue_log.removeFilter(digest)
-
-    # Its run() ends quietly on Ctrl+C by itself.
-    return Listening(int(server.effective_port), server.run, stop)
-
-
-class QueueDigest(logging.Filter):
-    """Waitress's "Task queue depth is N" warning, at most one line a minute.
-
-    The first wait is told at once; after it, at most one line a minute sums up how
-    many requests waited since the last line and the deepest the queue was. Waitress
-    passes the depth as the record's only argument.
-    """
-
-    EVERY_S = 60.0
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__()
-        self._clock = clock
-        self._lock = threading.Lock()  # waitress logs from its loop and its task threads
-        self._told_at: float | None = None
-        self._waits = 0
-        self._deepest = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, tuple) else ()
-        depth = args[0] if args and isinstance(args[0], int) else 0
-        with self._lock:
-            self._waits += 1
-            self._deepest = max(self._deepest, depth)
-            now = self._clock()
-            if self._told_at is not None and now - self._told_at < self.EVERY_S:
-                return False
-            if self._told_at is None:
-                record.msg = (
-                    "Task queue depth is %d: requests are waiting for a free thread "
-                    "(further waits are summed up at most once a minute)"
-                )
-                record.args = (depth,)
-            else:
-                record.msg = (
-                    "%d requests waited for a free thread in the last %.0f s; "
-                    "the deepest queue was %d"
-                )
-                record.args = (self._waits, now - self._told_at, self._deepest)
-            self._told_at = now
-            self._waits = 0
-            self._deepest = 0
-        return True
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            tls.cert, tls.key, password=no_passphrase
+        )
+    except ssl.SSLError as error:
+        raise CertificateError(
+            f"{tls.cert} and {tls.key}: not a PEM certificate and its matching private key "
+            f"({error.reason or error})"
+        ) from None
+    return BuiltinSSLAdapter(str(tls.cert), str(tls.key))

@@ -212,9 +212,25 @@ class AllowanceSettings:
 
 @dataclass(frozen=True)
 class ServerSettings:
+    """`pos-plugin serve`: where it listens, its threads, and how it is reached over TLS."""
+
     host: str = _setting("127.0.0.1", _host())
     port: int = _setting(5000, _whole(1, 65535))
     threads: int = _setting(8, _whole(1, 64))
+    # Both or neither (`_cert_and_key`): served over HTTPS with them.
+    tls_cert: str = _setting("", _path())
+    tls_key: str = _setting("", _path())
+    # How many reverse proxies in front of the store to believe the X-Forwarded-* headers
+    # of; 0 believes none, so a client cannot claim to have come over HTTPS.
+    trusted_proxies: int = _setting(0, _whole(0, 5))
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Rules for signing in that a store may make stricter than the defaults."""
+
+    # A manager's PIN opens the console: a store may require it longer than a barista's.
+    manager_pin_digits: int = _setting(4, _whole(4, 8))
 
 
 @dataclass(frozen=True)
@@ -291,7 +307,8 @@ class Settings:
     database_url: str
     store: StoreSettings = _section(StoreSettings)
     allowance: AllowanceSettings = _section(AllowanceSettings)
-    server: ServerSettings = _section(ServerSettings)
+    server: ServerSettings = _section(ServerSettings, _cert_and_key)
+    security: SecuritySettings = _section(SecuritySettings)
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)

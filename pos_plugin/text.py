@@ -11,7 +11,13 @@ printer, CSV files and pages only ever see text of this shape:
   Unicode noncharacter, and no bidirectional override or isolate (they can
   make a receipt or a report read differently from what was stored);
 - a line break only in fields meant to hold several lines, where CR LF, CR,
-  NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR all become LF first.
+  NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR all become LF first;
+- text that is only invisible characters (zero-width spaces and joiners, word
+  joiners, a BOM, variation selectors, Hangul fillers, blank Braille, white
+  space) counts as empty: a required field says it is empty, an optional one
+  is stored as no value. Nothing is stored that looks empty and is not. Such
+  characters beside visible text are kept: a ZWJ inside an emoji sequence, a
+  ZWNJ inside a Persian word.
 
 `docs/text.md` says the same for users of the API.
 """
@@ -31,11 +37,26 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # Spaces (Unicode Zs), tab and line feed; str.strip() would also drop control
 # characters such as U+001F silently, which must be refused instead.
 _TRIM = " \t\n\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+# Characters that show nothing by themselves: Unicode's Default_Ignorable_Code_Point
+# (DerivedCoreProperties.txt: soft hyphen, CGJ, ALM, Hangul fillers, Khmer inherent
+# vowels, Mongolian selectors, zero-width space/joiners, LRM/RLM, word joiner and
+# invisible operators, variation selectors, BOM, shorthand and musical format
+# controls, tags), plus BRAILLE PATTERN BLANK (U+2800), which is not "ignorable" but
+# prints as nothing and is the usual way to make a name look blank.
+_INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
+# White space counts as invisible here too: "\u200b \u200b" is as empty as "".
+_INVISIBLE_ONLY = re.compile(f"[\\s{_INVISIBLE}]*")
 
 
 TEXT_RULES = (
     "NFC-normalised and trimmed; NUL, other control characters, lone surrogates, "
-    "noncharacters and bidirectional overrides are refused with 422"
+    "noncharacters and bidirectional overrides are refused with 422; "
+    "only invisible characters (e.g. zero-width spaces) count as empty"
 )
 
 
@@ -93,28 +114,40 @@ def _normalise(value: str) -> str:
         return value
 
 
+def looks_empty(value: str) -> bool:
+    """True when `value` shows nothing: empty, or only white space and invisible characters."""
+    return _INVISIBLE_ONLY.fullmatch(value) is not None
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    """The value as it will be stored, or `TextError` naming the first character refused."""
+    """The value as it will be stored, or `TextError` naming the first character refused.
+
+    Text that shows nothing (`looks_empty`) is stored as the empty string, so
+    every door's "empty" rule (a required field's message, an optional field's
+    null) holds for it too.
+    """
     value = _normalise(value).strip(_TRIM)
     refused = _REFUSED[multiline].search(value)
     if refused is not None:
         reason = _refusal(refused.group(), multiline)
         raise TextError(f"Contains {reason} at character {refused.start() + 1}; remove it.")
-    return value
+    return "" if looks_empty(value) else value
 
 
 def scrub_text(value: str, *, multiline: bool = False) -> str:
     """For text already stored: the same shape, each refused character made visible.
 
     A line break in a one-line field becomes a space; anything else refused
-    becomes U+FFFD, so a reader sees that something was there.
+    becomes U+FFFD, so a reader sees that something was there. So does each
+    invisible character of text that shows nothing else.
     """
     value = _LINE_BREAKS.sub("\n", value)
     value = "".join(
         char if _refusal(char, multiline) is None else " " if char == "\n" else REPLACEMENT
         for char in value
     )
-    return unicodedata.normalize("NFC", value).strip(_TRIM)
+    value = unicodedata.normalize("NFC", value).strip(_TRIM)
+    return _INVISIBLE_CHAR.sub(REPLACEMENT, value) if looks_empty(value) else value
 
 
 class Text(fields.String):

@@ -163,18 +163,36 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path / "home", database_url)
 
 
-@pytest.fixture
-def app(settings: Settings, backend: str, clock: Clock) -> Iterator[Flask]:
-    app = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
+def open_empty_store(
+    app: Flask, backend: str, settings: Settings, now: datetime, *, new_file: bool = False
+) -> None:
+    """Empty every table of `app`'s database and open the store of `settings` in it afresh.
+
+    `new_file`: the SQLite database is a new, empty file, with no tables to drop yet.
+    """
     with app.app_context():
         if backend == "sqlite":
+            if not new_file:
+                db.drop_all()
             db.create_all()
         else:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         with write_transaction():
-            apply_settings(settings, SYSTEM, clock.now)
+            apply_settings(settings, SYSTEM, now)
+
+
+@pytest.fixture
+def empty_store(app: Flask, backend: str, settings: Settings, clock: Clock) -> Callable[[], None]:
+    """`empty_store()`: the test's store as it was before the test added anything."""
+    return lambda: open_empty_store(app, backend, settings, clock.now)
+
+
+@pytest.fixture
+def app(settings: Settings, backend: str, clock: Clock) -> Iterator[Flask]:
+    app = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
+    open_empty_store(app, backend, settings, clock.now, new_file=True)
     yield app
     with app.app_context():
         db.session.remove()
@@ -325,5 +343,22 @@ def sign_in(client: FlaskClient, csrf: Callable[[str], str]) -> Callable[..., An
         token = csrf(f"/signin?staff={staff.id}")
         data = {"csrf_token": token, "staff_id": staff.id, "pin": pin, **form}
         return client.post("/signin", data=data)
+
+    return run
+
+
+@pytest.fixture
+def enrol(app: Flask, clock: Clock) -> Callable[..., int]:
+    """`enrol(browser, name="Front")`: make a test client a shop tablet, as the console's
+    "Enrol this browser" does; returns the tablet's id."""
+
+    def run(browser: FlaskClient, name: str = "Front") -> int:
+        from pos_plugin.caller import TABLET_COOKIE
+        from pos_plugin.services import devices
+
+        with app.app_context(), write_transaction():
+            device, token = devices.enrol(SYSTEM, name, clock.now)
+        browser.set_cookie(TABLET_COOKIE, token)
+        return device.id
 
     return run

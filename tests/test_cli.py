@@ -8,10 +8,12 @@ directory, once, on its default SQLite database.
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import os
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -22,15 +24,17 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import trustme
 from flask import Flask
 from sqlalchemy import func, select
 
 from pos_plugin import create_app
-from pos_plugin.cli import cli
+from pos_plugin.cli import cli, exposure_warning
 from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Staff
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services.store import get_store
+from pos_plugin.settings import SecuritySettings
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -174,6 +178,22 @@ def test_staff_add_with_a_too_short_pin_fails_with_a_clear_message(app, runner):
     assert failed_cleanly(result)
     assert result.stderr == "Error: A PIN is 4 to 8 digits.\n"
     assert count(app, Staff) == 0
+
+
+def test_staff_add_holds_a_manager_to_the_store_s_pin_length(app, runner, settings):
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings, security=SecuritySettings(manager_pin_digits=6)
+    )
+    short = ["staff", "add", "Maya", "--role", "manager", "--pin", "9876"]
+
+    result = runner.invoke(cli, short)
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert result.stderr == "Error: A manager's PIN is at least 6 digits here.\n"
+    assert count(app, Staff) == 0
+    assert runner.invoke(cli, [*short[:-1], "987654"]).exit_code == 0
+    assert runner.invoke(cli, ["staff", "add", "Ana", "--pin", "1234"]).exit_code == 0
 
 
 def test_staff_add_refuses_a_second_person_with_the_same_name(app, runner):
@@ -552,6 +572,146 @@ def test_serve_on_a_port_already_taken_says_so_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def issue_certificate(folder: Path) -> tuple[Path, Path, ssl.SSLContext]:
+    """A throwaway CA's certificate for 127.0.0.1 as PEM files, and a client that trusts it."""
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "store-cert.pem", folder / "store-key.pem"
+    cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    leaf.private_key_pem.write_to_path(str(key))
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    return cert, key, client
+
+
+@console_script
+def test_serve_with_the_configured_certificate_answers_over_https_only(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+    _, _, client = issue_certificate(tmp_path / "keys")
+    port = free_port()
+    (tmp_path / "pos-plugin.toml").write_text(
+        f'[server]\nport = {port}\ntls_cert = "keys/store-cert.pem"\n'
+        'tls_key = "keys/store-key.pem"\n',
+        encoding="utf-8",
+    )
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "pos_plugin", "serve"],
+        env=script_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            said = server.stdout.readline()
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    with urllib.request.urlopen(
+                        f"https://127.0.0.1:{port}/healthz", timeout=2, context=client
+                    ) as answer:
+                        health = json.loads(answer.read())
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        finally:
+            server.terminate()
+            _, errors = server.communicate(timeout=10)
+
+    assert said == f"On the House is serving on https://127.0.0.1:{port}/  (Ctrl+C stops it)\n"
+    assert health == {"status": "ok"}
+    assert "Warning" not in errors
+
+
+@console_script
+def test_serve_with_a_key_file_that_is_not_there_says_which_in_one_line(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+    cert, _, _ = issue_certificate(tmp_path / "keys")
+    missing = tmp_path / "keys" / "no-such-key.pem"
+
+    result = pos_plugin(
+        tmp_path,
+        "serve",
+        "--port",
+        str(free_port()),
+        "--tls-cert",
+        str(cert),
+        "--tls-key",
+        str(missing),
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: Cannot serve HTTPS: {missing}: cannot be read (No such file or directory).\n"
+    )
+    assert result.stdout == ""
+
+
+@console_script
+def test_serve_with_a_certificate_but_no_key_asks_for_both(tmp_path):
+    cert, _, _ = issue_certificate(tmp_path / "keys")
+
+    result = pos_plugin(tmp_path, "serve", "--tls-cert", str(cert))
+
+    assert result.returncode == 2
+    assert "Give both --tls-cert and --tls-key, or neither." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@console_script
+def test_serve_on_loopback_in_plain_http_gives_no_warning(tmp_path):
+    assert pos_plugin(tmp_path, "init").returncode == 0
+    port = free_port()
+    with subprocess.Popen(
+        [sys.executable, "-m", "pos_plugin", "serve", "--port", str(port)],
+        env=script_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        finally:
+            server.terminate()
+            _, errors = server.communicate(timeout=10)
+    assert "Warning" not in errors
+
+
+# Listening beyond loopback is not done in tests (loopback only): the warning's words and
+# when `serve` gives them.
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "till.local"])
+def test_serving_plain_http_beyond_this_machine_warns_and_says_what_to_do(host):
+    warning = exposure_warning(host, tls=False, proxies=0)
+
+    assert warning is not None
+    assert "\n" not in warning
+    assert warning.startswith(f"Warning: serving plain HTTP on {host}, beyond this machine")
+    assert "--tls-cert" in warning
+    assert "trusted_proxies" in warning
+
+
+@pytest.mark.parametrize(
+    ("host", "tls", "proxies"),
+    [
+        ("127.0.0.1", False, 0),
+        ("::1", False, 0),
+        ("localhost", False, 0),
+        ("0.0.0.0", True, 0),
+        ("0.0.0.0", False, 1),
+    ],
+)
+def test_loopback_tls_or_a_trusted_proxy_needs_no_warning(host, tls, proxies):
+    assert exposure_warning(host, tls=tls, proxies=proxies) is None
+
+
 @console_script
 def test_demo_prints_the_tablet_address_and_pins_and_the_tablet_opens(tmp_path):
     port = free_port()
@@ -580,3 +740,13 @@ def test_demo_prints_the_tablet_address_and_pins_and_the_tablet_opens(tmp_path):
     assert "Ana 1111" in output
     assert "manager Maya 9999" in output
     assert "Who is at the counter?" in signin  # /tablet sent an anonymous visitor to sign in
+
+
+@pytest.mark.parametrize("name", ["   ", "\u200b\u200b", "\ufeff", "\u2060 \u200d"])
+def test_staff_add_refuses_a_name_that_shows_nothing_like_a_blank_one(app, runner, name):
+    result = runner.invoke(cli, ["staff", "add", name, "--pin", "1234"])
+
+    assert result.exit_code == 1
+    assert failed_cleanly(result)
+    assert "Error: Give the staff member a name." in result.stderr
+    assert count(app, Staff) == 0

@@ -14,6 +14,7 @@ from pos_plugin.settings import (
     AllowanceSettings,
     HeadOfficeSettings,
     PrinterSettings,
+    SecuritySettings,
     ServerSettings,
     Settings,
     SettingsError,
@@ -42,6 +43,12 @@ max_comps_per_staff = 3
 host = "0.0.0.0"
 port = 8080
 threads = 4
+tls_cert = "keys/cert.pem"
+tls_key = "keys/key.pem"
+trusted_proxies = 1
+
+[security]
+manager_pin_digits = 6
 
 [database]
 url = "postgresql+psycopg://pos@db.local/pos"
@@ -81,7 +88,10 @@ def test_without_a_file_the_built_in_defaults_apply_in_the_instance_directory(
     assert settings.allowance == AllowanceSettings(
         amount=1500, max_comps=20, max_comps_per_staff=None
     )
-    assert settings.server == ServerSettings(host="127.0.0.1", port=5000, threads=8)
+    assert settings.server == ServerSettings(
+        host="127.0.0.1", port=5000, threads=8, tls_cert="", tls_key="", trusted_proxies=0
+    )
+    assert settings.security == SecuritySettings(manager_pin_digits=4)
 
 
 def test_pos_plugin_home_moves_the_default_database_into_that_directory(tmp_path):
@@ -106,7 +116,15 @@ def test_a_full_file_in_the_data_directory_sets_every_value(tmp_path):
         business_day_starts=time(5, 30),
     )
     assert settings.allowance == AllowanceSettings(amount=900, max_comps=7, max_comps_per_staff=3)
-    assert settings.server == ServerSettings(host="0.0.0.0", port=8080, threads=4)
+    assert settings.server == ServerSettings(
+        host="0.0.0.0",
+        port=8080,
+        threads=4,
+        tls_cert="keys/cert.pem",
+        tls_key="keys/key.pem",
+        trusted_proxies=1,
+    )
+    assert settings.security == SecuritySettings(manager_pin_digits=6)
     assert settings.database_url == "postgresql+psycopg://pos@db.local/pos"
 
 
@@ -232,10 +250,17 @@ def test_an_unknown_section_or_key_stops_start_up_naming_the_file_and_key(tmp_pa
         ("server", 'port = "5000"', "server.port", "integer"),
         ("server", "threads = 0", "server.threads", "64"),
         ("server", 'host = ""', "server.host", "Length"),
+        ("server", 'tls_key = "key.pem"', "server.tls_key", "both tls_cert and tls_key"),
+        ("server", "trusted_proxies = -1", "server.trusted_proxies", "less than or equal to 5"),
+        ("server", "trusted_proxies = true", "server.trusted_proxies", "integer"),
+        ("security", "manager_pin_digits = 3", "security.manager_pin_digits", "or equal to 4"),
+        ("security", "manager_pin_digits = 9", "security.manager_pin_digits", "or equal to 8"),
         ("database", 'url = ""', "database.url", "Length"),
         ("store", r'name = "Caf\u0000e"', "store.name", "NUL character"),
         ("store", r'name = "Cafe\u001b[2J"', "store.name", "control character (U+001B)"),
         ("store", r'name = "Cafe\u202e"', "store.name", "bidirectional"),
+        ("store", r'name = "\u200b\u200b"', "store.name", "Length"),
+        ("store", r'name = "\ufeff \u2060"', "store.name", "Length"),
         ("store", r'timezone = "Europe/London\u0000"', "store.timezone", "IANA time zone"),
         ("store", r'locale = "en_GB\u0000"', "store.locale", "locale"),
         ("server", r'host = "127.0.0.1\u0000"', "server.host", "NUL character"),
@@ -318,18 +343,28 @@ def test_the_example_configuration_shows_the_built_in_defaults(tmp_path):
 def test_the_example_configuration_lists_every_setting():
     raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
 
-    assert set(raw) == {"store", "allowance", "server", "database", "printer", "sync", "headoffice"}
+    assert set(raw) == {
+        "store",
+        "allowance",
+        "server",
+        "security",
+        "database",
+        "printer",
+        "sync",
+        "headoffice",
+    }
     for section, shape in [
         ("store", StoreSettings),
         ("allowance", AllowanceSettings),
-        ("server", ServerSettings),
+        ("security", SecuritySettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.
     assert re.search(r"^# url = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE)
-    # A printer's address keys are shown commented out: they have no default.
+    # A printer's address keys, or a certificate, are shown commented out: they have no default.
     commented = set(re.findall(r"^# (\w+) = ", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
     for section, shape in [
+        ("server", ServerSettings),
         ("printer", PrinterSettings),
         ("sync", SyncSettings),
         ("headoffice", HeadOfficeSettings),

@@ -110,3 +110,44 @@ def test_the_fast_scan_refuses_exactly_the_characters_the_rules_name(multiline):
         != (text._refusal(chr(code), multiline) is None)
     ]
     assert disagree == []
+
+
+# Zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, a variation selector, a tag,
+# Hangul filler, blank Braille: each alone shows nothing.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0f\U000e0041\u3164\u2800"
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE), ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("multiline", [False, True])
+def test_text_of_only_invisible_characters_is_empty(char, multiline):
+    assert clean_text(char * 3, multiline=multiline) == ""
+    assert clean_text(f" {char} {char}\u00a0", multiline=multiline) == ""
+    assert text.looks_empty(char)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\U0001f469\u200d\U0001f373",  # woman cook: a ZWJ sequence
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian "I want": a ZWNJ inside
+        "\u2764\ufe0f",  # red heart with its emoji variation selector
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
+        "Sam\u200b",
+    ],
+    ids=["zwj-emoji", "zwnj-persian", "variation-selector", "tag-flag", "zwsp-after-a-name"],
+)
+def test_invisible_characters_beside_visible_text_are_kept(value):
+    assert clean_text(value) == value
+    assert not text.looks_empty(value)
+
+
+def test_the_field_treats_invisible_only_text_as_empty():
+    assert NoteSchema().load({"note": "\u200b\u200b"}) == {"note": None}
+    with pytest.raises(ValidationError) as error:
+        NoteSchema().load({"name": "\ufeff"})
+    assert error.value.messages["name"] == ["Length must be between 1 and 10."]
+
+
+def test_stored_invisible_only_text_is_shown_as_replacement_characters():
+    assert scrub_text("\u200b \u200b") == f"{REPLACEMENT} {REPLACEMENT}"
+    assert scrub_text("\U0001f469\u200d\U0001f373") == "\U0001f469\u200d\U0001f373"

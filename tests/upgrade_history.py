@@ -29,6 +29,7 @@ REVISIONS = {
     5: "0005_shift_tallies",
     6: "0006_sync_batches",
     7: "0007_tablet_and_console",
+    8: "0008_partial_comp_indexes",
 }
 
 YESTERDAY, TODAY = date(2026, 11, 23), date(2026, 11, 24)  # a Monday and a Tuesday
@@ -162,7 +163,8 @@ HISTORY: dict[str, list[Row]] = {
         }
     ],
     "staff": _rows(
-        {"pin_hash": PIN, "password_hash": None, "active": True, "created_at": at(OPENED, 9)},
+        {"pin_hash": PIN, "password_hash": None, "active": True, "created_at": at(OPENED, 9)}
+        | {"unlocked_at": None},
         {"id": 1, "name": "Maya", "role": "manager", "password_hash": PASSWORD},
         {"id": 2, "name": "Ana", "role": "barista"},
         {"id": 3, "name": "Ben", "role": "barista", "active": False},
@@ -295,6 +297,17 @@ HISTORY: dict[str, list[Row]] = {
         {"id": 2, "at": at(TODAY, 6, 56), "succeeded": True},
         {"id": 3, "at": at(TODAY, 7), "succeeded": False, "staff_id": None, "device": "tablet-2"},
     ),
+    # Added by 0009: no past revision holds a row (the coverage test wants today's columns).
+    "device": _rows(
+        {"enrolled_by": "manager 'Maya'", "last_used_at": None, "revoked_at": None},
+        {"id": 1, "name": "Front tablet", "token_hash": sha(201), "enrolled_at": at(TODAY, 6)}
+        | {"unlocked_at": None},
+    ),
+    "staff_session": _rows(
+        {"staff_id": 2, "device_id": 1, "address": "192.168.1.20", "ended_why": None},
+        {"id": 1, "token_hash": sha(301), "started_at": at(TODAY, 7), "last_seen_at": at(TODAY, 7)}
+        | {"ended_at": None},
+    ),
 }
 
 # Parents first: the store's own engine enforces foreign keys while the history is written.
@@ -312,12 +325,20 @@ ORDER = [
     "print_job",
     "sync_batch",
     "sign_in_attempt",
+    "device",
+    "staff_session",
 ]
 
 # What later revisions added: the tables, and the columns with the value each gave the
 # rows already there (KEPT: filled from the other rows, as 0005's tallies from the comps).
 KEPT = object()
-TABLES_ADDED = {"print_job": 4, "sync_batch": 6, "sign_in_attempt": 7}
+TABLES_ADDED = {
+    "print_job": 4,
+    "sync_batch": 6,
+    "sign_in_attempt": 7,
+    "device": 9,
+    "staff_session": 9,
+}
 COLUMNS_ADDED: dict[tuple[str, str], tuple[int, Any]] = {
     ("store", "prints_notes"): (4, False),
     ("catalog_item", "prints_note"): (4, True),
@@ -330,6 +351,7 @@ COLUMNS_ADDED: dict[tuple[str, str], tuple[int, Any]] = {
     ("comp", "approved_by_id"): (7, None),
     ("comp", "starred_at"): (7, None),
     ("comp", "starred_by"): (7, None),
+    ("staff", "unlocked_at"): (9, None),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
+from pos_plugin.api import gate
 from pos_plugin.api.errors import ProblemApi, register_problem_handlers
 
 API_CONFIG = {
@@ -32,8 +33,10 @@ def init_app(app: Flask) -> None:
     )
     from pos_plugin.api import breakdowns, catalog, comps, printing, shifts
 
-    for blueprint in (catalog.blp, shifts.blp, comps.blp, printing.blp, breakdowns.blp):
+    blueprints = (catalog.blp, shifts.blp, comps.blp, printing.blp, breakdowns.blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    gate.init_app(app, blueprints)
     register_problem_handlers(app)
 
     @app.get("/healthz")

@@ -17,6 +17,8 @@ from pos_plugin.api.errors import (
     AllowanceExceededSchema,
     documents,
 )
+from pos_plugin.api.gate import caller
+from pos_plugin.api.links import FIRST, operation, to_comp
 from pos_plugin.api.schemas import (
     CompCreateSchema,
     CompListQuerySchema,
@@ -24,7 +26,7 @@ from pos_plugin.api.schemas import (
     IdempotencyHeaderSchema,
     VoidSchema,
 )
-from pos_plugin.caller import current_actor, now
+from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Comp
 from pos_plugin.services import comps
@@ -54,10 +56,11 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
 )
 @blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
 @documents(blp, *SIGNED_IN, *WITH_BODY)
+@operation(blp, "createComp", {201: to_comp(), 200: to_comp()})
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")
+    actor = caller()
     with write_transaction():
-        actor = current_actor()
         if over_allowance and not actor.can(Permission.MANAGE):
             raise PermissionDenied(
                 "Only a manager may give a comp over the allowance; ask a manager.",
@@ -80,8 +83,9 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
 @blp.arguments(CompListQuerySchema(), location="query")
 @blp.response(200, CompSchema(many=True), headers=LINK_HEADER)
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "listComps", {200: to_comp(FIRST)})
 def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
-    page = comps.comps_page(current_actor(), get_store(), now(), **query)
+    page = comps.comps_page(caller(), get_store(), now(), **query)
     headers = {}
     if page.next_cursor is not None:
         args = {**request.args.to_dict(), "cursor": page.next_cursor}
@@ -92,15 +96,16 @@ def list_(query: dict[str, Any]) -> tuple[list[Comp], int, dict[str, str]]:
 @blp.get("/<uuid:comp_id>")
 @blp.response(200, CompSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND)
+@operation(blp, "getComp", {200: to_comp()})
 def show(comp_id: uuid.UUID) -> Comp:
-    return comps.get_comp(current_actor(), comp_id)
+    return comps.get_comp(caller(), comp_id)
 
 
 @blp.post("/<uuid:comp_id>/void")
 @blp.arguments(VoidSchema())
 @blp.response(200, CompSchema)
 @documents(blp, *SIGNED_IN, *WITH_BODY, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT)
+@operation(blp, "voidComp", {200: to_comp()})
 def void(body: dict[str, Any], comp_id: uuid.UUID) -> Comp:
     with write_transaction():
-        actor = current_actor()
-        return comps.void_comp(actor, comp_id, body["reason"], now())
+        return comps.void_comp(caller(), comp_id, body["reason"], now())

@@ -137,19 +137,3 @@ def documents(blp: Blueprint, *statuses: HTTPStatus) -> Callable[[F], F]:
 
 def register_problem_handlers(app: Flask) -> None:
     problems.init_app(app)
-
-    @app.before_request
-    def _require_json_bodies() -> Response | None:
-        if (
-            request.method in ("POST", "PATCH", "PUT")
-            and request.path.startswith("/api/")
-            and request.content_length
-            and not request.is_json
-        ):
-            return problem(
-                415,
-                "Unsupported media type",
-                "Send the body as JSON with Content-Type: application/json.",
-                "unsupported-media-type",
-            )
-        return None

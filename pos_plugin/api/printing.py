@@ -10,13 +10,15 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import SIGNED_IN, documents
+from pos_plugin.api.gate import caller
+from pos_plugin.api.links import FIRST, link, operation
 from pos_plugin.api.schemas import (
     PrinterStatusSchema,
     PrintJobListQuerySchema,
     PrintJobSchema,
     ReceiptQuerySchema,
 )
-from pos_plugin.caller import current_actor, now
+from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
 from pos_plugin.models import PrintJob
 from pos_plugin.printing import app as printing
@@ -43,30 +45,45 @@ RECEIPT_RESPONSES = {
 @blp.arguments(PrintJobListQuerySchema(), location="query")
 @blp.response(200, PrintJobSchema(many=True))
 @documents(blp, *SIGNED_IN, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(
+    blp,
+    "listPrintJobs",
+    {
+        200: {
+            "RetryTheFirst": link("retryPrintJob", "retry it", parameters={"job_id": FIRST}),
+            "PrintItsNote": link(
+                "getReceipt", "its comp's note", parameters={"comp_id": "$response.body#/0/comp_id"}
+            ),
+        }
+    },
+)
 def list_jobs(query: dict[str, Any]) -> list[PrintJob]:
-    return print_queue.list_jobs(current_actor(), **query)
+    return print_queue.list_jobs(caller(), **query)
 
 
 @blp.post("/print-jobs/<int(min=1, max=2147483647):job_id>/retry")
 @blp.response(200, PrintJobSchema)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "retryPrintJob")
 def retry(job_id: int) -> PrintJob:
     with write_transaction():
-        return print_queue.retry(current_actor(), job_id, now())
+        return print_queue.retry(caller(), job_id, now())
 
 
 @blp.get("/printer")
 @blp.response(200, PrinterStatusSchema)
 @documents(blp, *SIGNED_IN)
+@operation(blp, "getPrinter")
 def printer_status() -> printing.PrinterStatus:
-    return printing.printer_status(current_actor())
+    return printing.printer_status(caller())
 
 
 @blp.get("/comps/<uuid:comp_id>/receipt")
 @blp.arguments(ReceiptQuerySchema(), location="query")
 @blp.doc(responses=RECEIPT_RESPONSES)
 @documents(blp, *SIGNED_IN, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY)
+@operation(blp, "getReceipt")
 def receipt(query: dict[str, Any], comp_id: uuid.UUID) -> Response:
     fmt = query["format"]
-    body = printing.receipt(current_actor(), get_store(), comp_id, fmt)
+    body = printing.receipt(caller(), get_store(), comp_id, fmt)
     return Response(body, mimetype=MEDIA_TYPES[fmt])

@@ -7,8 +7,10 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import SIGNED_IN, WITH_BODY, documents
+from pos_plugin.api.gate import caller
+from pos_plugin.api.links import operation
 from pos_plugin.api.schemas import ShiftOverrideSchema, ShiftSchema
-from pos_plugin.caller import current_actor, now
+from pos_plugin.caller import now
 from pos_plugin.database import write_transaction
 from pos_plugin.services import shifts
 from pos_plugin.services.shifts import ShiftTally
@@ -25,20 +27,20 @@ blp = Blueprint(
 @blp.get("/current")
 @blp.response(200, ShiftSchema)
 @documents(blp, *SIGNED_IN)
+@operation(blp, "getCurrentShift")
 def current() -> ShiftTally:
     # Opening the shift on first use writes, so this read takes the write path.
     with write_transaction():
-        actor = current_actor()
-        return shifts.current_tally(actor, get_store(), now())
+        return shifts.current_tally(caller(), get_store(), now())
 
 
 @blp.patch("/current")
 @blp.arguments(ShiftOverrideSchema())
 @blp.response(200, ShiftSchema)
 @documents(blp, *SIGNED_IN, *WITH_BODY)
+@operation(blp, "overrideCurrentShift")
 def override(body: dict[str, Any]) -> ShiftTally:
     with write_transaction():
-        actor = current_actor()
         return shifts.override_current(
-            actor, get_store(), body["allowance"], body["max_comps"], now(), body["reason"]
+            caller(), get_store(), body["allowance"], body["max_comps"], now(), body["reason"]
         )

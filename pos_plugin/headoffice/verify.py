@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pos_plugin import json_limits
 from pos_plugin.csv_cells import read_cell
 from pos_plugin.sync import manifest, signing
 from pos_plugin.sync.fileset import DATA_KINDS, SetName, parse_name, sha256_hex
@@ -211,8 +211,11 @@ def _read_manifest(path: Path) -> bytes:
 
 def _json(path: Path, raw: bytes) -> dict[str, Any]:
     try:
-        signed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        signed = json_limits.loads(raw)
+    except json_limits.JSONLimitError as error:
+        # Deep nesting would crash the reader; a key twice would let two readers disagree.
+        raise Refused(path, f"not a manifest: its JSON {error}") from None
+    except ValueError as error:  # not UTF-8, or not JSON
         raise Refused(path, f"not valid JSON (truncated or damaged?): {error}") from None
     if not isinstance(signed, dict):
         raise Refused(path, "not a manifest: expected a JSON object")

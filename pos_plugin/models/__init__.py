@@ -1,5 +1,6 @@
 """The store's tables, one module per domain; importing this registers them all."""
 
+from pos_plugin.models.access import Device, StaffSession
 from pos_plugin.models.audit import AuditEvent
 from pos_plugin.models.catalog import CatalogItem
 from pos_plugin.models.comps import Comp, CompStatus, IdempotencyKey
@@ -19,6 +20,7 @@ __all__ = [
     "CatalogItem",
     "Comp",
     "CompStatus",
+    "Device",
     "IdempotencyKey",
     "PrintJob",
     "PrintJobStatus",
@@ -27,6 +29,7 @@ __all__ = [
     "ShiftTemplate",
     "SignInAttempt",
     "Staff",
+    "StaffSession",
     "Store",
     "SyncBatch",
 ]

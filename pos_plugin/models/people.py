@@ -31,6 +31,8 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A manager unlocked them: wrong tries before this no longer count.
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -62,7 +64,8 @@ class SignInAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    # A random id the browser keeps in a cookie; a tablet is one device.
+    # Where the try came from: "device:<id>" for an enrolled tablet, "address:<ip>" for
+    # a browser that is not (`services.places.Place.scope`).
     device: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)

@@ -14,6 +14,7 @@ from pos_plugin.models import Role, Store
 from pos_plugin.services import comps, signin
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest, TapResult
+from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import DomainError
 
 
@@ -37,13 +38,13 @@ def give_with_approval(
     *,
     manager_id: int,
     pin: str,
-    device: str,
+    place: Place,
     now: datetime,
     idempotency_key: str | None = None,
 ) -> ApprovalOutcome:
-    """Check the manager's PIN on `device`; if right, give the comp past the caps."""
+    """Check the manager's PIN from `place`; if right, give the comp past the caps."""
     outcome = signin.sign_in(
-        store, staff_id=manager_id, device=device, now=now, pin=pin, roles=(Role.MANAGER,)
+        store, staff_id=manager_id, place=place, now=now, pin=pin, roles=(Role.MANAGER,)
     )
     if outcome.refusal is not None:
         return ApprovalOutcome(None, outcome.refusal)

@@ -1,10 +1,21 @@
 """Signing staff in with a PIN (or a manager's password), with lockout against guessing.
 
-Every try is kept (`SignInAttempt`). Too many wrong tries in a short time lock
-the staff member, whichever device they come from, and a device that keeps
-failing, whichever names it tries. While locked, a try is refused without
-checking the PIN, so guessing gains nothing. A success clears a staff member's
-count but not the device's: knowing one PIN must not unlock guessing others.
+Every try is kept (`SignInAttempt`), filed by where it came from (`devices.Place`).
+Too many wrong tries in a short time lock:
+
+- a person on one enrolled tablet (5), or on every browser that is not enrolled
+  taken together (5): wrong tries from an unknown browser never lock anyone out
+  of the shop's own tablets;
+- an enrolled tablet, whichever names it tries (10), and a client address that
+  is not an enrolled tablet (3: far fewer).
+
+While locked, a try is refused without checking the PIN, so guessing gains
+nothing. A success clears a person's count but not the place's: knowing one PIN
+must not unlock guessing others. A manager can unlock a person or a tablet.
+
+The person's row is locked before anything is counted (and the tablet's row, or
+on PostgreSQL an advisory lock on the client address), so tries run one at a
+time and no burst of parallel tries checks more PINs than the limit.
 
 The caller owns the transaction and must commit the failures too, so the
 outcome is returned, not raised: `SignInOutcome.accepted()` raises the refusal
@@ -17,15 +28,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 
 from pos_plugin.database import db
-from pos_plugin.models import Role, SignInAttempt, Staff, Store
-from pos_plugin.services import audit
-from pos_plugin.services.actors import Actor
+from pos_plugin.models import Device, Role, SignInAttempt, Staff, Store
+from pos_plugin.services import audit, devices
+from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import (
     DomainError,
     InvalidInput,
+    NotFound,
     PermissionDenied,
     SignInLocked,
     WrongCredentials,
@@ -34,9 +47,9 @@ from pos_plugin.services.staff import check_password, check_pin
 
 STAFF_MAX_FAILURES = 5
 DEVICE_MAX_FAILURES = 10
+ADDRESS_MAX_FAILURES = 3
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
-DEVICE_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -67,16 +80,14 @@ def sign_in(
     store: Store,
     *,
     staff_id: int,
-    device: str,
+    place: Place,
     now: datetime,
     pin: str | None = None,
     password: str | None = None,
     roles: Collection[Role] = (Role.BARISTA, Role.MANAGER),
 ) -> SignInOutcome:
-    """Check one try of `pin` (or `password`) for `staff_id` from `device`; record it."""
-    if not device or len(device) > DEVICE_MAX_LENGTH:
-        raise InvalidInput("This device has no id; reload the page.", field="device")
-    staff = db.session.get(Staff, staff_id)
+    """Check one try of `pin` (or `password`) for `staff_id` from `place`; record it."""
+    staff = db.session.get(Staff, staff_id, with_for_update=True, populate_existing=True)
     if staff is None or not staff.active:
         return SignInOutcome(None, InvalidInput("Pick your name from the list.", field="staff_id"))
     if staff.role not in roles:
@@ -84,59 +95,125 @@ def sign_in(
         return SignInOutcome(
             None, PermissionDenied(f"Only a {allowed} may sign in here.", field="staff_id")
         )
-    locked = _locked_until(store, staff, device, now)
+    _lock_place(place)
+    locked = _lock_in_force(store, staff, place, now)
     if locked is not None:
         return SignInOutcome(None, locked)
     if password is not None:
         ok = check_password(staff, password)
     else:
         ok = pin is not None and check_pin(staff, pin)
-    _record(staff.id, device, now, ok)
+    db.session.add(SignInAttempt(staff_id=staff.id, device=place.scope, at=now, succeeded=ok))
+    db.session.flush()
+    if place.device is not None:
+        devices.touch(place.device, now)
     if ok:
-        audit.record(actor_for(staff), "staff.signed_in", "staff", staff.id, now, device=device)
+        audit.record(actor_for(staff), "staff.signed_in", "staff", staff.id, now, place=place.scope)
         return SignInOutcome(staff)
-    locked = _locked_until(store, staff, device, now)
+    locked = _lock_in_force(store, staff, place, now)
     if locked is not None:
         audit.record(
-            Actor(role=staff.role, label=f"device {device}"),
+            Actor(role=staff.role, label=place.scope),
             "staff.sign_in_locked",
             "staff",
             staff.id,
             now,
-            device=device,
+            place=place.scope,
             locked=locked.extra["locked"],
             until=locked.extra["locked_until"],
         )
         return SignInOutcome(None, locked)
     what = "password" if password is not None else "PIN"
+    left = _tries_left(staff, place, now)
+    tries = "1 try" if left == 1 else f"{left} tries"
     return SignInOutcome(
-        None, WrongCredentials(f"That {what} is not right; try again.", field=what.lower())
+        None,
+        WrongCredentials(
+            f"That {what} is not right; {tries} left before signing in is locked.",
+            field=what.lower(),
+            tries_left=left,
+        ),
     )
 
 
-def _record(staff_id: int, device: str, now: datetime, succeeded: bool) -> None:
-    db.session.add(SignInAttempt(staff_id=staff_id, device=device, at=now, succeeded=succeeded))
+def unlock_staff(actor: Actor, staff_id: int, now: datetime) -> Staff:
+    """A manager lets a locked-out person try again: wrong tries before now no longer count."""
+    actor.require(Permission.MANAGE)
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"No staff member {staff_id}.")
+    staff.unlocked_at = now
+    audit.record(actor, "staff.unlocked", "staff", staff.id, now, name=staff.name)
     db.session.flush()
+    return staff
 
 
-def _locked_until(store: Store, staff: Staff, device: str, now: datetime) -> SignInLocked | None:
-    """The lock in force for this staff member or this device, if any."""
-    since_success = select(SignInAttempt.at).where(
-        SignInAttempt.staff_id == staff.id, SignInAttempt.succeeded.is_(True)
-    )
+def _lock_place(place: Place) -> None:
+    """Tries from one place run one at a time, as tries for one person do."""
+    if place.device is not None:
+        db.session.get(Device, place.device.id, with_for_update=True, populate_existing=True)
+    elif db.session.get_bind().dialect.name == "postgresql":
+        # No row to lock for an address; SQLite's write transaction already runs one at a time.
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(place.scope))))
+
+
+def _person_failures(staff: Staff, place: Place) -> ColumnElement[bool]:
+    """The person's wrong tries that count here: on this tablet, or on any browser that is
+    not enrolled; since their last success or a manager's unlock."""
+    where = SignInAttempt.staff_id == staff.id
+    if place.enrolled:
+        where = where & (SignInAttempt.device == place.scope)
+    else:
+        where = where & SignInAttempt.device.startswith("address:", autoescape=True)
     last_success = db.session.scalars(
-        since_success.order_by(SignInAttempt.at.desc()).limit(1)
+        select(SignInAttempt.at)
+        .where(SignInAttempt.staff_id == staff.id, SignInAttempt.succeeded.is_(True))
+        .order_by(SignInAttempt.at.desc())
+        .limit(1)
     ).first()
-    staff_failures = SignInAttempt.staff_id == staff.id
-    if last_success is not None:
-        staff_failures = staff_failures & (SignInAttempt.at > last_success)
-    until = _lock_end(staff_failures, STAFF_MAX_FAILURES, now)
+    for since in (last_success, staff.unlocked_at):
+        if since is not None:
+            where = where & (SignInAttempt.at > since)
+    return where
+
+
+def _place_failures(place: Place) -> ColumnElement[bool]:
+    where = SignInAttempt.device == place.scope
+    if place.device is not None and place.device.unlocked_at is not None:
+        where = where & (SignInAttempt.at > place.device.unlocked_at)
+    return where
+
+
+def _place_limit(place: Place) -> int:
+    return DEVICE_MAX_FAILURES if place.enrolled else ADDRESS_MAX_FAILURES
+
+
+def _lock_in_force(store: Store, staff: Staff, place: Place, now: datetime) -> SignInLocked | None:
+    """The lock in force for this person here, or for this place, if any."""
+    until = _lock_end(_person_failures(staff, place), STAFF_MAX_FAILURES, now)
     if until is not None:
-        return _locked(store, "staff", until, now, f"Too many wrong tries for {staff.name}")
-    until = _lock_end(SignInAttempt.device == device, DEVICE_MAX_FAILURES, now)
+        where = "on this tablet" if place.enrolled else "from browsers that are not a shop tablet"
+        why = f"Too many wrong tries for {staff.name} {where}"
+        return _locked(store, "staff", until, now, why)
+    until = _lock_end(_place_failures(place), _place_limit(place), now)
     if until is not None:
-        return _locked(store, "device", until, now, "Too many wrong tries on this device")
+        why = (
+            "Too many wrong tries on this tablet"
+            if place.enrolled
+            else ("Too many wrong tries from this browser's address")
+        )
+        return _locked(store, "device", until, now, why)
     return None
+
+
+def _tries_left(staff: Staff, place: Place, now: datetime) -> int:
+    """Wrong tries left before the next lock, for the person here or for the place."""
+    window = SignInAttempt.at > now - FAILURE_WINDOW
+    wrong = SignInAttempt.succeeded.is_(False)
+    counted = select(func.count()).where(window, wrong)
+    person = db.session.scalar(counted.where(_person_failures(staff, place))) or 0
+    here = db.session.scalar(counted.where(_place_failures(place))) or 0
+    return max(0, min(STAFF_MAX_FAILURES - person, _place_limit(place) - here))
 
 
 def _lock_end(where: ColumnElement[bool], limit: int, now: datetime) -> datetime | None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Role, Staff
-from pos_plugin.services import audit
+from pos_plugin.services import audit, sessions
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
@@ -34,6 +34,9 @@ def hash_secret(secret: str) -> str:
 
 
 PIN_PATTERN = re.compile(r"\d{4,8}")
+# The fewest digits any PIN has; a store may require managers' longer ([security]
+# manager_pin_digits), which each door passes in as `manager_pin_digits`.
+PIN_DIGITS = 4
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 
@@ -46,13 +49,14 @@ def add_staff(
     pin: str,
     now: datetime,
     password: str | None = None,
+    manager_pin_digits: int = PIN_DIGITS,
 ) -> Staff:
     """Add a barista or manager with a PIN; a manager may also get a console password."""
     actor.require(Permission.MANAGE)
     name = required_text(name, field="name", max_length=80, empty="Give the staff member a name.")
     if role not in (Role.BARISTA, Role.MANAGER):
         raise InvalidInput("Staff are baristas or managers.", field="role")
-    _check_pin(pin)
+    _check_pin(pin, role, manager_pin_digits)
     if password:
         _check_password(role, password)
     if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
@@ -109,12 +113,17 @@ def find_staff(actor: Actor, name_or_id: str) -> Staff:
     return found
 
 
-def reset_pin(actor: Actor, staff_id: int, pin: str, now: datetime) -> Staff:
+def reset_pin(
+    actor: Actor, staff_id: int, pin: str, now: datetime, *, manager_pin_digits: int = PIN_DIGITS
+) -> Staff:
     actor.require(Permission.MANAGE)
     member = _get(staff_id)
-    _check_pin(pin)
+    _check_pin(pin, member.role, manager_pin_digits)
     member.pin_hash = hash_secret(pin)
-    audit.record(actor, "staff.pin_reset", "staff", member.id, now, name=member.name)
+    ended = sessions.end_all(member.id, now, "PIN reset")
+    audit.record(
+        actor, "staff.pin_reset", "staff", member.id, now, name=member.name, sessions_ended=ended
+    )
     db.session.flush()
     return member
 
@@ -130,7 +139,8 @@ def set_password(actor: Actor, staff_id: int, password: str | None, now: datetim
     else:
         member.password_hash = None
         action = "staff.password_removed"
-    audit.record(actor, action, "staff", member.id, now, name=member.name)
+    ended = sessions.end_all(member.id, now, "password changed")
+    audit.record(actor, action, "staff", member.id, now, name=member.name, sessions_ended=ended)
     db.session.flush()
     return member
 
@@ -156,6 +166,7 @@ def set_active(actor: Actor, staff_id: int, active: bool, now: datetime) -> Staf
         ):
             token.revoked_at = now
             revoked.append(token.id)
+        sessions.end_all(member.id, now, "deactivated")
     action = "staff.reactivated" if active else "staff.deactivated"
     audit.record(actor, action, "staff", member.id, now, name=member.name, revoked_tokens=revoked)
     db.session.flush()
@@ -174,9 +185,13 @@ def _active_managers() -> int:
     return db.session.scalar(query) or 0
 
 
-def _check_pin(pin: str) -> None:
+def _check_pin(pin: str, role: Role, manager_pin_digits: int) -> None:
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+    if role is Role.MANAGER and len(pin) < manager_pin_digits:
+        raise InvalidInput(
+            f"A manager's PIN is at least {manager_pin_digits} digits here.", field="pin"
+        )
 
 
 def _check_password(role: Role, password: str) -> None:

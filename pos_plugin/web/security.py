@@ -2,6 +2,10 @@
 
 - The session cookie is signed with a key generated once into POS_PLUGIN_HOME
   (mode 0600) unless SECRET_KEY is configured; HttpOnly and SameSite=Strict.
+- The session and device cookies are Secure when the request came over HTTPS:
+  `serve` over TLS, or a reverse proxy that [server] trusted_proxies believes said
+  so (`create_app` wraps the app in ProxyFix). Over plain HTTP a Secure cookie
+  would never come back, so there they are not.
 - Every request that writes is CSRF-checked (form field or X-CSRFToken header),
   except API calls carrying a bearer token: a browser never adds that header by
   itself, so a forged cross-site request cannot carry one. API calls that rely
@@ -18,14 +22,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Request, g, request, session
+from flask import Flask, Request, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 SECRET_KEY_FILE = "secret_key"
-DEVICE_COOKIE = "pos_device"
-DEVICE_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -84,6 +86,11 @@ def bearer_request(req: Request) -> bool:
     return "Authorization" in req.headers
 
 
+def cookies_secure(app: Flask) -> bool:
+    """Whether this response's cookies get Secure: SESSION_COOKIE_SECURE, or HTTPS."""
+    return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
 class _PagesOnlySessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, not opened at all for a bearer-token request."""
 
@@ -92,12 +99,8 @@ class _PagesOnlySessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
-
-def device_id() -> str:
-    """The random id of this browser, set as a cookie with the response if it is new."""
-    if "device_id" not in g:
-        g.device_id = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(16)
-    return str(g.device_id)
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookies_secure(app)
 
 
 def init_app(app: Flask) -> None:
@@ -129,16 +132,4 @@ def init_app(app: Flask) -> None:
         response.headers.extend(
             [(name, value) for key, name, value in wanted if key not in present]
         )
-        if response.mimetype == "text/html":
-            device_id()  # every browser gets its id with its first page
-        new_device = g.get("device_id")
-        if new_device and request.cookies.get(DEVICE_COOKIE) != new_device:
-            response.set_cookie(
-                DEVICE_COOKIE,
-                new_device,
-                max_age=DEVICE_COOKIE_MAX_AGE,
-                httponly=True,
-                samesite="Strict",
-                secure=app.config.get("SESSION_COOKIE_SECURE", False),
-            )
         return response

@@ -15,7 +15,6 @@ from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
 from pos_plugin.web import session
 from pos_plugin.web.forms import SignInForm
-from pos_plugin.web.security import device_id
 
 # The pages' shared blueprint: sign-in views, base templates and static files (/assets).
 bp = Blueprint(
@@ -69,15 +68,16 @@ def signin_submit() -> ResponseReturnValue:
         outcome = signin_service.sign_in(
             get_store(),
             staff_id=staff.id,
-            device=device_id(),
+            place=caller.place(),
             now=now(),
             pin=form.pin.data or None,
             password=form.password.data or None,
             roles=_roles(role),
         )
+        if outcome.refusal is None:
+            caller.start_session(outcome.accepted())
     if outcome.refusal is not None:
         return _refused(form, staff, role, outcome.refusal)
-    caller.start_session(outcome.accepted())
     return redirect(session.safe_next(form.next.data) or home_for(staff.role))
 
 
@@ -97,7 +97,8 @@ def _refused(
 
 @bp.post("/signout")
 def signout() -> ResponseReturnValue:
-    caller.end_session()
+    with write_transaction():
+        caller.end_session()
     return redirect(url_for("web.signin"))
 
 
@@ -105,5 +106,6 @@ def signout() -> ResponseReturnValue:
 def switch() -> ResponseReturnValue:
     """One tap hands the tablet over: sign out, and come back to the same page."""
     target = session.safe_next(request.form.get("next"))
-    caller.end_session()
+    with write_transaction():
+        caller.end_session()
     return redirect(url_for("web.signin", next=target))

@@ -17,13 +17,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError, fields, validate
 
 from pos_plugin.api.schemas import CompCreateSchema, CompSchema, IdempotencyHeaderSchema
-from pos_plugin.caller import now, session_actor, signed_in_staff
+from pos_plugin.caller import now, place, session_actor, signed_in_staff
 from pos_plugin.database import write_transaction
 from pos_plugin.models import CatalogItem, Role
 from pos_plugin.services import approvals, catalog, comps, playbook, shifts, signin
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated
 from pos_plugin.services.store import get_store
-from pos_plugin.web.security import device_id
 from pos_plugin.web.session import signed_in
 
 bp = Blueprint("tablet", __name__, url_prefix="/tablet")
@@ -112,7 +111,7 @@ def approve() -> ResponseReturnValue:
             comps.CompRequest(**body),
             manager_id=manager_id,
             pin=pin,
-            device=device_id(),
+            place=place(),
             now=now(),
             idempotency_key=headers["idempotency_key"],
         )

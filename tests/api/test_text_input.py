@@ -199,3 +199,63 @@ def test_any_text_is_refused_naming_the_field_or_stored_and_read_back_equal(
         assert response.status_code == 201, response.json
         stored = client.get(f"{TAP}/{response.json['id']}", headers=manager).json
         assert {f: stored[f] for f in expected} == expected
+
+
+# Zero-width space, zero-width joiner, word joiner, BOM, blank Braille: text that shows nothing.
+INVISIBLE_ONLY = ["\u200b", "\u200b\u200b\u200b", " \u200d\u2060 ", "\ufeff", "\u2800\u3164"]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_ONLY, ids=lambda v: v.encode("unicode_escape"))
+def test_an_optional_text_of_only_invisible_characters_is_stored_as_no_value(
+    client, auth, make_item, invisible
+):
+    item = make_item()
+    body = {"item_id": item.id, "customer_name": invisible, "note": invisible, "reason": invisible}
+
+    response = client.post(TAP, json=body, headers={**auth("till"), "Idempotency-Key": "k1"})
+
+    assert response.status_code == 201
+    stored = client.get(f"{TAP}/{response.json['id']}", headers=auth("manager")).json
+    assert (stored["customer_name"], stored["note"], stored["reason"]) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\U0001f469\u200d\U0001f373 Zo\u00eb", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"],
+    ids=["zwj-emoji", "zwnj-persian"],
+)
+def test_joiners_inside_visible_text_are_kept(client, auth, make_item, name):
+    response = client.post(
+        TAP,
+        json={"item_id": make_item().id, "customer_name": name},
+        headers={**auth("till"), "Idempotency-Key": "k1"},
+    )
+
+    assert response.status_code == 201
+    assert response.json["customer_name"] == name
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_ONLY, ids=lambda v: v.encode("unicode_escape"))
+def test_a_void_reason_of_only_invisible_characters_is_refused_like_an_empty_one(
+    client, auth, make_item, invisible
+):
+    comp = post_raw(client, auth("till"), f'{{"item_id": {make_item().id}}}').json
+    empty = client.post(f"{TAP}/{comp['id']}/void", json={"reason": ""}, headers=auth("manager"))
+
+    response = client.post(
+        f"{TAP}/{comp['id']}/void", json={"reason": invisible}, headers=auth("manager")
+    )
+
+    assert response.status_code == 422
+    assert invalid_names(response) == ["reason"]
+    assert response.json["detail"] == empty.json["detail"]
+    assert client.get(f"{TAP}/{comp['id']}", headers=auth("manager")).json["status"] == "active"
+
+
+def test_a_breakdown_titled_only_with_invisible_characters_is_refused(client, auth):
+    response = client.post(
+        "/api/v1/breakdowns", json={"title": "\u200b\u200b"}, headers=auth("barista")
+    )
+
+    assert response.status_code == 422
+    assert invalid_names(response) == ["title"]

@@ -1,6 +1,6 @@
 """Browser tests: headless Chromium (Playwright) against a real server on a loopback port.
 
-Each test gets its own store (SQLite in a temporary home) served by waitress in
+Each test gets its own store (SQLite in a temporary home) served by `serve`'s server in
 a thread of the test process, with the real clock; Chromium is the system one
 (`/usr/bin/chromium`, installed by `make services`), started once per worker.
 Screenshots of the main states go to tests/artifacts/e2e/ (git-ignored).

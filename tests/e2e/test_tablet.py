@@ -221,19 +221,34 @@ def test_a_breakdown_shortcut_prefills_the_comp_and_a_barista_proposes_a_new_one
     assert page.get_by_role("button", name="Wi-Fi down").count() == 0
 
 
-def test_wrong_pins_lock_the_barista_out_and_say_until_when(live, cafe, new_page, shot):
+def test_a_manager_enrols_the_tablet_and_wrong_pins_on_it_say_the_tries_left_then_lock(
+    live, cafe, new_page, sign_in, shot
+):
     page = new_page()
+    page.goto(f"{live.url}/manage/devices")
+    page.locator(".tile", has_text="Maya").click()
+    tap_pin(page, "9999")
+    page.get_by_role("button", name="OK").click()
+    page.wait_for_url(f"{live.url}/manage/devices")
+    page.get_by_label("This tablet's name").fill("Front counter")
+    page.get_by_role("button", name="Enrol").click()
+    assert "this browser" in page.locator("#device-1").inner_text()
+    shot(page, "10-tablet-enrolled")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+
     page.goto(f"{live.url}/signin?staff={cafe['staff']['Ana']}")
     for attempt in range(5):
         tap_pin(page, "1234")
         page.get_by_role("button", name="OK").click()
         page.wait_for_load_state()
         if attempt < 4:
-            assert "That PIN is not right" in page.locator("#pin-errors").inner_text()
+            left = 4 - attempt
+            said = page.locator("#pin-errors").inner_text()
+            assert f"{left} tr{'y' if left == 1 else 'ies'} left" in said
     message = page.locator("#pin-errors").inner_text()
     assert re.search(r"locked until \d\d:\d\d", message)
     assert page.get_by_role("button", name="OK").is_disabled()
-    shot(page, "10-locked-out")
+    shot(page, "11-locked-out")
 
 
 def test_a_connection_lost_mid_tap_is_sent_again_and_given_once(

@@ -211,3 +211,20 @@ def test_on_postgresql_comps_land_in_the_months_partition(
     assert counts == {"ho_comp_p2026_11": 1, "ho_comp_p2026_12": 1}
     with read_session(ho_engine) as session:
         assert session.scalar(select(func.count()).select_from(StoreComp)) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"manifest": ' + "[" * 5000 + "]" * 5000 + "}", "nests arrays and objects more than 32"),
+        ('{"manifest": {}, "signature": "a", "signature": "b"}', "has the key 'signature' twice"),
+    ],
+    ids=["deep", "duplicate-key"],
+)
+def test_a_manifest_too_deep_or_with_a_key_twice_is_refused_naming_it(
+    register, make_set, ingest_one, body, reason
+):
+    path = make_set(register())
+    path.write_text(body)
+
+    assert refused(ingest_one(path), f"not a manifest: its JSON {reason}")

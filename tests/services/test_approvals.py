@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pos_plugin.database import write_transaction
-from pos_plugin.models import Role
+from pos_plugin.database import db, write_transaction
+from pos_plugin.models import Device, Role
 from pos_plugin.money import Money
-from pos_plugin.services import approvals, signin
+from pos_plugin.services import approvals, devices, signin
+from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.comps import CompRequest
+from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import (
     AllowanceExceeded,
     PermissionDenied,
@@ -16,8 +18,6 @@ from pos_plugin.services.errors import (
     WrongCredentials,
 )
 from pos_plugin.services.store import get_store
-
-TABLET = "tablet-front"
 
 
 @pytest.fixture
@@ -39,15 +39,20 @@ def used_up(make_item, bea, tap):
 
 @pytest.fixture
 def approve(app_ctx, clock):
+    """`approve(...)`: the manager's PIN typed on the barista's enrolled tablet."""
+    with write_transaction():
+        tablet, _ = devices.enrol(SYSTEM, "Front", clock.now)
+
     def run(actor, item_id, manager, pin, key=None, **fields):
         with write_transaction():
+            place = Place(db.session.get(Device, tablet.id), "192.168.1.20")
             outcome = approvals.give_with_approval(
                 actor,
                 get_store(),
                 CompRequest(item_id=item_id, **fields),
                 manager_id=manager.id,
                 pin=pin,
-                device=TABLET,
+                place=place,
                 now=clock.now,
                 idempotency_key=key,
             )

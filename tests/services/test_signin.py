@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 
 from pos_plugin.database import db, write_transaction
-from pos_plugin.models import Role, Staff
-from pos_plugin.services import signin
+from pos_plugin.models import Device, Role, SignInAttempt, Staff
+from pos_plugin.services import devices, signin
+from pos_plugin.services.actors import SYSTEM
+from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import (
     InvalidInput,
     PermissionDenied,
@@ -18,17 +21,39 @@ from pos_plugin.services.errors import (
 )
 from pos_plugin.services.store import get_store
 
-TABLET = "tablet-front"
+
+@pytest.fixture
+def tablet(app_ctx, clock):
+    """`tablet(name)`: the place of a tablet a manager enrolled."""
+
+    def enrol(name: str) -> Place:
+        with write_transaction():
+            device, _ = devices.enrol(SYSTEM, name, clock.now)
+        return Place(device, "192.168.1.20")
+
+    return enrol
 
 
 @pytest.fixture
-def try_pin(app_ctx, clock):
-    """`try_pin(staff, pin, device=..., after=timedelta)`: one try, committed like the page."""
+def front(tablet):
+    return tablet("Front")
 
-    def run(staff: Staff, pin: str, *, device: str = TABLET, **kwargs):
+
+def browser(address: str = "192.168.1.66") -> Place:
+    """A browser that is not an enrolled tablet, at `address`."""
+    return Place(None, address)
+
+
+@pytest.fixture
+def try_pin(app_ctx, clock, front):
+    """`try_pin(staff, pin, place=front, **kwargs)`: one try, committed like the page."""
+
+    def run(staff: Staff, pin: str, *, place: Place = front, **kwargs):
         with write_transaction():
+            if place.device is not None:  # as the page reads it, in the request's session
+                place = Place(db.session.get(Device, place.device.id), place.address)
             outcome = signin.sign_in(
-                get_store(), staff_id=staff.id, device=device, now=clock.now, pin=pin, **kwargs
+                get_store(), staff_id=staff.id, place=place, now=clock.now, pin=pin, **kwargs
             )
         return outcome.accepted()
 
@@ -53,10 +78,16 @@ def test_the_right_pin_signs_in_and_the_actor_acts_in_the_staff_members_name(ana
     assert actor.idempotency_scope == f"staff:{ana.id}"
 
 
-def test_a_wrong_pin_is_refused_and_names_the_pin_field(ana, try_pin):
+def test_a_wrong_pin_is_refused_and_names_the_pin_field_and_the_tries_left(ana, try_pin):
     with pytest.raises(WrongCredentials) as refused:
         try_pin(ana, "1357")
     assert refused.value.field == "pin"
+    assert "4 tries left" in refused.value.detail
+    fail(try_pin, ana, 2)
+    with pytest.raises(WrongCredentials) as refused:
+        try_pin(ana, "1357")
+    assert "1 try left" in refused.value.detail
+    assert refused.value.extra["tries_left"] == 1
 
 
 def test_five_wrong_pins_lock_the_staff_member_until_a_stated_time(ana, try_pin, audit_log):
@@ -70,15 +101,60 @@ def test_five_wrong_pins_lock_the_staff_member_until_a_stated_time(ana, try_pin,
         try_pin(ana, "2468")
     [event] = audit_log("staff.sign_in_locked")
     assert event.entity_id == str(ana.id)
-    assert event.data["device"] == TABLET
+    assert event.data["place"].startswith("device:")
 
 
-def test_the_staff_lock_holds_on_every_device(ana, try_pin):
+def test_a_person_locked_on_one_tablet_still_signs_in_on_another(ana, try_pin, tablet):
     fail(try_pin, ana, signin.STAFF_MAX_FAILURES - 1)
     with pytest.raises(SignInLocked):
         try_pin(ana, "0000")
+    assert try_pin(ana, "2468", place=tablet("Back")).id == ana.id
+
+
+def test_wrong_tries_from_unknown_browsers_never_lock_a_person_out_of_the_tablets(ana, try_pin):
+    # Fresh addresses each time, so no address lock: the person's lock for browsers bites.
+    for n in range(signin.STAFF_MAX_FAILURES - 1):
+        fail(try_pin, ana, 1, place=browser(f"10.0.0.{n}"))
+    with pytest.raises(SignInLocked) as locked:
+        try_pin(ana, "0000", place=browser("10.0.0.99"))
+    assert locked.value.extra["locked"] == "staff"
     with pytest.raises(SignInLocked):
-        try_pin(ana, "2468", device="tablet-back")
+        try_pin(ana, "2468", place=browser("10.0.0.100"))
+    assert try_pin(ana, "2468").id == ana.id  # on the enrolled tablet
+
+
+def test_a_browser_that_is_not_enrolled_may_try_far_less(make_staff, try_pin):
+    crew = [make_staff(Role.BARISTA, name=f"Crew {n}", pin="2468") for n in range(3)]
+    fail(try_pin, crew[0], 1, place=browser())
+    fail(try_pin, crew[1], 1, place=browser())
+    with pytest.raises(SignInLocked) as locked:
+        try_pin(crew[2], "0000", place=browser())
+    assert signin.ADDRESS_MAX_FAILURES == 3
+    assert locked.value.extra["locked"] == "device"
+    assert try_pin(crew[2], "2468", place=browser("192.168.1.67")).id == crew[2].id
+
+
+def test_a_manager_unlocks_a_person_and_it_is_audited(ana, try_pin, app_ctx, clock, audit_log):
+    fail(try_pin, ana, signin.STAFF_MAX_FAILURES - 1)
+    with pytest.raises(SignInLocked):
+        try_pin(ana, "0000")
+    with write_transaction():
+        signin.unlock_staff(SYSTEM, ana.id, clock.now)
+    assert try_pin(ana, "2468").id == ana.id
+    [event] = audit_log("staff.unlocked")
+    assert event.entity_id == str(ana.id)
+
+
+def test_a_manager_unlocks_a_tablet(make_staff, try_pin, front, app_ctx, clock):
+    crew = [make_staff(Role.BARISTA, name=f"Crew {n}", pin="2468") for n in range(4)]
+    for person in crew[:-1]:
+        fail(try_pin, person, 3)
+    with pytest.raises(SignInLocked):
+        try_pin(crew[-1], "0000")
+    assert front.device is not None
+    with write_transaction():
+        devices.unlock(SYSTEM, front.device.id, clock.now)
+    assert try_pin(crew[-1], "2468").id == crew[-1].id
 
 
 def test_the_lock_ends_after_the_lockout(ana, try_pin, clock):
@@ -106,7 +182,7 @@ def test_a_success_clears_the_staff_members_count(ana, try_pin):
     assert try_pin(ana, "2468").id == ana.id
 
 
-def test_a_device_guessing_many_names_is_locked_for_everyone(make_staff, try_pin):
+def test_a_tablet_guessing_many_names_is_locked_for_everyone(make_staff, try_pin, tablet):
     crew = [make_staff(Role.BARISTA, name=f"Crew {n}", pin="2468") for n in range(4)]
     # Under each person's own limit, over the device's.
     for person in crew[:-1]:
@@ -117,7 +193,7 @@ def test_a_device_guessing_many_names_is_locked_for_everyone(make_staff, try_pin
     with pytest.raises(SignInLocked):
         try_pin(crew[-1], "2468")
     # Another tablet is not locked.
-    assert try_pin(crew[-1], "2468", device="tablet-back").id == crew[-1].id
+    assert try_pin(crew[-1], "2468", place=tablet("Back")).id == crew[-1].id
 
 
 def test_a_success_does_not_clear_the_devices_count(make_staff, try_pin):
@@ -147,7 +223,7 @@ def test_a_manager_signs_in_with_their_password(make_staff, app_ctx, clock):
     def attempt(password):
         with write_transaction():
             outcome = signin.sign_in(
-                get_store(), staff_id=mo.id, device=TABLET, now=clock.now, password=password
+                get_store(), staff_id=mo.id, place=browser(), now=clock.now, password=password
             )
         return outcome.accepted()
 
@@ -173,3 +249,28 @@ def test_idle_sessions_expire_sooner_for_managers(clock):
     assert not signin.session_expired(Role.BARISTA, seen, seen + timedelta(minutes=59))
     assert signin.session_expired(Role.BARISTA, seen, seen + timedelta(minutes=61))
     assert signin.session_expired(Role.MANAGER, seen, seen + timedelta(minutes=16))
+
+
+def an_hour_of_guessing(try_pin, clock, staff, place) -> int:
+    """A guesser tries a wrong PIN every 10 seconds for an hour from `place`; how many
+    PINs the server checked (a try refused while locked is not checked, nor recorded)."""
+    started = clock.now
+    for _ in range(360):
+        with pytest.raises((WrongCredentials, SignInLocked)):
+            try_pin(staff, "0000", place=place)
+        clock.now += timedelta(seconds=10)
+    query = select(func.count()).where(
+        SignInAttempt.staff_id == staff.id,
+        SignInAttempt.device == place.scope,
+        SignInAttempt.at >= started,
+    )
+    return db.session.scalar(query) or 0
+
+
+def test_an_hour_of_guessing_checks_20_pins_on_a_tablet_and_12_from_a_browser(
+    ana, try_pin, clock, front
+):
+    # Five, then a lock of 15 minutes, then five more: about 5 every 15-16 minutes.
+    assert an_hour_of_guessing(try_pin, clock, ana, front) == 20
+    # Three per address, then its lock.
+    assert an_hour_of_guessing(try_pin, clock, ana, browser("10.0.0.1")) == 12

@@ -1,4 +1,4 @@
-"""Staff a manager keeps: add, reset PINs, console passwords, deactivate."""
+"""Staff a manager keeps: add, reset PINs, console passwords, roles, deactivate."""
 
 from __future__ import annotations
 
@@ -38,6 +38,23 @@ def test_a_pin_is_4_to_8_digits(app_ctx, manager, do, pin):
     with pytest.raises(InvalidInput) as refused:
         do(staff.reset_pin, manager, member.id, pin, NOW)
     assert refused.value.field == "pin"
+
+
+def test_a_store_that_requires_6_digit_manager_pins_refuses_a_shorter_one_at_every_step(
+    app_ctx, manager, do
+):
+    with pytest.raises(InvalidInput, match="at least 6 digits") as refused:
+        add(do, manager, name="Maya", role=Role.MANAGER, pin="1234", manager_pin_digits=6)
+    assert refused.value.field == "pin"
+    maya = add(do, manager, name="Maya", role=Role.MANAGER, pin="135790", manager_pin_digits=6)
+    with pytest.raises(InvalidInput, match="at least 6 digits") as refused:
+        do(staff.reset_pin, manager, maya.id, "13579", NOW, manager_pin_digits=6)
+    assert refused.value.field == "pin"
+    assert staff.check_pin(maya, "135790")  # the refused PIN changed nothing
+    # Baristas keep their 4 digits.
+    ana = add(do, manager, name="Ana", pin="1234", manager_pin_digits=6)
+    do(staff.reset_pin, manager, ana.id, "4321", NOW, manager_pin_digits=6)
+    assert staff.check_pin(ana, "4321")
 
 
 def test_a_manager_gets_a_password_and_can_lose_it_again(app_ctx, manager, do):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html as html_module
 import io
 import re
@@ -12,7 +13,9 @@ import pytest
 
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate
+from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
+from pos_plugin.settings import SecuritySettings
 
 TUESDAY = 1
 
@@ -170,6 +173,26 @@ def test_adding_staff_with_a_short_pin_is_refused_beside_the_pin(maya, post):
     assert "4 to 8 digits" in errors_beside(answer.get_data(as_text=True), "pin")
 
 
+def test_a_store_that_wants_6_digit_manager_pins_says_so_and_refuses_shorter_ones(
+    app, settings, maya, post, client
+):
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings, security=SecuritySettings(manager_pin_digits=6)
+    )
+    assert "Managers: at least 6 digits." in client.get("/manage/staff").get_data(as_text=True)
+    answer = post("/manage/staff", name="Mo", role="manager", pin="2468")
+    assert answer.status_code == 422
+    assert "at least 6 digits" in errors_beside(answer.get_data(as_text=True), "pin")
+    assert post("/manage/staff", name="Mo", role="manager", pin="246810").status_code == 302
+    assert post("/manage/staff", name="Dee", role="barista", pin="1357").status_code == 302
+    # Maya's own 4-digit PIN predates the rule; a new one must keep to it.
+    page = client.get(f"/manage/staff/{maya.id}").get_data(as_text=True)
+    assert "6 to 8 digits for a manager." in page
+    answer = post(f"/manage/staff/{maya.id}/pin", pin="1234")
+    assert answer.status_code == 422
+    assert "at least 6 digits" in errors_beside(answer.get_data(as_text=True), "pin")
+
+
 def test_the_report_csv_has_the_numbers_of_the_table(
     client, make_item, auth, clock, make_staff, sign_in
 ):
@@ -250,3 +273,32 @@ def test_the_health_page_shows_printer_and_sync(maya, client):
     page = client.get("/manage/health").get_data(as_text=True)
     assert "Receipt printer" in page
     assert "No day exported yet" in page
+
+
+@pytest.mark.parametrize("name", ["", "\u200b\u200b", "\ufeff \u2060", "\u3164"])
+def test_a_staff_name_that_shows_nothing_is_refused_beside_the_name_like_a_blank_one(
+    app, maya, post, name
+):
+    answer = post("/manage/staff", name=name, role="barista", pin="2468")
+
+    assert answer.status_code == 422
+    assert errors_beside(answer.get_data(as_text=True), "name") == "Give the staff member a name."
+    with app.app_context():
+        assert [m.name for m in staff_service.list_staff()] == ["Maya"]
+
+
+def test_an_item_named_only_with_zero_width_spaces_is_refused_beside_the_name(maya, post, client):
+    answer = post("/manage/catalog", name="\u200b", value="1.80", icon="\u200d")
+
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert errors_beside(html, "name") == "Name the item."
+    assert errors_beside(html, "icon") == "Pick an icon."
+
+
+def test_an_item_with_a_zwj_emoji_icon_is_added(maya, post, client):
+    cook = "\U0001f469\u200d\U0001f373"  # woman cook: an emoji held together by a ZWJ
+    answer = post("/manage/catalog", name="Cook's treat", value="1.80", icon=cook)
+
+    assert answer.status_code == 302
+    assert cook in client.get("/manage/catalog").get_data(as_text=True)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import AuditEvent, Role, Staff
-from pos_plugin.services import comps, playbook, tokens
+from pos_plugin.services import comps, devices, playbook, tokens
 from pos_plugin.services.actors import SYSTEM, Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
@@ -63,6 +63,10 @@ MANAGE_PAGES = [
     ("POST", "/manage/catalog/{item}/retire"),
     ("POST", "/manage/catalog/{item}/restore"),
     ("GET", "/manage/delight"),
+    ("GET", "/manage/devices"),
+    ("POST", "/manage/devices"),
+    ("POST", "/manage/devices/{device}/unlock"),
+    ("POST", "/manage/devices/{device}/revoke"),
     ("POST", "/manage/delight/{comp}/star"),
     ("POST", "/manage/delight/{comp}/unstar"),
     ("GET", "/manage/health"),
@@ -82,6 +86,8 @@ MANAGE_PAGES = [
     ("POST", "/manage/staff/{ana}/password"),
     ("POST", "/manage/staff/{ana}/deactivate"),
     ("POST", "/manage/staff/{ana}/reactivate"),
+    ("POST", "/manage/staff/{ana}/unlock"),
+    ("POST", "/manage/staff/{ana}/sessions/end"),
     ("POST", "/manage/tokens"),
     ("POST", "/manage/tokens/{token}/revoke"),
 ]
@@ -159,7 +165,9 @@ def ids(app: Flask, make_item, make_staff, make_template, clock) -> dict[str, An
             now=clock.now,
         )
         spare, _ = tokens.create_token(SYSTEM, role=Role.TILL, name="spare", now=clock.now)
+        tablet, _ = devices.enrol(SYSTEM, "Back", clock.now)
     return {
+        "device": tablet.id,
         "template": 1,
         "item": item.id,
         "ana": ana.id,
@@ -301,6 +309,7 @@ def test_the_table_covers_every_route(app):
                 "<int:breakdown_id>": "{breakdown}",
                 "<int:staff_id>": "{ana}",
                 "<int:token_id>": "{token}",
+                "<int:device_id>": "{device}",
                 "<int(min=1, max=2147483647):job_id>": "1",
             }.items():
                 path = path.replace(name, value)

@@ -59,12 +59,20 @@ def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_a_problem(client):
     assert api.mimetype == "application/problem+json"
 
 
-def test_the_session_and_device_cookies_are_http_only_and_same_site(client):
-    response = client.get("/signin")
-    cookies = response.headers.getlist("Set-Cookie")
-    session = next(c for c in cookies if c.startswith("pos_session="))
-    device = next(c for c in cookies if c.startswith("pos_device="))
-    for cookie in (session, device):
+def test_the_session_and_tablet_cookies_are_http_only_and_same_site(
+    client, make_staff, sign_in, csrf
+):
+    maya = make_staff(Role.MANAGER, name="Maya", pin="9999")
+    session = next(
+        c
+        for c in sign_in(maya, "9999").headers.getlist("Set-Cookie")
+        if c.startswith("pos_session=")
+    )
+    enrolled = client.post(
+        "/manage/devices", data={"csrf_token": csrf("/manage/devices"), "name": "Front"}
+    )
+    tablet = next(c for c in enrolled.headers.getlist("Set-Cookie") if c.startswith("pos_tablet="))
+    for cookie in (session, tablet):
         assert "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie
 

@@ -55,16 +55,17 @@ def test_next_never_leads_off_the_site(client, ana, sign_in):
         assert sign_in(ana, "2468", next=target).headers["Location"] == "/tablet"
 
 
-def test_a_wrong_pin_says_so_next_to_the_pin(client, ana, sign_in):
+def test_a_wrong_pin_says_so_next_to_the_pin_with_the_tries_left(client, ana, sign_in):
     response = sign_in(ana, "1357")
     assert response.status_code == 401
     html = response.get_data(as_text=True)
     assert 'id="pin-errors" role="alert"' in html
-    assert "That PIN is not right" in html
+    assert "That PIN is not right; 2 tries left" in html  # a browser that is not a tablet
     assert client.get("/tablet").status_code == 302
 
 
-def test_too_many_wrong_pins_lock_with_the_time_shown(client, ana, sign_in):
+def test_too_many_wrong_pins_lock_with_the_time_shown(client, ana, sign_in, enrol):
+    enrol(client)
     for _ in range(signin.STAFF_MAX_FAILURES - 1):
         assert sign_in(ana, "0000").status_code == 401
     response = sign_in(ana, "0000")

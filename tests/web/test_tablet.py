@@ -168,3 +168,27 @@ def test_an_approval_from_a_browser_that_is_not_signed_in_is_401(client, maya, m
     body = {"item_id": make_item().id, "manager_id": maya.id, "pin": "9999"}
     response = client.post("/tablet/approvals", json=body, headers={"X-CSRFToken": token})
     assert response.status_code == 401
+
+
+# -- text that shows nothing, typed on the tablet -------------------------------------------
+
+
+def test_a_tablet_tap_for_a_customer_named_only_with_zero_width_spaces_keeps_no_name(
+    client, tablet, make_item, csrf
+):
+    response = client.post(
+        "/api/v1/comps",
+        json={"item_id": make_item().id, "customer_name": "\u200b\u200b", "note": "\ufeff"},
+        headers={"X-CSRFToken": csrf("/tablet"), "Idempotency-Key": "tap-1"},
+    )
+
+    assert response.status_code == 201
+    assert (response.json["customer_name"], response.json["note"]) == (None, None)
+
+
+def test_an_approval_for_a_customer_named_only_with_invisible_characters_keeps_no_name(over, maya):
+    response = over(maya.id, "9999", customer_name="\u2060\u200d", note="\u200b Happy day")
+
+    assert response.status_code == 201
+    assert response.json["customer_name"] is None
+    assert response.json["note"] == "\u200b Happy day"

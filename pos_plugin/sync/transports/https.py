@@ -9,12 +9,12 @@ The server certificate is always verified (system trust, or `https_ca_file`).
 from __future__ import annotations
 
 import http.client
-import json
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from pos_plugin import json_limits
 from pos_plugin.settings import Settings
 from pos_plugin.sync.fileset import MANIFEST_SUFFIX, sha256_of_file
 from pos_plugin.sync.transports import DeliveryError, Refused, Sent
@@ -88,7 +88,8 @@ class HttpsTransport:
 
 def _answer(name: str, status: int, raw: bytes) -> str:
     try:
-        body = json.loads(raw)
+        # Limited: whatever answers at that address, its reply cannot crash the sync.
+        body = json_limits.loads(raw)
         detail = str(body.get("detail") or body.get("status"))
     except (ValueError, AttributeError):
         detail = raw[:200].decode("utf-8", "replace")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from babel.numbers import get_currency_precision
 from flask import current_app
@@ -26,10 +26,18 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from pos_plugin.api.schemas import INT32_MAX
 from pos_plugin.money import Money
+from pos_plugin.text import looks_empty
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -48,6 +56,27 @@ WEEKDAY_LABELS = (
     _l("Sunday"),
 )
 COUNT = NumberRange(min=1, max=INT32_MAX, message=_l("Use a whole number of at least 1."))
+
+
+class TextRequired:
+    """WTForms' `DataRequired` for text, where text that shows nothing is empty too.
+
+    `DataRequired` lets a name of zero-width spaces through (Python's `strip`
+    keeps them); the one text rule (`pos_plugin.text.looks_empty`) does not, so
+    such a name gets this field's own message, in the manager's language, as a
+    blank one does, rather than the service's refusal in English.
+    """
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}  # as DataRequired: `required`
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if isinstance(field.data, str) and not looks_empty(field.data):
+            return
+        field.errors[:] = []
+        raise StopValidation(self.message)
 
 
 def _currency() -> str:
@@ -97,7 +126,7 @@ def _money_required(form: FlaskForm, field: Field) -> None:
 
 
 class TemplateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the shift, e.g. Morning."))])
+    name = StringField(_l("Name"), validators=[TextRequired(_l("Name the shift, e.g. Morning."))])
     weekday = SelectField(
         _l("Day"),
         coerce=int,
@@ -114,13 +143,13 @@ class TemplateForm(FlaskForm):
 class OverrideForm(FlaskForm):
     allowance = MoneyField(_l("New allowance for this shift"), validators=[_money_required])
     max_comps = IntegerField(_l("Most comps (empty: no cap)"), validators=[Optional(), COUNT])
-    reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why, for the history."))])
+    reason = TextAreaField(_l("Why"), validators=[TextRequired(_l("Say why, for the history."))])
 
 
 class ItemForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the item."))])
+    name = StringField(_l("Name"), validators=[TextRequired(_l("Name the item."))])
     value = MoneyField(_l("Value"), validators=[_money_required])
-    icon = StringField(_l("Icon (an emoji)"), validators=[DataRequired(_l("Pick an icon."))])
+    icon = StringField(_l("Icon (an emoji)"), validators=[TextRequired(_l("Pick an icon."))])
     per_shift_limit = IntegerField(
         _l("Most per shift (empty: no limit)"), validators=[Optional(), COUNT]
     )
@@ -132,7 +161,7 @@ class ItemForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the staff member a name."))])
+    name = StringField(_l("Name"), validators=[TextRequired(_l("Give the staff member a name."))])
     role = SelectField(
         _l("Role"), choices=options([("barista", _l("Barista")), ("manager", _l("Manager"))])
     )
@@ -149,7 +178,7 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("What it is for"), validators=[DataRequired(_l("Say what it is for."))])
+    name = StringField(_l("What it is for"), validators=[TextRequired(_l("Say what it is for."))])
     role = SelectField(
         _l("Role"),
         choices=options(
@@ -162,8 +191,14 @@ class TokenForm(FlaskForm):
 
 
 class BreakdownForm(FlaskForm):
-    title = StringField(_l("What went wrong"), validators=[DataRequired(_l("Name the breakdown."))])
+    title = StringField(_l("What went wrong"), validators=[TextRequired(_l("Name the breakdown."))])
     recovery = TextAreaField(_l("The recovery to offer"))
     suggested_item_id = SelectField(
         _l("Suggested comp"), coerce=int, choices=options([(0, _l("none"))])
+    )
+
+
+class DeviceForm(FlaskForm):
+    name = StringField(
+        _l("This tablet's name"), validators=[DataRequired(_l("Name the tablet, e.g. Front till."))]
     )

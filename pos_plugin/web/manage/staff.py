@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from pos_plugin.models import Role
-from pos_plugin.services import staff, tokens
+from pos_plugin.services import sessions, staff, tokens
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import PasswordForm, PinForm, StaffForm, TokenForm, options
+
+
+def _manager_pin_digits() -> int:
+    """[security] manager_pin_digits: the service holds managers' PINs to it."""
+    digits: int = current_app.config["POS_PLUGIN_SETTINGS"].security.manager_pin_digits
+    return digits
 
 
 def _token_form(form: TokenForm | None = None) -> TokenForm:
@@ -35,6 +41,7 @@ def _render(
         staff_form=staff_form or StaffForm(formdata=None),
         token_form=_token_form(token_form),
         new_secret=new_secret,
+        manager_pin_digits=_manager_pin_digits(),
     )
     return html, status
 
@@ -59,6 +66,7 @@ def add_staff() -> ResponseReturnValue:
                 pin=form.pin.data or "",
                 password=form.password.data or None,
                 now=clock(),
+                manager_pin_digits=_manager_pin_digits(),
             ),
         )
         if added is not None:
@@ -67,16 +75,24 @@ def add_staff() -> ResponseReturnValue:
     return _render(staff_form=form, status=422)
 
 
+def _member_page(
+    staff_id: int, pin_form: PinForm | None = None, password_form: PasswordForm | None = None
+) -> str:
+    actor = manager()
+    return page(
+        "staff_member.html",
+        member=staff.get_staff(actor, staff_id),
+        member_sessions=sessions.open_sessions(actor, clock(), staff_id=staff_id),
+        pin_form=pin_form or PinForm(formdata=None),
+        password_form=password_form or PasswordForm(formdata=None),
+        manager_pin_digits=_manager_pin_digits(),
+    )
+
+
 @bp.get("/staff/<int:staff_id>")
 @manager_page
 def staff_member(staff_id: int) -> ResponseReturnValue:
-    member = staff.get_staff(manager(), staff_id)
-    return page(
-        "staff_member.html",
-        member=member,
-        pin_form=PinForm(formdata=None),
-        password_form=PasswordForm(formdata=None),
-    )
+    return _member_page(staff_id)
 
 
 @bp.post("/staff/<int:staff_id>/pin")
@@ -84,14 +100,16 @@ def staff_member(staff_id: int) -> ResponseReturnValue:
 def reset_pin(staff_id: int) -> ResponseReturnValue:
     member = staff.get_staff(manager(), staff_id)
     form = PinForm()
+    digits = _manager_pin_digits()
     if form.validate() and attempt(
-        form, lambda: staff.reset_pin(manager(), staff_id, form.pin.data or "", clock())
+        form,
+        lambda: staff.reset_pin(
+            manager(), staff_id, form.pin.data or "", clock(), manager_pin_digits=digits
+        ),
     ):
         flash(_("%(name)s's PIN is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
-    password_form = PasswordForm(formdata=None)
-    html = page("staff_member.html", member=member, pin_form=form, password_form=password_form)
-    return html, 422
+    return _member_page(staff_id, pin_form=form), 422
 
 
 @bp.post("/staff/<int:staff_id>/password")
@@ -105,10 +123,7 @@ def set_password(staff_id: int) -> ResponseReturnValue:
     ):
         flash(_("%(name)s's console password is changed.", name=member.name), "ok")
         return redirect(url_for("manage.staff_page"))
-    html = page(
-        "staff_member.html", member=member, pin_form=PinForm(formdata=None), password_form=form
-    )
-    return html, 422
+    return _member_page(staff_id, password_form=form), 422
 
 
 @bp.post("/staff/<int:staff_id>/deactivate")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.models import RegisteredStore
+from pos_plugin.secret_tokens import digest, new_token
 from pos_plugin.sync import signing
 
 TOKEN_PREFIX = "ho_"
@@ -24,17 +23,13 @@ class Registration:
     replaced_key: bool
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def add_store(session: Session, store_id: str, public_key: str, now: datetime) -> Registration:
     """Register (or re-key) a store; returns a new upload token, shown only this once.
 
     `signing.SigningKeyError` when the key is not one `sync key` printed.
     """
     signing.parse_public_key(public_key)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token(TOKEN_PREFIX)
     store = session.get(RegisteredStore, store_id, with_for_update=True)
     replaced = store is not None and store.public_key != public_key
     if store is None:
@@ -42,13 +37,13 @@ def add_store(session: Session, store_id: str, public_key: str, now: datetime) -
         session.add(store)
     store.public_key = public_key
     store.key_id = signing.key_id(public_key)
-    store.token_sha256 = _digest(token)
+    store.token_sha256 = digest(token)
     session.flush()
     return Registration(store=store, token=token, replaced_key=replaced)
 
 
 def by_token(session: Session, token: str) -> RegisteredStore | None:
-    query = select(RegisteredStore).where(RegisteredStore.token_sha256 == _digest(token))
+    query = select(RegisteredStore).where(RegisteredStore.token_sha256 == digest(token))
     return session.scalars(query).first()
 
 

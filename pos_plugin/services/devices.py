@@ -9,8 +9,6 @@ A revoked tablet is a browser like any other, and its sessions end.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from pos_plugin.database import db
 from pos_plugin.models import Device
 from pos_plugin.models.access import DEVICE_NAME_MAX
+from pos_plugin.secret_tokens import digest, new_token
 from pos_plugin.services import audit, sessions
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import NotFound
@@ -41,26 +40,22 @@ class Place:
         """How the tries from here are filed (`SignInAttempt.device`)."""
         if self.device is not None:
             return f"device:{self.device.id}"
-        return f"address:{self.address[:ADDRESS_MAX_LENGTH]}"
+        return f"address:{self.address}"
 
     @property
     def enrolled(self) -> bool:
         return self.device is not None
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def place_of(token: str | None, address: str | None) -> Place:
     """The place a request comes from: its enrolled tablet, if its token names a live one."""
     device = None
     if token:
-        found = select(Device).where(Device.token_hash == _digest(token))
+        found = select(Device).where(Device.token_hash == digest(token))
         device = db.session.scalars(found).first()
         if device is not None and device.revoked_at is not None:
             device = None
-    return Place(device, address or "unknown")
+    return Place(device, (address or "unknown")[:ADDRESS_MAX_LENGTH])
 
 
 def enrol(actor: Actor, name: str, now: datetime) -> tuple[Device, str]:
@@ -69,8 +64,8 @@ def enrol(actor: Actor, name: str, now: datetime) -> tuple[Device, str]:
     name = required_text(
         name, field="name", max_length=DEVICE_NAME_MAX, empty="Name the tablet, e.g. 'Front till'."
     )
-    token = secrets.token_urlsafe(32)
-    device = Device(name=name, token_hash=_digest(token), enrolled_at=now, enrolled_by=actor.label)
+    token = new_token()
+    device = Device(name=name, token_hash=digest(token), enrolled_at=now, enrolled_by=actor.label)
     db.session.add(device)
     db.session.flush()
     audit.record(actor, "device.enrolled", "device", device.id, now, name=name)

@@ -11,8 +11,6 @@ own sign-out, and never outlives the day. The idle timeout rides on top
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select, update
@@ -20,6 +18,7 @@ from sqlalchemy import ColumnElement, select, update
 from pos_plugin.database import db, write_aside
 from pos_plugin.models import Role, Staff, StaffSession
 from pos_plugin.models.access import Device
+from pos_plugin.secret_tokens import digest, new_token
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import NotFound
@@ -29,19 +28,15 @@ LIFETIME = {Role.BARISTA: timedelta(hours=10), Role.MANAGER: timedelta(hours=2)}
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(staff: Staff, device: Device | None, address: str, now: datetime) -> str:
     """A new session for `staff`; returns the token for the browser's cookie."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     db.session.add(
         StaffSession(
-            token_hash=_digest(token),
+            token_hash=digest(token),
             staff_id=staff.id,
             device_id=device.id if device is not None else None,
-            address=address[:45],
+            address=address,
             started_at=now,
             last_seen_at=now,
         )
@@ -53,11 +48,9 @@ def start(staff: Staff, device: Device | None, address: str, now: datetime) -> s
 def find(token: str, now: datetime) -> StaffSession | None:
     """The live session `token` names, or None (unknown, ended, past its lifetime, or its
     person deactivated or no longer in the role it signed in with is checked by the caller)."""
-    found = select(StaffSession).where(StaffSession.token_hash == _digest(token))
+    found = select(StaffSession).where(StaffSession.token_hash == digest(token))
     record = db.session.scalars(found).first()
-    if record is None or record.ended_at is not None:
-        return None
-    if now - record.started_at > LIFETIME.get(record.staff.role, timedelta(hours=2)):
+    if record is None or record.ended_at is not None or _outlived(record, now):
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
         write_aside(
@@ -99,9 +92,13 @@ def open_sessions(actor: Actor, now: datetime, staff_id: int | None = None) -> l
     return [
         record
         for record in db.session.scalars(query)
-        if now - record.started_at <= LIFETIME.get(record.staff.role, timedelta(hours=2))
-        and record.staff.active
+        if not _outlived(record, now) and record.staff.active
     ]
+
+
+def _outlived(record: StaffSession, now: datetime) -> bool:
+    """Past its absolute lifetime, however active it was."""
+    return now - record.started_at > LIFETIME.get(record.staff.role, timedelta(hours=2))
 
 
 def end_for(actor: Actor, staff_id: int, now: datetime) -> int:

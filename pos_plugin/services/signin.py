@@ -96,7 +96,8 @@ def sign_in(
             None, PermissionDenied(f"Only a {allowed} may sign in here.", field="staff_id")
         )
     _lock_place(place)
-    locked = _lock_in_force(store, staff, place, now)
+    counted = _Counted.of(staff, place)
+    locked = _lock_in_force(store, staff, place, counted, now)
     if locked is not None:
         return SignInOutcome(None, locked)
     if password is not None:
@@ -110,7 +111,7 @@ def sign_in(
     if ok:
         audit.record(actor_for(staff), "staff.signed_in", "staff", staff.id, now, place=place.scope)
         return SignInOutcome(staff)
-    locked = _lock_in_force(store, staff, place, now)
+    locked = _lock_in_force(store, staff, place, counted, now)
     if locked is not None:
         audit.record(
             Actor(role=staff.role, label=place.scope),
@@ -124,7 +125,7 @@ def sign_in(
         )
         return SignInOutcome(None, locked)
     what = "password" if password is not None else "PIN"
-    left = _tries_left(staff, place, now)
+    left = _tries_left(counted, now)
     tries = "1 try" if left == 1 else f"{left} tries"
     return SignInOutcome(
         None,
@@ -184,36 +185,46 @@ def _place_failures(place: Place) -> ColumnElement[bool]:
     return where
 
 
-def _place_limit(place: Place) -> int:
-    return DEVICE_MAX_FAILURES if place.enrolled else ADDRESS_MAX_FAILURES
+@dataclass(frozen=True)
+class _Counted:
+    """The wrong tries that count for one try: the person's here, and the place's."""
+
+    person: ColumnElement[bool]
+    place: ColumnElement[bool]
+    place_limit: int
+
+    @classmethod
+    def of(cls, staff: Staff, place: Place) -> _Counted:
+        limit = DEVICE_MAX_FAILURES if place.enrolled else ADDRESS_MAX_FAILURES
+        return cls(_person_failures(staff, place), _place_failures(place), limit)
 
 
-def _lock_in_force(store: Store, staff: Staff, place: Place, now: datetime) -> SignInLocked | None:
+def _lock_in_force(
+    store: Store, staff: Staff, place: Place, counted: _Counted, now: datetime
+) -> SignInLocked | None:
     """The lock in force for this person here, or for this place, if any."""
-    until = _lock_end(_person_failures(staff, place), STAFF_MAX_FAILURES, now)
+    until = _lock_end(counted.person, STAFF_MAX_FAILURES, now)
     if until is not None:
         where = "on this tablet" if place.enrolled else "from browsers that are not a shop tablet"
         why = f"Too many wrong tries for {staff.name} {where}"
         return _locked(store, "staff", until, now, why)
-    until = _lock_end(_place_failures(place), _place_limit(place), now)
+    until = _lock_end(counted.place, counted.place_limit, now)
     if until is not None:
-        why = (
-            "Too many wrong tries on this tablet"
-            if place.enrolled
-            else ("Too many wrong tries from this browser's address")
+        why = "Too many wrong tries " + (
+            "on this tablet" if place.enrolled else "from this browser's address"
         )
         return _locked(store, "device", until, now, why)
     return None
 
 
-def _tries_left(staff: Staff, place: Place, now: datetime) -> int:
+def _tries_left(counted: _Counted, now: datetime) -> int:
     """Wrong tries left before the next lock, for the person here or for the place."""
-    window = SignInAttempt.at > now - FAILURE_WINDOW
-    wrong = SignInAttempt.succeeded.is_(False)
-    counted = select(func.count()).where(window, wrong)
-    person = db.session.scalar(counted.where(_person_failures(staff, place))) or 0
-    here = db.session.scalar(counted.where(_place_failures(place))) or 0
-    return max(0, min(STAFF_MAX_FAILURES - person, _place_limit(place) - here))
+    recent = select(func.count()).where(
+        SignInAttempt.at > now - FAILURE_WINDOW, SignInAttempt.succeeded.is_(False)
+    )
+    person = db.session.scalar(recent.where(counted.person)) or 0
+    here = db.session.scalar(recent.where(counted.place)) or 0
+    return max(0, min(STAFF_MAX_FAILURES - person, counted.place_limit - here))
 
 
 def _lock_end(where: ColumnElement[bool], limit: int, now: datetime) -> datetime | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from pos_plugin.database import db, write_aside
 from pos_plugin.models import ApiToken, Role, Staff
+from pos_plugin.secret_tokens import digest, new_token
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated, NotFound
@@ -18,10 +17,6 @@ from pos_plugin.services.text_input import required_text
 TOKEN_PREFIX = "oth_"
 # How stale a token's "last used" may get before a request writes it again.
 TOUCH_EVERY = timedelta(minutes=5)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(
@@ -44,9 +39,9 @@ def create_token(
             raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
         if role is Role.MANAGER and member.role is not Role.MANAGER:
             raise InvalidInput(f"{member.name} is not a manager.", field="role")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = new_token(TOKEN_PREFIX)
     token = ApiToken(
-        name=name, role=role, token_hash=_digest(secret), staff_id=staff_id, created_at=now
+        name=name, role=role, token_hash=digest(secret), staff_id=staff_id, created_at=now
     )
     db.session.add(token)
     db.session.flush()
@@ -98,7 +93,7 @@ def revoke_token(actor: Actor, token_id: int, now: datetime) -> ApiToken:
 
 def authenticate(secret: str, now: datetime) -> Actor:
     token = db.session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
+        select(ApiToken).where(ApiToken.token_hash == digest(secret))
     ).first()
     if token is None or token.revoked_at is not None:
         raise NotAuthenticated("The API token is unknown or revoked.")

@@ -2,7 +2,7 @@
 
 - The session cookie is signed with a key generated once into POS_PLUGIN_HOME
   (mode 0600) unless SECRET_KEY is configured; HttpOnly and SameSite=Strict.
-- The session and device cookies are Secure when the request came over HTTPS:
+- The session and tablet cookies are Secure when the request came over HTTPS:
   `serve` over TLS, or a reverse proxy that [server] trusted_proxies believes said
   so (`create_app` wraps the app in ProxyFix). Over plain HTTP a Secure cookie
   would never come back, so there they are not.

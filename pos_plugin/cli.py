@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
-from pos_plugin import create_app, demo, lifecycle
+from pos_plugin import backups, create_app, demo, lifecycle
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, write_transaction
 from pos_plugin.database_faults import Fault, fault_of
@@ -120,6 +120,8 @@ class LazyGroup(click.Group):
     loads the head office's models, and `--help` still lists every command."""
 
     lazy: ClassVar[dict[str, str]] = {
+        "backup": "pos_plugin.backup_commands:backup",
+        "restore": "pos_plugin.backup_commands:restore",
         "sync": "pos_plugin.sync.commands:sync",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
     }
@@ -143,17 +145,30 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--demo", "with_demo", is_flag=True, help="Add the demo cafe and its history.")
-def init(with_demo: bool) -> None:
-    """Create or upgrade the database in POS_PLUGIN_HOME."""
-    _init(with_demo)
+@click.option(
+    "--skip-backup",
+    is_flag=True,
+    help="Upgrade without first backing the database up (when the backup cannot be taken).",
+)
+def init(with_demo: bool, skip_backup: bool) -> None:
+    """Create or upgrade the database in POS_PLUGIN_HOME (backing it up before an upgrade)."""
+    _init(with_demo, backup=not skip_backup)
 
 
-def _init(with_demo: bool) -> None:
+def _init(with_demo: bool, *, backup: bool = True) -> None:
     with _in_app() as app:
         try:
-            revision = lifecycle.upgrade_schema(app)
+            upgraded = lifecycle.upgrade_with_backup(app, _settings(app), _now(), backup=backup)
+        except backups.BackupError as exc:
+            raise click.ClickException(
+                f"Not upgraded: the backup before the upgrade failed: {exc} "
+                "Fix that, or run `pos-plugin init --skip-backup` to upgrade without one."
+            ) from None
         except lifecycle.UpgradeFailed as exc:
             raise click.ClickException(str(exc)) from None
+        revision = upgraded.revision
+        if upgraded.backup is not None:
+            click.echo(f"Backed up the database before upgrading it: {upgraded.backup.path}")
         # Only a brand-new store takes the demo cafe's identity; an existing one keeps its own.
         if with_demo and not lifecycle.has_store():
             _adopt_demo_config(app)

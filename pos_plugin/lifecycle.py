@@ -6,6 +6,7 @@ Alembic (through Flask-Migrate) is imported only by the commands that migrate:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from pos_plugin import backups
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Store
 from pos_plugin.services import store as store_service
@@ -26,15 +28,31 @@ class DatabaseNotReady(Exception):
 
 
 class UpgradeFailed(Exception):
-    """An upgrade failed; the message says where it left the database, and why."""
+    """An upgrade failed; the message says where it left the database, why, and the
+    command that puts back the backup taken before it."""
 
-    def __init__(self, before: str | None, after: str | None, reason: str) -> None:
+    def __init__(
+        self, before: str | None, after: str | None, reason: str, backup: Path | None = None
+    ) -> None:
         self.before, self.after, self.reason = before, after, reason
         if after == before:  # what the one migration transaction guarantees (env.py)
             state = f"the database was left as it was ({_at(before)})"
         else:
             state = f"the database is now {_at(after)} (it was {_at(before)})"
-        super().__init__(f"The upgrade failed, and {state}: {reason}")
+        message = f"The upgrade failed, and {state}: {reason}"
+        if backup is not None:
+            message += (
+                "\nThe backup taken before the upgrade puts it back as it was: "
+                + backups.restore_command(backup)
+            )
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    revision: str | None
+    # The backup taken before a pending upgrade ran; None for a new or current database.
+    backup: backups.Backup | None
 
 
 def _at(revision: str | None) -> str:
@@ -82,6 +100,26 @@ def upgrade_schema(app: Flask) -> str | None:
     except UpgradeRefused as exc:
         raise UpgradeFailed(before, schema_revision(), str(exc)) from exc
     return schema_revision()
+
+
+def upgrade_with_backup(
+    app: Flask, settings: Settings, now: datetime, *, backup: bool = True
+) -> Upgraded:
+    """Upgrade the schema, first backing up a database that has an upgrade pending.
+
+    Raises `backups.BackupError` (nothing migrated) when that backup cannot be taken.
+    """
+    before = schema_revision()
+    taken = None
+    if backup and before is not None and before != SCHEMA_HEAD:
+        taken = backups.take(settings, now, label="-before-upgrade")
+    try:
+        revision = upgrade_schema(app)
+    except UpgradeFailed as exc:
+        raise UpgradeFailed(
+            exc.before, exc.after, exc.reason, taken.path if taken else None
+        ) from exc
+    return Upgraded(revision=revision, backup=taken)
 
 
 def _first_line(error: BaseException) -> str:

@@ -287,6 +287,15 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """Copies of the store's database: taken every night after the sync and on demand."""
+
+    dir: str = _setting("backups", _path())
+    # A backup older than this is removed by the next one; the newest is always kept.
+    keep_days: int = _setting(14, _whole(1, 3650))
+
+
+@dataclass(frozen=True)
 class HeadOfficeSettings:
     """`pos-plugin headoffice ...`: its own database, the upload receiver and its folders."""
 
@@ -311,6 +320,7 @@ class Settings:
     security: SecuritySettings = _section(SecuritySettings)
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
+    backup: BackupSettings = _section(BackupSettings)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
 
     def in_home(self, path: str) -> Path:

@@ -17,7 +17,7 @@ import upgrade_history as history
 from flask import Flask
 from flask_migrate import upgrade
 
-from pos_plugin import create_app, lifecycle
+from pos_plugin import backups, create_app, lifecycle
 from pos_plugin.cli import cli
 from pos_plugin.database import Base, db
 
@@ -145,7 +145,9 @@ def test_the_reported_store_at_0002_with_four_comps_upgrades_through_init(store_
     result = app.test_cli_runner().invoke(cli, ["init"])
 
     assert result.exit_code == 0, result.output
+    (backup,) = backups.listed(app.config["POS_PLUGIN_SETTINGS"])
     assert result.stdout.startswith(
+        f"Backed up the database before upgrading it: {backup.path}\n"
         f"Database ready (schema {lifecycle.SCHEMA_HEAD}) for Test Cafe [test-cafe]."
     )
     with app.app_context(), db.engine.connect() as connection:
@@ -183,10 +185,13 @@ def test_a_comp_pointing_at_no_item_fails_the_upgrade_and_init_says_so_in_one_li
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+    (backup,) = backups.listed(app.config["POS_PLUGIN_SETTINGS"])
     assert result.stderr.splitlines() == [
         "Error: The upgrade failed, and the database was left as it was (at revision "
         "0002_audit_append_only): 1 row points at a row that is not there: "
-        "comp row 7 (item_id -> catalog_item)"
+        "comp row 7 (item_id -> catalog_item)",
+        "The backup taken before the upgrade puts it back as it was: "
+        f"pos-plugin restore {backup.path} --force",
     ]
     with app.app_context():
         assert snapshot(db.engine) == before
@@ -206,7 +211,7 @@ def test_a_failure_half_way_through_leaves_the_database_as_it_was(store_at):
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    [line] = result.stderr.splitlines()
+    line, restore = result.stderr.splitlines()
     assert line.startswith(
         "Error: The upgrade failed, and the database was left as it was "
         "(at revision 0004_print_jobs): "
@@ -215,6 +220,22 @@ def test_a_failure_half_way_through_leaves_the_database_as_it_was(store_at):
     assert "already exists" in line
     with app.app_context():
         assert snapshot(db.engine) == before
+    # The command it gives puts the backup taken before the upgrade back, as it was.
+    (backup,) = backups.listed(app.config["POS_PLUGIN_SETTINGS"])
+    assert restore == (
+        "The backup taken before the upgrade puts it back as it was: "
+        + backups.restore_command(backup.path)
+    )
+    if backup.path.suffix == ".db":
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE store SET name = 'Changed since'"))
+        command = restore.split(": ", 1)[1].split()
+        assert command[:2] == ["pos-plugin", "restore"]
+        result = app.test_cli_runner().invoke(cli, command[1:])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            db.engine.dispose()
+            assert snapshot(db.engine) == before
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -3,7 +3,8 @@
 It runs once on start (catching up days missed while the service was off),
 then every day at `[sync] at` store time, and whenever a set backing off
 after a failed delivery is due again. Each run exports what is pending,
-delivers what is due and purges what has expired (`jobs.run_once`).
+delivers what is due and purges what has expired (`jobs.run_once`), then
+takes the nightly backup when none was taken since the last `[sync] at`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from pos_plugin import backups
 from pos_plugin.database import db
 from pos_plugin.services.business_day import local_to_utc
 from pos_plugin.services.store import get_store
@@ -79,8 +81,10 @@ class SyncScheduler:
             try:
                 report = jobs.run_once(settings, transport, self.clock)
                 now = self.clock()
+                zone = get_store().zone
+                self._back_up(settings, now, zone)
                 wake = [
-                    next_daily_run(now, get_store().zone, settings.sync.at),
+                    next_daily_run(now, zone, settings.sync.at),
                     now + LONGEST_SLEEP,
                 ]
                 retry = batches.next_attempt(now)
@@ -93,6 +97,19 @@ class SyncScheduler:
         for delivery in report.failures:
             log.warning("sync: %s not delivered: %s", delivery.batch.manifest_name, delivery.detail)
         return min(wake) - now
+
+    def _back_up(self, settings: Settings, now: datetime, zone: ZoneInfo) -> None:
+        if not backups.due(settings, now, zone):
+            return
+        try:
+            taken = backups.take(settings, now)
+        except backups.BackupError as exc:  # `doctor` and /readyz show the backup's age
+            log.error("nightly backup failed: %s", exc)
+            return
+        removed = backups.prune(settings, now)
+        log.info(
+            "nightly backup: %s (%d bytes); %d old removed", taken.path, taken.size, len(removed)
+        )
 
 
 def start(app: Flask) -> SyncScheduler:

@@ -76,7 +76,9 @@ def restore(file: Path, force: bool) -> None:
     if restored.aside is not None:
         click.echo(f"Kept the database as it was aside: {restored.aside}")
     taken = restored.backup
-    click.echo(f"Restored {taken.path} ({human_size(taken.size)}{_holds(taken)}) into {restored.into}.")
+    click.echo(
+        f"Restored {taken.path} ({human_size(taken.size)}{_holds(taken)}) into {restored.into}."
+    )
     from pos_plugin.lifecycle import SCHEMA_HEAD
 
     if taken.revision != SCHEMA_HEAD:

@@ -100,9 +100,7 @@ def mode(path: Path) -> int:
 # -- taking one ---------------------------------------------------------------------------------
 
 
-def test_a_backup_taken_while_eight_tablets_tap_holds_every_comp_committed_before_it(
-    store, clock
-):
+def test_a_backup_taken_while_eight_tablets_tap_holds_every_comp_committed_before_it(store, clock):
     settings = store.config["POS_PLUGIN_SETTINGS"]
     committed: list[uuid.UUID] = []
     stop = threading.Event()

@@ -157,6 +157,41 @@ def test_the_reported_store_at_0002_with_four_comps_upgrades_through_init(store_
     assert sorted(comps) == [(1, "active")] * 4
 
 
+def test_a_busy_store_at_the_first_schema_upgrades_through_init_after_a_backup(store_at):
+    # The history, and 3,000 comps more on its two shifts, as the first release wrote them.
+    app = store_at(1)
+    comp = history.table("comp")
+    with app.app_context(), db.engine.begin() as connection:
+        history.write(connection, 1)
+        template = [r for r in history.rows_at("comp", 1) if r["status"] == "active"]
+        more = [
+            {**template[n % len(template)], "id": uuid.UUID(int=10**6 + n)} for n in range(3000)
+        ]
+        connection.execute(sa.insert(comp), more)
+        count = sa.select(sa.func.count()).select_from(comp)
+        tallies = sa.text(
+            "SELECT shift_id, sum(value_amount), count(*) FROM comp "
+            "WHERE status = 'active' GROUP BY shift_id ORDER BY shift_id"
+        )
+        comps_before = connection.scalar(count)
+        expected = [tuple(row) for row in connection.execute(tallies)]
+
+    result = app.test_cli_runner().invoke(cli, ["init"])
+
+    assert result.exit_code == 0, result.output
+    (backup,) = backups.listed(app.config["POS_PLUGIN_SETTINGS"])
+    assert "before-upgrade" in backup.path.name
+    if backup.path.suffix == ".db":
+        taken = backups.check(backup.path)
+        assert (taken.revision, taken.comps) == (history.REVISIONS[1], comps_before)
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.scalar(count) == comps_before
+        found = connection.execute(
+            sa.text("SELECT id, used_amount, comps_count FROM shift ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in found] == expected
+
+
 # -- a failed upgrade ---------------------------------------------------------------------------
 
 

@@ -48,8 +48,9 @@ def backup(to: Path | None) -> None:
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     seconds = time.perf_counter() - started
+    how = "with pg_dump " if taken.path.suffix == ".dump" else ""
     click.echo(
-        f"Backed up the database to {taken.path} ({human_size(taken.size)}{_holds(taken)}; "
+        f"Backed up the database {how}to {taken.path} ({human_size(taken.size)}{_holds(taken)}; "
         f"checked) in {seconds:.1f} s."
     )
     if to is None:

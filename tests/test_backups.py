@@ -141,7 +141,8 @@ def test_backup_prints_where_it_went_and_keeps_it_private(store, backend):
 
     assert result.exit_code == 0, result.output
     (taken,) = backups.listed(store.config["POS_PLUGIN_SETTINGS"])
-    assert result.output.startswith(f"Backed up the database to {taken.path} (")
+    how = "with pg_dump " if backend == "postgresql" else ""
+    assert result.output.startswith(f"Backed up the database {how}to {taken.path} (")
     if backend == "sqlite":
         assert ", 0 comps of test-cafe, schema 0009_devices_and_sessions; checked)" in (
             result.output

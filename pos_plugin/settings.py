@@ -36,6 +36,8 @@ DEFAULT_HOME = "instance"
 CONFIG_FILENAME = "pos-plugin.toml"
 PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "cups")
 SYNC_TRANSPORTS = ("folder", "sftp", "https")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 T = TypeVar("T")
 D = TypeVar("D", bound="DataclassInstance")
@@ -301,6 +303,19 @@ class HeadOfficeSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """The log of `serve` and `headoffice serve`: stderr, and a rotating file in the data
+    directory."""
+
+    format: str = _setting("text", _one_of(LOG_FORMATS, 'Use "text" or "json".'))
+    level: str = _setting("INFO", _one_of(LOG_LEVELS))
+    # The file is rotated when it would grow past max_bytes; keep_files rotated files stay.
+    max_bytes: int = _setting(10 * 1024 * 1024, _whole(1024))
+    # At least 1: with none, the standard library's handler never rotates at all.
+    keep_files: int = _setting(5, _whole(1, 1000))
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     source: Path | None
@@ -312,6 +327,7 @@ class Settings:
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
+    logging: LoggingSettings = _section(LoggingSettings)
 
     def in_home(self, path: str) -> Path:
         """A path from the config file: relative ones are inside POS_PLUGIN_HOME."""

@@ -12,7 +12,9 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
+from pos_plugin.cli import start_logging
 from pos_plugin.headoffice import database, ingest, stores
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
@@ -107,6 +109,8 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
     from pos_plugin.headoffice.server import bound_port, make_server
 
     with _database(url) as (settings, engine):
+        # A file of its own: two servers rotating one file would lose lines.
+        start_logging(settings, logging_setup.HEADOFFICE_LOG_FILENAME)
         ho = settings.headoffice
         cert = settings.in_home(ho.tls_cert) if ho.tls_cert else None
         key = settings.in_home(ho.tls_key) if ho.tls_key else None

@@ -123,6 +123,7 @@ class LazyGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "sync": "pos_plugin.sync.commands:sync",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
+        "install-service": "pos_plugin.service_commands:install_service",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,7 @@ def plan(
             config=Path(config).absolute() if config else None,
             local_printer=_local_device(settings.printer, settings.in_home(settings.printer.path)),
             low_port=settings.server.port < 1024,
+            interpreter=Path(sys.executable).resolve(),
         )
     except UnitError as error:
         raise InstallError(str(error)) from None
@@ -90,6 +92,10 @@ def plan(
                 f"Note: [printer] path {printer_file} is outside the data directory, where "
                 "the service may not write: move it into the data directory."
             )
+    if target == "systemd":
+        # Not the data directory itself: installing hands it to the user.
+        wanted = [home, command, *(p for p in (spec.interpreter, spec.config) if p)]
+        notes += _closed_to(user, wanted)
     if target == "systemd" and any(
         folder == home or folder in home.parents for folder in _TEMPORARY
     ):
@@ -133,6 +139,36 @@ def _check_user(user: str) -> None:
         ) from None
     if entry.pw_uid == 0:
         raise InstallError(_NOT_ROOT.format(user=user))
+
+
+def _closed_to(user: str, paths: list[PurePath]) -> list[str]:
+    """A note for each path whose folders `user` may not pass through (their x bit)."""
+    import grp
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    groups = {entry.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+    notes = []
+    for path in paths:
+        for folder in reversed(Path(path).parents):
+            try:
+                info = folder.stat()
+            except OSError:
+                break  # not there yet: install makes the data directory
+            if info.st_uid == entry.pw_uid:
+                allowed = info.st_mode & stat.S_IXUSR
+            elif info.st_gid in groups:
+                allowed = info.st_mode & stat.S_IXGRP
+            else:
+                allowed = info.st_mode & stat.S_IXOTH
+            if not allowed:
+                notes.append(
+                    f"Note: {user} cannot reach {path}: {folder} is closed to it, so the service "
+                    "would not start. Install On the House (and its Python) where it can, "
+                    "e.g. /opt/on-the-house."
+                )
+                break
+    return notes
 
 
 def _console_script() -> PurePath:

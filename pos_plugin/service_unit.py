@@ -30,6 +30,7 @@ class ServiceSpec:
     command: PurePath  # the absolute path of the `pos-plugin` console script
     home: PurePath  # the data directory, the one place the service writes
     config: PurePath | None = None  # POS_PLUGIN_CONFIG, when the installer had it set
+    interpreter: PurePath | None = None  # the Python that `command` runs on, links followed
     local_printer: bool = False  # the printer is a device under /dev (USB, serial, a /dev file)
     low_port: bool = False  # [server] port below 1024
 
@@ -43,6 +44,7 @@ class ServiceSpec:
             ("path of pos-plugin", str(self.command)),
             ("data directory", str(self.home)),
             ("configuration file", str(self.config or "")),
+            ("path of Python", str(self.interpreter or "")),
         ]:
             if _UNSAFE.search(value) or '"' in value:
                 raise UnitError(f"The {what} {value!r} holds a quote or control character.")
@@ -67,7 +69,7 @@ def systemd_unit(spec: ServiceSpec) -> str:
     if spec.config is not None:
         environment.append(f"POS_PLUGIN_CONFIG={spec.config}")
     families = "AF_UNIX AF_INET AF_INET6"
-    needed = [spec.home, spec.command, *([spec.config] if spec.config else [])]
+    needed = [spec.home, spec.command, *(p for p in (spec.config, spec.interpreter) if p)]
     lines = [
         "# Written by `pos-plugin install-service`: run it again rather than edit this file.",
         "[Unit]",
@@ -93,8 +95,8 @@ def systemd_unit(spec: ServiceSpec) -> str:
     ]
     if any(_under(path, HOME_DIRECTORIES) for path in needed):
         lines += [
-            "# read-only, not yes: the data directory or the program is under /home or /root,",
-            "# which yes would hide from the service.",
+            "# read-only, not yes: the data directory or the program (or its Python) is under",
+            "# /home or /root, which yes would hide from the service.",
             "ProtectHome=read-only",
         ]
     else:

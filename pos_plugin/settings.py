@@ -370,6 +370,13 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
     return Settings(home=home, source=source, database_url=database_url, **sections)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:  # e.g. a data directory closed to this user
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Read settings the way the CLI and the server do: environment, then the TOML file."""
     env = os.environ if environ is None else environ
@@ -377,7 +384,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     explicit = env.get("POS_PLUGIN_CONFIG")
     source: Path | None = Path(explicit) if explicit else home / CONFIG_FILENAME
     raw: dict[str, Any] = {}
-    if source is not None and source.exists():
+    if source is not None and _exists(source):
         try:
             raw = tomllib.loads(source.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

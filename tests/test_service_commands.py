@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pwd
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,26 @@ def test_the_service_never_runs_as_root(home):
 
     assert failed_cleanly(result)
     assert "must not run as root: pass --user NAME" in result.stderr
+
+
+@as_root
+@needs_a_user
+@pytest.mark.parametrize("closed", [False, True])
+def test_print_warns_when_the_user_could_not_reach_a_file_the_service_needs(home, closed):
+    # Under /tmp, not pytest's own temporary folder, which is closed to everyone else.
+    with tempfile.TemporaryDirectory() as outer:
+        os.chmod(outer, 0o755)
+        folder = Path(outer) / "config"
+        folder.mkdir(mode=0o700 if closed else 0o755)
+        config = folder / "cafe.toml"
+        config.write_text("")
+
+        args = ["--print", "--user", SERVICE_USER.pw_name]
+        result = install_service(home, *args, POS_PLUGIN_CONFIG=str(config))
+
+    assert result.exit_code == 0, result.output
+    note = f"{SERVICE_USER.pw_name} cannot reach {config}: {folder} is closed to it"
+    assert (note in result.stderr) is closed
 
 
 @as_root

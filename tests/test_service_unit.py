@@ -79,7 +79,9 @@ def test_the_configuration_file_named_at_install_is_named_to_the_service_too():
         {"home": PurePath("/home/cafe/pos-data")},
         {"command": PurePath("/root/venv/bin/pos-plugin")},
         {"config": PurePath("/home/cafe/pos-plugin.toml")},
+        {"interpreter": PurePath("/root/.pyenv/versions/3.11.7/bin/python3.11")},
     ],
+    ids=["data", "program", "config", "python"],
 )
 def test_what_lives_under_home_is_not_hidden_from_the_service(where):
     unit = systemd_unit(spec(**where))

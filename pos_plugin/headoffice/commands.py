@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pos_plugin.headoffice import database, ingest, stores
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
 
+log = logging.getLogger(__name__)
 DB_OPTION = click.option(
     "--db", "url", metavar="URL", help="Head office database (default: [headoffice] database_url)."
 )
@@ -127,6 +129,9 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
                 f"Cannot listen on {host or ho.host}:{port or ho.port}: {error}"
             ) from None
         scheme = "https" if cert else "http"
+        log.info(
+            "Head office is serving on %s://%s:%s/", scheme, host or ho.host, bound_port(server)
+        )
         click.echo(
             f"Head office is serving on {scheme}://{host or ho.host}:{bound_port(server)}/ "
             "(reports; uploads at /api/v1/sync/upload/). Ctrl+C stops it."

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
-from pos_plugin import backups, create_app, demo, lifecycle
+from pos_plugin import backups, create_app, demo, lifecycle, logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, write_transaction
 from pos_plugin.database_faults import Fault, fault_of
@@ -36,6 +36,7 @@ from pos_plugin.text import TextError, clean_text
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
 DEMO_TOKEN_NAME = "demo till"
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +125,7 @@ class LazyGroup(click.Group):
         "restore": "pos_plugin.backup_commands:restore",
         "sync": "pos_plugin.sync.commands:sync",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
+        "install-service": "pos_plugin.service_commands:install_service",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -245,6 +247,7 @@ def _serve(
             raise click.ClickException(str(exc)) from None
         settings = _settings(app)
         lifecycle.apply_settings(settings, CLI_ACTOR, _now())
+        start_logging(settings)
         host = host or settings.server.host
         port = port or settings.server.port
         if tls_files is None and settings.server.tls_cert:
@@ -267,11 +270,8 @@ def _serve(
             ) from None
         worker = printing.start_worker(app)
         sync_scheduler.start(app)
-    # force: python-escpos calls logging.basicConfig() when imported.
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", force=True
-    )
     scheme = "https" if tls else "http"
+    log.info("Serving on %s://%s:%s/", scheme, host, port)
     click.echo(f"On the House is serving on {scheme}://{host}:{port}/  (Ctrl+C stops it)")
     warning = exposure_warning(host, tls=tls is not None, proxies=settings.server.trusted_proxies)
     if warning:
@@ -285,6 +285,15 @@ def _serve(
     if banner:
         click.echo(banner)
     server.run()  # stops cleanly on Ctrl+C
+
+
+def start_logging(settings: Settings, filename: str = logging_setup.LOG_FILENAME) -> None:
+    """Log to stderr and to a rotating file in the data directory, as `[logging]` says."""
+    try:
+        logging_setup.configure(settings.home, settings.logging, filename)
+    except OSError as exc:
+        where = logging_setup.log_path(settings.home, filename)
+        raise click.ClickException(f"Cannot write the log file {where}: {exc.strerror}.") from None
 
 
 def exposure_warning(host: str, *, tls: bool, proxies: int) -> str | None:

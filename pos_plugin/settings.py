@@ -36,6 +36,8 @@ DEFAULT_HOME = "instance"
 CONFIG_FILENAME = "pos-plugin.toml"
 PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "cups")
 SYNC_TRANSPORTS = ("folder", "sftp", "https")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 T = TypeVar("T")
 D = TypeVar("D", bound="DataclassInstance")
@@ -310,6 +312,19 @@ class HeadOfficeSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """The log of `serve` and `headoffice serve`: stderr, and a rotating file in the data
+    directory."""
+
+    format: str = _setting("text", _one_of(LOG_FORMATS, 'Use "text" or "json".'))
+    level: str = _setting("INFO", _one_of(LOG_LEVELS))
+    # The file is rotated when it would grow past max_bytes; keep_files rotated files stay.
+    max_bytes: int = _setting(10 * 1024 * 1024, _whole(1024))
+    # At least 1: with none, the standard library's handler never rotates at all.
+    keep_files: int = _setting(5, _whole(1, 1000))
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     source: Path | None
@@ -322,6 +337,7 @@ class Settings:
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
     backup: BackupSettings = _section(BackupSettings)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
+    logging: LoggingSettings = _section(LoggingSettings)
 
     def in_home(self, path: str) -> Path:
         """A path from the config file: relative ones are inside POS_PLUGIN_HOME."""
@@ -364,6 +380,13 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
     return Settings(home=home, source=source, database_url=database_url, **sections)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:  # e.g. a data directory closed to this user
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
 def load(environ: dict[str, str] | None = None) -> Settings:
     """Read settings the way the CLI and the server do: environment, then the TOML file."""
     env = os.environ if environ is None else environ
@@ -371,7 +394,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     explicit = env.get("POS_PLUGIN_CONFIG")
     source: Path | None = Path(explicit) if explicit else home / CONFIG_FILENAME
     raw: dict[str, Any] = {}
-    if source is not None and source.exists():
+    if source is not None and _exists(source):
         try:
             raw = tomllib.loads(source.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -521,6 +521,8 @@ def test_serve_applies_the_edited_config_and_listens_on_its_port(tmp_path):
 
     assert json.loads(health) == {"status": "ok"}
     assert query(tmp_path, "SELECT name FROM store") == [("Bean There",)]
+    log = (tmp_path / "logs" / "pos-plugin.log").read_text(encoding="utf-8")
+    assert f"Serving on http://127.0.0.1:{port}/" in log
 
 
 def wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 15) -> bytes:

@@ -13,6 +13,7 @@ import pytest
 from pos_plugin.settings import (
     AllowanceSettings,
     HeadOfficeSettings,
+    LoggingSettings,
     PrinterSettings,
     SecuritySettings,
     ServerSettings,
@@ -352,11 +353,13 @@ def test_the_example_configuration_lists_every_setting():
         "printer",
         "sync",
         "headoffice",
+        "logging",
     }
     for section, shape in [
         ("store", StoreSettings),
         ("allowance", AllowanceSettings),
         ("security", SecuritySettings),
+        ("logging", LoggingSettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.

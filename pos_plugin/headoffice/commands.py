@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,11 +13,14 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
+from pos_plugin.cli import start_logging
 from pos_plugin.headoffice import database, ingest, stores
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
 
+log = logging.getLogger(__name__)
 DB_OPTION = click.option(
     "--db", "url", metavar="URL", help="Head office database (default: [headoffice] database_url)."
 )
@@ -107,6 +111,8 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
     from pos_plugin.headoffice.server import bound_port, make_server
 
     with _database(url) as (settings, engine):
+        # A file of its own: two servers rotating one file would lose lines.
+        start_logging(settings, logging_setup.HEADOFFICE_LOG_FILENAME)
         ho = settings.headoffice
         cert = settings.in_home(ho.tls_cert) if ho.tls_cert else None
         key = settings.in_home(ho.tls_key) if ho.tls_key else None
@@ -123,6 +129,9 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
                 f"Cannot listen on {host or ho.host}:{port or ho.port}: {error}"
             ) from None
         scheme = "https" if cert else "http"
+        log.info(
+            "Head office is serving on %s://%s:%s/", scheme, host or ho.host, bound_port(server)
+        )
         click.echo(
             f"Head office is serving on {scheme}://{host or ho.host}:{bound_port(server)}/ "
             "(reports; uploads at /api/v1/sync/upload/). Ctrl+C stops it."

@@ -287,6 +287,14 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """How long what customers tell staff is kept (`services/privacy.py`)."""
+
+    # Days a comp keeps its customer's name, note and reason; the nightly job then blanks them.
+    keep_customer_names_days: int = _setting(90, _whole(1, 3650))
+
+
+@dataclass(frozen=True)
 class HeadOfficeSettings:
     """`pos-plugin headoffice ...`: its own database, the upload receiver and its folders."""
 
@@ -311,6 +319,7 @@ class Settings:
     security: SecuritySettings = _section(SecuritySettings)
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
+    privacy: PrivacySettings = _section(PrivacySettings)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
 
     def in_home(self, path: str) -> Path:

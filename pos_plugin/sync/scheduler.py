@@ -3,7 +3,8 @@
 It runs once on start (catching up days missed while the service was off),
 then every day at `[sync] at` store time, and whenever a set backing off
 after a failed delivery is due again. Each run exports what is pending,
-delivers what is due and purges what has expired (`jobs.run_once`).
+delivers what is due and purges what has expired (`jobs.run_once`); then,
+come what may of that, erases customer text past its keep period (`services.privacy`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from pos_plugin.database import db
+from pos_plugin.database import db, write_transaction
+from pos_plugin.services import privacy
 from pos_plugin.services.business_day import local_to_utc
 from pos_plugin.services.store import get_store
 from pos_plugin.settings import Settings
@@ -89,10 +91,24 @@ class SyncScheduler:
             finally:
                 transport.close()
                 db.session.remove()
+                self._erase_personal_data(settings)
         self.last_report = report
         for delivery in report.failures:
             log.warning("sync: %s not delivered: %s", delivery.batch.manifest_name, delivery.detail)
         return min(wake) - now
+
+    def _erase_personal_data(self, settings: Settings) -> None:
+        """In a session of its own: a failure of the sync or of this leaves the other done."""
+        try:
+            with write_transaction():
+                privacy.erase_expired_personal_data(
+                    privacy.RETENTION,
+                    get_store(),
+                    settings.privacy.keep_customer_names_days,
+                    self.clock(),
+                )
+        except Exception:  # logged, and tried again at the next run
+            log.exception("erasing expired customer names and notes failed")
 
 
 def start(app: Flask) -> SyncScheduler:

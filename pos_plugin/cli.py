@@ -121,6 +121,7 @@ class LazyGroup(click.Group):
 
     lazy: ClassVar[dict[str, str]] = {
         "sync": "pos_plugin.sync.commands:sync",
+        "export-data": "pos_plugin.export_data_command:export_data",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
     }
 

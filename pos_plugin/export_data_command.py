@@ -25,6 +25,7 @@ from pos_plugin.settings import Settings
     "parent",
     type=click.Path(path_type=Path),
     default=None,
+    metavar="DIR",
     help="Make the export folder in this folder (default: <data dir>/exports).",
 )
 @with_app

@@ -112,9 +112,11 @@ def export_data(
         files = _write_tables(partial, anonymise)
         _write(partial / "README.txt", _readme(store, now, files, anonymise))
         partial.rename(folder)
-    except OSError as error:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise ExportFailed(f"Cannot write the export in {parent}: {error.strerror}.") from None
+    except BaseException as error:
+        shutil.rmtree(partial, ignore_errors=True)  # a database error too: no half export stays
+        if isinstance(error, OSError):
+            raise ExportFailed(f"Cannot write the export in {parent}: {error.strerror}.") from None
+        raise
     return DataExport(folder=folder, files=files)
 
 
@@ -155,9 +157,10 @@ def _write_table(
 def _cleaner(conn: Connection) -> Cleaner:
     names: dict[str, int] = dict(conn.execute(select(Staff.name, Staff.id)).all())
     pattern = _names_pattern(list(names))
+    ids = {name.lower(): staff_id for name, staff_id in names.items()}
 
     def pseudonym(found: re.Match[str]) -> str:
-        return f"staff-{names[_by_fold(names, found.group(0))]}"
+        return f"staff-{ids.get(found.group(0).lower(), '?')}"
 
     def replace(value: Any) -> Any:
         if isinstance(value, str) and pattern is not None:
@@ -182,10 +185,6 @@ def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
         return None
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def _by_fold(names: dict[str, int], found: str) -> str:
-    return next(name for name in names if name.casefold() == found.casefold())
 
 
 def _cell(value: Any) -> Any:

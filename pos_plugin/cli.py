@@ -124,6 +124,7 @@ class LazyGroup(click.Group):
         "backup": "pos_plugin.backup_commands:backup",
         "restore": "pos_plugin.backup_commands:restore",
         "sync": "pos_plugin.sync.commands:sync",
+        "export-data": "pos_plugin.export_data_command:export_data",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
         "install-service": "pos_plugin.service_commands:install_service",
     }

@@ -247,3 +247,4 @@ class HumanLongText(HumanText):
     """`HumanText` with no length limit in the database (TEXT)."""
 
     impl = Text
+    cache_ok = True  # SQLAlchemy asks each TypeDecorator subclass for its own

@@ -298,6 +298,14 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """How long what customers tell staff is kept (`services/privacy.py`)."""
+
+    # Days a comp keeps its customer's name, note and reason; the nightly job then blanks them.
+    keep_customer_names_days: int = _setting(90, _whole(1, 3650))
+
+
+@dataclass(frozen=True)
 class HeadOfficeSettings:
     """`pos-plugin headoffice ...`: its own database, the upload receiver and its folders."""
 
@@ -336,6 +344,7 @@ class Settings:
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
     backup: BackupSettings = _section(BackupSettings)
+    privacy: PrivacySettings = _section(PrivacySettings)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)
     logging: LoggingSettings = _section(LoggingSettings)
 

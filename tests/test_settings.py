@@ -15,6 +15,7 @@ from pos_plugin.settings import (
     HeadOfficeSettings,
     LoggingSettings,
     PrinterSettings,
+    PrivacySettings,
     SecuritySettings,
     ServerSettings,
     Settings,
@@ -93,6 +94,7 @@ def test_without_a_file_the_built_in_defaults_apply_in_the_instance_directory(
         host="127.0.0.1", port=5000, threads=8, tls_cert="", tls_key="", trusted_proxies=0
     )
     assert settings.security == SecuritySettings(manager_pin_digits=4)
+    assert settings.privacy == PrivacySettings(keep_customer_names_days=90)
 
 
 def test_pos_plugin_home_moves_the_default_database_into_that_directory(tmp_path):
@@ -282,6 +284,14 @@ def test_an_unknown_section_or_key_stops_start_up_naming_the_file_and_key(tmp_pa
         ("sync", r'sftp_user = "cafe\u0000"', "sync.sftp_user", "NUL character"),
         ("headoffice", 'tls_cert = "cert.pem"', "headoffice.tls_key", "both tls_cert and tls_key"),
         ("headoffice", "max_upload_bytes = 10", "headoffice.max_upload_bytes", "1024"),
+        ("privacy", "keep_customer_names_days = 0", "privacy.keep_customer_names_days", "1"),
+        ("privacy", "keep_customer_names_days = 3651", "privacy.keep_customer_names_days", "3650"),
+        (
+            "privacy",
+            'keep_customer_names_days = "90"',
+            "privacy.keep_customer_names_days",
+            "integer",
+        ),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_file_and_key(tmp_path, section, line, key, hint):
@@ -352,6 +362,7 @@ def test_the_example_configuration_lists_every_setting():
         "database",
         "printer",
         "sync",
+        "privacy",
         "headoffice",
         "logging",
     }
@@ -360,6 +371,7 @@ def test_the_example_configuration_lists_every_setting():
         ("allowance", AllowanceSettings),
         ("security", SecuritySettings),
         ("logging", LoggingSettings),
+        ("privacy", PrivacySettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.

@@ -3,8 +3,9 @@
 It runs once on start (catching up days missed while the service was off),
 then every day at `[sync] at` store time, and whenever a set backing off
 after a failed delivery is due again. Each run exports what is pending,
-delivers what is due and purges what has expired (`jobs.run_once`), then
-takes the nightly backup when none was taken since the last `[sync] at`.
+delivers what is due and purges what has expired (`jobs.run_once`); then,
+come what may of that, erases customer text past its keep period (`services.privacy`)
+and takes the nightly backup when none was taken since the last `[sync] at`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from pos_plugin import backups
-from pos_plugin.database import db
+from pos_plugin.database import db, write_transaction
+from pos_plugin.services import privacy
 from pos_plugin.services.business_day import local_to_utc
 from pos_plugin.services.store import get_store
 from pos_plugin.settings import Settings
@@ -82,7 +84,6 @@ class SyncScheduler:
                 report = jobs.run_once(settings, transport, self.clock)
                 now = self.clock()
                 zone = get_store().zone
-                self._back_up(settings, now, zone)
                 wake = [
                     next_daily_run(now, zone, settings.sync.at),
                     now + LONGEST_SLEEP,
@@ -93,20 +94,39 @@ class SyncScheduler:
             finally:
                 transport.close()
                 db.session.remove()
+                self._erase_personal_data(settings)
+                self._back_up(settings)
         self.last_report = report
         for delivery in report.failures:
             log.warning("sync: %s not delivered: %s", delivery.batch.manifest_name, delivery.detail)
         return min(wake) - now
 
-    def _back_up(self, settings: Settings, now: datetime, zone: ZoneInfo) -> None:
-        if not backups.due(settings, now, zone):
-            return
+    def _erase_personal_data(self, settings: Settings) -> None:
+        """In a session of its own: a failure of the sync or of this leaves the other done."""
         try:
+            with write_transaction():
+                privacy.erase_expired_personal_data(
+                    privacy.RETENTION,
+                    get_store(),
+                    settings.privacy.keep_customer_names_days,
+                    self.clock(),
+                )
+        except Exception:  # logged, and tried again at the next run
+            log.exception("erasing expired customer names and notes failed")
+
+    def _back_up(self, settings: Settings) -> None:
+        """After the erasure, so tonight's backup holds no text past its keep period."""
+        try:
+            now = self.clock()
+            if not backups.due(settings, now, get_store().zone):
+                return
             taken = backups.take(settings, now)
-        except backups.BackupError as exc:  # `doctor` and /readyz show the backup's age
-            log.error("nightly backup failed: %s", exc)
+            removed = backups.prune(settings, now)
+        except Exception:  # logged, tried again at the next run; `doctor` shows its age
+            log.exception("the nightly backup failed")
             return
-        removed = backups.prune(settings, now)
+        finally:
+            db.session.remove()
         log.info(
             "nightly backup: %s (%d bytes); %d old removed", taken.path, taken.size, len(removed)
         )

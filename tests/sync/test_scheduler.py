@@ -6,11 +6,12 @@ import dataclasses
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from pos_plugin.database import db, write_transaction
-from pos_plugin.models import IdempotencyKey
-from pos_plugin.services import comps
+from pos_plugin.models import Comp, IdempotencyKey
+from pos_plugin.services import comps, privacy
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
 from pos_plugin.sync.scheduler import SyncScheduler, next_daily_run
@@ -61,3 +62,52 @@ def test_on_start_it_catches_up_delivers_and_purges_then_sleeps_until_the_next_r
     ]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
+
+
+def _keeping_names_for(app, days, **sync):
+    settings = app.config["POS_PLUGIN_SETTINGS"]
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings,
+        privacy=dataclasses.replace(settings.privacy, keep_customer_names_days=days),
+        sync=dataclasses.replace(settings.sync, **sync),
+    )
+
+
+def _customer_text(app, comp_id):
+    with app.app_context():
+        comp = db.session.get(Comp, comp_id)
+        return comp.customer_name, comp.note
+
+
+def test_each_run_erases_customer_names_and_notes_past_the_keep_period(app, give, clock, tmp_path):
+    _keeping_names_for(app, 1, folder=str(tmp_path / "share"))
+    old = give(clock.now - timedelta(days=2), customer_name="Priya", note="Happy birthday!")
+    new = give(clock.now - timedelta(hours=1), customer_name="Sam", note="Get well soon")
+
+    SyncScheduler(app, lambda: clock.now).step()
+
+    assert _customer_text(app, old.id) == (None, None)
+    assert _customer_text(app, new.id) == ("Sam", "Get well soon")
+
+
+def test_a_failed_sync_still_erases_and_a_failed_erasure_still_syncs(
+    app, give, clock, tmp_path, monkeypatch, caplog
+):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the outbox should be")
+    _keeping_names_for(app, 1, outbox=str(blocked), folder=str(tmp_path / "share"))
+    old = give(clock.now - timedelta(days=2), customer_name="Priya")
+
+    with pytest.raises(FileExistsError):
+        SyncScheduler(app, lambda: clock.now).step()
+    assert _customer_text(app, old.id) == (None, None)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(privacy, "erase_expired_personal_data", broken)
+    _keeping_names_for(app, 1, outbox="outbox")
+    SyncScheduler(app, lambda: clock.now).step()
+
+    assert list((tmp_path / "share").glob("*.manifest.json"))
+    assert "erasing expired customer names and notes failed" in caplog.text

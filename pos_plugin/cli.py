@@ -121,6 +121,7 @@ class LazyGroup(click.Group):
 
     lazy: ClassVar[dict[str, str]] = {
         "sync": "pos_plugin.sync.commands:sync",
+        "doctor": "pos_plugin.checks.commands:doctor",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
     }
 

@@ -69,6 +69,9 @@ def check(name: str) -> Callable[[Callable[[Settings, datetime], Finding]], Chec
             try:
                 found = find(settings, now)
             except SQLAlchemyError as error:
+                # A failed statement leaves a PostgreSQL transaction aborted: the checks
+                # after this one start afresh.
+                db.session.rollback()
                 found = fail(
                     _l(
                         "Not checked: the database cannot be used (%(error)s). "
@@ -79,10 +82,6 @@ def check(name: str) -> Callable[[Callable[[Settings, datetime], Finding]], Chec
             except Exception as error:  # a check must report, whatever went wrong inside it
                 log.exception("the %s check failed", name)
                 found = fail(_l("The check itself failed: %(error)s", error=first_line(error)))
-            finally:
-                # Each check starts afresh: a failed statement on PostgreSQL would otherwise
-                # leave the transaction aborted for every check after it.
-                db.session.rollback()
             return Check(name, found.status, found.message)
 
         return guarded

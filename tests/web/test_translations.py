@@ -9,6 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+import pos_plugin.checks
 import pos_plugin.web
 from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
@@ -19,6 +20,8 @@ from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings
 
 WEB = Path(pos_plugin.web.__file__).parent
+# The health checks' messages, which the console's Health page shows.
+CHECKS = Path(pos_plugin.checks.__file__).parent
 GERMAN = WEB / "translations" / "de" / "LC_MESSAGES"
 # Every page: the tablet, sign-in, the shared templates and the manager console.
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
@@ -32,8 +35,9 @@ def _messages(catalog) -> dict[str, str]:
 def test_every_string_on_the_pages_has_a_german_translation():
     wanted = {
         message
+        for folder in (WEB, CHECKS)
         for _, _, message, *_ in extract_from_dir(
-            str(WEB), METHODS, keywords={"_": None, "_l": None, "gettext": None}
+            str(folder), METHODS, keywords={"_": None, "_l": None, "gettext": None}
         )
     }
     with (GERMAN / "messages.po").open("rb") as file:

@@ -96,3 +96,6 @@ def test_a_german_store_gets_a_german_console(german_client, csrf_of, clock):
     week = german_client.get("/manage/allowances").get_data(as_text=True)
     assert "Mittwoch" in week
     assert "Neues Budget für diese Schicht" in week
+    health = german_client.get("/manage/health").get_data(as_text=True)
+    assert "Prüfungen" in health
+    assert "Kein Bondrucker eingerichtet." in health

@@ -1,0 +1,54 @@
+"""The sync checks: a destination that cannot be written to, and days that did not go out."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from pos_plugin.checks import Status, sync
+from pos_plugin.sync import jobs, transports
+
+
+def test_a_store_whose_days_stayed_home_for_three_days_warns_until_the_sync_runs(
+    app_ctx, settings, clock, make_item, client, auth
+):
+    item = make_item()
+    headers = auth("till") | {"Idempotency-Key": "k1"}
+    assert (
+        client.post("/api/v1/comps", json={"item_id": item.id}, headers=headers).status_code == 201
+    )
+    clock.now += timedelta(days=4)
+
+    late = sync.last_day(settings, clock.now)
+
+    assert late.status is Status.WARN
+    assert str(late.message) == (
+        "The nightly sync is behind: head office has no business day yet. Check that "
+        "`pos-plugin serve` is running (it sends each night at 04:30), or run "
+        "`pos-plugin sync run`."
+    )
+    transport = transports.make(settings)
+    jobs.run_once(settings, transport, lambda: clock.now)
+    sent = sync.last_day(settings, clock.now)
+    assert (sent.status, str(sent.message)) == (
+        Status.OK,
+        "Head office has every closed business day, up to 2026-11-27.",
+    )
+
+
+def test_a_sync_folder_that_is_not_there_fails_the_destination(app_ctx, settings, clock, tmp_path):
+    share = tmp_path / "share-not-mounted"
+    settings = dataclasses.replace(
+        settings, sync=dataclasses.replace(settings.sync, folder=str(share))
+    )
+
+    found = sync.destination(settings, clock.now)
+
+    assert found.status is Status.FAIL
+    assert str(found.message) == (
+        f"The nightly sync cannot reach head office (folder): cannot write to {share}: No such "
+        "file or directory. Check the network and the [sync] settings, then run "
+        "`pos-plugin sync run`."
+    )
+    share.mkdir()
+    assert sync.destination(settings, clock.now).status is Status.OK

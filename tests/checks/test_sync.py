@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 from datetime import timedelta
+
+import pytest
 
 from pos_plugin.checks import Status, sync
 from pos_plugin.sync import jobs, transports
@@ -52,3 +55,34 @@ def test_a_sync_folder_that_is_not_there_fails_the_destination(app_ctx, settings
     )
     share.mkdir()
     assert sync.destination(settings, clock.now).status is Status.OK
+
+
+@pytest.mark.parametrize("transport", ["sftp", "https"])
+def test_a_head_office_server_that_is_down_fails_the_destination(
+    app_ctx, settings, clock, tmp_path, transport
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    (tmp_path / "known_hosts").write_text("", encoding="utf-8")
+    keys = {
+        "sftp": {
+            "sftp_host": "127.0.0.1",
+            "sftp_port": port,
+            "sftp_user": "store",
+            "sftp_key": str(tmp_path / "key"),
+            "sftp_known_hosts": str(tmp_path / "known_hosts"),
+        },
+        "https": {"https_url": f"http://127.0.0.1:{port}", "https_token": "t"},
+    }[transport]
+    settings = dataclasses.replace(
+        settings,
+        sync=dataclasses.replace(settings.sync, transport=transport, timeout=2, **keys),
+    )
+
+    found = sync.destination(settings, clock.now)
+
+    assert found.status is Status.FAIL
+    message = str(found.message)
+    assert message.startswith(f"The nightly sync cannot reach head office ({transport}): ")
+    assert str(port) in message  # the address it could not reach

@@ -125,6 +125,7 @@ class LazyGroup(click.Group):
         "restore": "pos_plugin.backup_commands:restore",
         "sync": "pos_plugin.sync.commands:sync",
         "export-data": "pos_plugin.export_data_command:export_data",
+        "doctor": "pos_plugin.checks.commands:doctor",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
         "install-service": "pos_plugin.service_commands:install_service",
     }

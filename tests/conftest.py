@@ -200,6 +200,25 @@ def app(settings: Settings, backend: str, clock: Clock) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def schema_at(app: Flask) -> Iterator[Callable[[str], None]]:
+    """`schema_at("head")`: record the app's tables (made from the models, which
+    tests/test_migrations.py holds equal to the migrations) as at that revision, as
+    `pos-plugin init` leaves them; the record is dropped after the test."""
+    from flask_migrate import stamp
+
+    from pos_plugin import lifecycle
+
+    def run(revision: str = "head") -> None:
+        with app.app_context():
+            lifecycle.enable_migrations(app)
+            stamp(revision=revision)
+
+    yield run
+    with app.app_context(), db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture
 def app_ctx(app: Flask) -> Iterator[Flask]:
     """For service tests: run inside the app, as the CLI and workers do."""
     with app.app_context():

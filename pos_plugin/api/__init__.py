@@ -1,10 +1,12 @@
-"""The JSON API under /api/v1, its OpenAPI document, and /healthz."""
+"""The JSON API under /api/v1, its OpenAPI document, /healthz and /readyz."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 
+from pos_plugin import checks
 from pos_plugin.api import gate
 from pos_plugin.api.errors import ProblemApi, register_problem_handlers
 
@@ -42,3 +44,20 @@ def init_app(app: Flask) -> None:
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:
         return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> ResponseReturnValue:
+        """Ready unless a check failed: an offline printer or a late sync only warn."""
+        found = checks.run(
+            checks.READY,
+            current_app.config["POS_PLUGIN_SETTINGS"],
+            current_app.config["POS_PLUGIN_CLOCK"](),
+        )
+        ready = all(c.status is not checks.Status.FAIL for c in found)
+        # English for every store: monitors match on these words.
+        with force_locale("en"):
+            body = {c.name: {"status": c.status.value, "message": str(c.message)} for c in found}
+        answer = jsonify(status="ready" if ready else "not ready", checks=body)
+        answer.status_code = 200 if ready else 503
+        answer.headers["Cache-Control"] = "no-store"
+        return answer

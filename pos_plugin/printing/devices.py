@@ -54,6 +54,24 @@ def send(settings: PrinterSettings, payload: bytes) -> None:
         raise PrinterUnavailable('no printer is configured ([printer] kind = "none")')
 
 
+def probe(settings: PrinterSettings) -> bool:
+    """Reach the printer without printing; False for kinds only printing can try (USB, CUPS).
+
+    A network printer's port must accept a connection within the timeout, a file
+    printer's file must open for writing, a serial printer's device must exist.
+    """
+    if settings.kind == "network":
+        _connect(settings).close()
+    elif settings.kind == "file":
+        _send_file(Path(settings.path), b"")
+    elif settings.kind == "serial":
+        if not Path(settings.serial_device).exists():
+            raise PrinterUnavailable(f"{settings.serial_device} does not exist")
+    else:
+        return False
+    return True
+
+
 def _connect(settings: PrinterSettings) -> socket.socket:
     where = describe(settings)
     try:

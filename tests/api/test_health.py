@@ -1,4 +1,8 @@
-"""The health check and the OpenAPI document: the two doors open without a token."""
+"""The health and readiness checks and the OpenAPI document: the doors open without a token."""
+
+from dataclasses import replace
+
+from pos_plugin.lifecycle import SCHEMA_HEAD
 
 
 def test_healthz_answers_ok_without_a_token(client):
@@ -29,3 +33,60 @@ def test_the_document_says_errors_are_problem_details(client):
     assert {"401", "403", "422"} <= set(tap)
     unauthorized = spec["components"]["responses"]["UNAUTHORIZED"]
     assert list(unauthorized["content"]) == ["application/problem+json"]
+
+
+def test_readyz_is_200_on_a_ready_store_with_each_check_in_words(client, schema_at):
+    schema_at("head")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ready",
+        "checks": {
+            "database": {
+                "status": "ok",
+                "message": f"Reachable; its schema is up to date ({SCHEMA_HEAD}).",
+            },
+            "printer": {"status": "ok", "message": "No receipt printer is set up."},
+            "sync": {
+                "status": "ok",
+                "message": "No business day has closed yet: nothing to send to head office.",
+            },
+        },
+    }
+
+
+def test_readyz_is_503_when_the_schema_is_behind_this_version(client, schema_at):
+    schema_at("0008_partial_comp_indexes")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json["status"] == "not ready"
+    assert response.json["checks"]["database"] == {
+        "status": "fail",
+        "message": "The database is at schema 0008_partial_comp_indexes; this version needs "
+        f"{SCHEMA_HEAD}. Run `pos-plugin init` to upgrade it (every record is kept).",
+    }
+
+
+def test_readyz_is_503_on_a_database_never_initialised(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    database = response.json["checks"]["database"]
+    assert database["status"] == "fail"
+    assert database["message"].endswith("has no tables yet. Run `pos-plugin init`.")
+
+
+def test_readyz_speaks_english_to_monitors_in_a_german_store(app, client, schema_at):
+    app.config["POS_PLUGIN_SETTINGS"] = replace(
+        app.config["POS_PLUGIN_SETTINGS"],
+        store=replace(app.config["POS_PLUGIN_SETTINGS"].store, locale="de_DE"),
+    )
+    schema_at("head")
+
+    response = client.get("/readyz")
+
+    assert response.json["checks"]["printer"]["message"] == "No receipt printer is set up."

@@ -275,6 +275,18 @@ def test_the_health_page_shows_printer_and_sync(maya, client):
     assert "No day exported yet" in page
 
 
+def test_the_health_page_shows_the_doctors_checks_in_words(maya, client, schema_at):
+    schema_at("0008_partial_comp_indexes")
+
+    page = client.get("/manage/health").get_data(as_text=True)
+
+    checks = page[page.index('<table id="checks">') :]
+    assert "needs fixing</span>" in checks
+    assert "The database is at schema 0008_partial_comp_indexes" in checks
+    assert "Run `pos-plugin init` to upgrade it (every record is kept)." in checks
+    assert "No receipt printer is set up." in checks
+
+
 @pytest.mark.parametrize("name", ["", "\u200b\u200b", "\ufeff \u2060", "\u3164"])
 def test_a_staff_name_that_shows_nothing_is_refused_beside_the_name_like_a_blank_one(
     app, maya, post, name

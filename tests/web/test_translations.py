@@ -9,6 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+import pos_plugin.checks
 import pos_plugin.web
 from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
@@ -19,6 +20,8 @@ from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings
 
 WEB = Path(pos_plugin.web.__file__).parent
+# The health checks' messages, which the console's Health page shows.
+CHECKS = Path(pos_plugin.checks.__file__).parent
 GERMAN = WEB / "translations" / "de" / "LC_MESSAGES"
 # Every page: the tablet, sign-in, the shared templates and the manager console.
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
@@ -32,8 +35,9 @@ def _messages(catalog) -> dict[str, str]:
 def test_every_string_on_the_pages_has_a_german_translation():
     wanted = {
         message
+        for folder in (WEB, CHECKS)
         for _, _, message, *_ in extract_from_dir(
-            str(WEB), METHODS, keywords={"_": None, "_l": None, "gettext": None}
+            str(folder), METHODS, keywords={"_": None, "_l": None, "gettext": None}
         )
     }
     with (GERMAN / "messages.po").open("rb") as file:
@@ -92,3 +96,6 @@ def test_a_german_store_gets_a_german_console(german_client, csrf_of, clock):
     week = german_client.get("/manage/allowances").get_data(as_text=True)
     assert "Mittwoch" in week
     assert "Neues Budget für diese Schicht" in week
+    health = german_client.get("/manage/health").get_data(as_text=True)
+    assert "Prüfungen" in health
+    assert "Kein Bondrucker eingerichtet." in health

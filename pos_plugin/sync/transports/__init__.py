@@ -37,6 +37,9 @@ class Transport(Protocol):
 
     def send(self, directory: Path, names: list[str]) -> Sent: ...
 
+    def probe(self) -> None:
+        """Reach the destination without sending a set; `DeliveryError` says why not."""
+
     def close(self) -> None: ...
 
 

@@ -6,6 +6,7 @@ mounts or collects it), so there is nothing to copy.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,16 @@ class FolderTransport:
             reason = error.strerror or error
             raise DeliveryError(f"cannot write to {self.target}: {reason}") from None
         return Sent(acknowledged=True, answer=f"copied to {self.target}")
+
+    def probe(self) -> None:
+        if self.target is None:
+            return
+        try:
+            with tempfile.TemporaryFile(dir=self.target):
+                pass
+        except OSError as error:
+            reason = error.strerror or error
+            raise DeliveryError(f"cannot write to {self.target}: {reason}") from None
 
     def close(self) -> None:
         pass

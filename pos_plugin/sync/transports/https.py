@@ -82,6 +82,20 @@ class HttpsTransport:
             connection.close()
         return _answer(name, response.status, raw)
 
+    def probe(self) -> None:
+        """Connect, and over HTTPS finish the handshake: the certificate is checked too."""
+        connection = self._connection()
+        try:
+            connection.connect()
+        except ssl.SSLCertVerificationError as error:
+            raise Refused(
+                f"the receiver's certificate is not trusted: {error.verify_message}"
+            ) from None
+        except OSError as error:
+            raise DeliveryError(f"cannot connect to {self.url}: {error}") from None
+        finally:
+            connection.close()
+
     def close(self) -> None:
         pass  # one connection per file, closed after it
 

@@ -105,6 +105,16 @@ class SftpTransport:
             ) from None
         return Sent(acknowledged=True, answer=f"renamed into place on {self.where}")
 
+    def probe(self) -> None:
+        try:
+            self._session().stat(self.remote_dir)
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            raise DeliveryError(
+                f"cannot open {self.remote_dir} on {self.where}: {error or type(error).__name__}"
+            ) from None
+        finally:
+            self.close()
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -12,6 +12,7 @@ import pytest
 
 from pos_plugin.settings import (
     AllowanceSettings,
+    BackupSettings,
     HeadOfficeSettings,
     LoggingSettings,
     PrinterSettings,
@@ -362,6 +363,7 @@ def test_the_example_configuration_lists_every_setting():
         "database",
         "printer",
         "sync",
+        "backup",
         "privacy",
         "headoffice",
         "logging",
@@ -372,6 +374,7 @@ def test_the_example_configuration_lists_every_setting():
         ("security", SecuritySettings),
         ("logging", LoggingSettings),
         ("privacy", PrivacySettings),
+        ("backup", BackupSettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.

@@ -7,7 +7,7 @@ the order they are shown: adding a check is adding its line.
 
 from __future__ import annotations
 
-from pos_plugin.checks import clock, config, database, disk, printer, sync
+from pos_plugin.checks import backup, clock, config, database, disk, printer, sync
 from pos_plugin.checks.result import Check, CheckFn, Status, run
 
 __all__ = ["CONSOLE", "DOCTOR", "READY", "Check", "CheckFn", "Status", "run"]
@@ -20,6 +20,7 @@ _AFTER_DATABASE: tuple[CheckFn, ...] = (
     disk.free_space,
     sync.destination,
     sync.last_day,
+    backup.newest,
 )
 DOCTOR: tuple[CheckFn, ...] = (config.loaded, database.thorough, *_AFTER_DATABASE)
 # The page opens at a manager's click: SQLite's lighter quick_check, not a read of every page.

@@ -52,6 +52,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
 
     assert pos_plugin("init", "--demo").returncode == 0
     assert pos_plugin("sync", "run").returncode == 0
+    assert pos_plugin("backup").returncode == 0
 
     doctor = pos_plugin("doctor")
 
@@ -66,6 +67,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
         "disk",
         "sync destination",
         "sync",
+        "backup",
     ]
     assert found["config"] == f"ok  Settings read from {tmp_path / 'pos-plugin.toml'}."
     assert found["database"] == (
@@ -74,6 +76,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
     )
     assert found["printer"] == "ok  No receipt printer is set up."
     assert found["sync"].startswith("ok  Head office has every closed business day, up to ")
+    assert found["backup"].startswith("ok  The newest backup is from ")
     assert "FAIL" not in doctor.stdout
     assert doctor.stderr == ""
 
@@ -112,7 +115,7 @@ def test_a_printer_that_is_switched_off_fails_with_what_to_do(new_store):
         "`pos-plugin print-test`."
     )
     assert found["database"].startswith("ok  ")
-    assert result.output.splitlines()[-1] == "1 failed, 0 to look at."
+    assert result.output.splitlines()[-1] == "1 failed, 1 to look at."  # no backup yet: a warning
 
 
 def test_a_schema_behind_this_version_fails_until_init_upgrades_it(new_store):

@@ -33,9 +33,12 @@ def export_data(anonymise: bool, parent: Path | None) -> None:
     """Write every table the store holds as CSV, in a new folder only you may read."""
     settings: Settings = current_app.config["POS_PLUGIN_SETTINGS"]
     now: datetime = current_app.config["POS_PLUGIN_CLOCK"]()
-    export = data_export.export_data(
-        CLI_ACTOR, get_store(), parent or settings.home / "exports", now, anonymise=anonymise
-    )
+    try:
+        export = data_export.export_data(
+            CLI_ACTOR, get_store(), parent or settings.home / "exports", now, anonymise=anonymise
+        )
+    except data_export.ExportFailed as error:
+        raise click.ClickException(str(error)) from None
     for file in export.files:
         click.echo(f"{file.name}: {data_export.rows_text(file.rows)}")
     click.echo(f"Export written to {export.folder}")

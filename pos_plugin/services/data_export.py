@@ -34,7 +34,6 @@ from pos_plugin import csv_cells
 from pos_plugin.database import Base, db
 from pos_plugin.models import Staff, Store
 from pos_plugin.services.actors import Actor, Permission
-from pos_plugin.services.errors import DomainError
 
 # Left out of every export: whoever holds them could sign in or pass as a tablet.
 SECRETS = frozenset(
@@ -70,9 +69,9 @@ _ROWS_PER_FETCH = 1000
 Cleaner = Callable[[tuple[str, str], Any], Any]
 
 
-class ExportFailed(DomainError):
-    slug = "export-failed"
-    title = "The export could not be written"
+class ExportFailed(Exception):
+    """The export could not be written; the message says why in one line. Only the CLI
+    exports, so this is no API problem type."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +99,14 @@ def export_data(
     folder = parent / folder_name(store, now)
     partial = parent / f".{folder.name}.partial"
     if parent.exists() and not parent.is_dir():
-        raise ExportFailed(f"{parent} is a file, not a folder.", field="to")
+        raise ExportFailed(f"{parent} is a file, not a folder.")
     if folder.exists() or partial.exists():
-        raise ExportFailed(f"{folder} already exists; try again in a second.", field="to")
+        raise ExportFailed(f"{folder} already exists; try again in a second.")
     try:
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial.mkdir(mode=0o700)
     except OSError as error:
-        raise ExportFailed(f"Cannot write to {parent}: {error.strerror}.", field="to") from None
+        raise ExportFailed(f"Cannot write to {parent}: {error.strerror}.") from None
     try:
         files = _write_tables(partial, anonymise)
         _write(partial / "README.txt", _readme(store, now, files, anonymise))

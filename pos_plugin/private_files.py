@@ -48,9 +48,10 @@ def _checked() -> bool:
     return os.name == "posix"
 
 
-def _walk(directory: Path) -> Iterator[tuple[Path, os.stat_result]]:
-    """Every directory and regular file under `directory`, a directory before what it
-    holds, so that a caller tightening it does so before anything in it is looked at."""
+def _loose_under(directory: str) -> Iterator[tuple[str, os.stat_result]]:
+    """Each loose directory and regular file under `directory`, with its status. A directory
+    comes before what it holds, so a caller that tightens it as it comes does so before
+    anything in it is looked at. Plain strings: a start-up may walk thousands of files."""
     try:
         entries = os.scandir(directory)
     except PermissionError:
@@ -61,17 +62,20 @@ def _walk(directory: Path) -> Iterator[tuple[Path, os.stat_result]]:
                 info = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # gone since the listing (a spool file printed, say)
-            path = Path(entry.path)
             if stat.S_ISREG(info.st_mode):
-                yield path, info
+                if info.st_mode & SHARED_BITS:
+                    yield entry.path, info
             elif stat.S_ISDIR(info.st_mode):
-                yield path, info
-                yield from _walk(path)
+                if info.st_mode & SHARED_BITS:
+                    yield entry.path, info
+                yield from _loose_under(entry.path)
 
 
-def _candidates(home: Path, also: Iterable[Path]) -> Iterator[tuple[Path, os.stat_result]]:
-    yield home, home.stat()
-    yield from _walk(home)
+def _loose(home: Path, also: Iterable[Path]) -> Iterator[tuple[str, os.stat_result]]:
+    info = home.stat()
+    if info.st_mode & SHARED_BITS:
+        yield str(home), info
+    yield from _loose_under(str(home))
     for path in also:
         if path.is_relative_to(home):
             continue  # the walk has it
@@ -79,8 +83,8 @@ def _candidates(home: Path, also: Iterable[Path]) -> Iterator[tuple[Path, os.sta
             info = path.lstat()
         except FileNotFoundError:
             continue
-        if stat.S_ISREG(info.st_mode):
-            yield path, info
+        if stat.S_ISREG(info.st_mode) and info.st_mode & SHARED_BITS:
+            yield str(path), info
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -109,7 +113,7 @@ def loose_paths(home: Path, also: Iterable[Path] = ()) -> list[Path]:
     any permission; `[]` where modes are not permission bits."""
     if not _checked():
         return []
-    return [path for path, info in _candidates(home, also) if info.st_mode & SHARED_BITS]
+    return [Path(path) for path, _ in _loose(home, also)]
 
 
 def make_private(home: Path, also: Iterable[Path] = ()) -> list[Path]:
@@ -118,16 +122,14 @@ def make_private(home: Path, also: Iterable[Path] = ()) -> list[Path]:
     if not _checked():
         return []
     tightened = []
-    for path, info in _candidates(home, also):
-        if not info.st_mode & SHARED_BITS:
-            continue
+    for path, info in _loose(home, also):
         try:
             os.chmod(path, stat.S_IMODE(info.st_mode) & ~SHARED_BITS & 0o777)
         except FileNotFoundError:
             continue
         except PermissionError as error:
-            raise NotPrivate(_refusal(path, info, home, error)) from None
-        tightened.append(path)
+            raise NotPrivate(_refusal(Path(path), info, home, error)) from None
+        tightened.append(Path(path))
     return tightened
 
 

@@ -127,7 +127,7 @@ def make_private(home: Path, also: Iterable[Path] = ()) -> list[Path]:
             os.chmod(path, stat.S_IMODE(info.st_mode) & ~SHARED_BITS & 0o777)
         except FileNotFoundError:
             continue
-        except PermissionError as error:
+        except OSError as error:  # another user's (EPERM), or a read-only file system
             raise NotPrivate(_refusal(Path(path), info, home, error)) from None
         tightened.append(Path(path))
     return tightened
@@ -158,10 +158,11 @@ def _user_name() -> str:
 
 
 def create_private_file(path: Path) -> None:
-    """Make `path` an empty 0600 file unless it exists or its directory does not."""
+    """Make `path` an empty 0600 file unless it exists or cannot be made here (then
+    SQLite, opening it, says why in its own words)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except (FileExistsError, FileNotFoundError):
+    except OSError:
         return
     os.close(fd)
 

@@ -91,10 +91,14 @@ def _draft_key(home: Path) -> Path:
     """A new key written whole under a private name: no reader sees half of it."""
     draft = home / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_hex(32))
-        file.flush()
-        os.fsync(file.fileno())
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        draft.unlink()  # a full disk, say: no half-written draft left behind
+        raise
     return draft
 
 

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pos_plugin import settings as settings_module
 from pos_plugin.database import db, engine_options, tune_engine
 from pos_plugin.json_limits import LimitedJSONProvider
+from pos_plugin.private_files import secure_data_directory
 
 
 def _utc_now() -> datetime:
@@ -22,7 +23,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` may carry `SETTINGS` and any Flask config key."""
     test_config = dict(test_config or {})
     settings = test_config.pop("SETTINGS", None) or settings_module.load()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    # Before anything opens the database: SQLite gives -wal and -shm the file's own mode.
+    secure_data_directory(settings.home, settings.database_url)
     app = Flask(__name__, instance_path=str(settings.home))
     clock: Callable[[], datetime] = _utc_now
     app.config.from_mapping(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import logging
+import os
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from pos_plugin.database_faults import Fault, fault_of
 from pos_plugin.models import Role
 from pos_plugin.printing import app as printing
 from pos_plugin.printing import devices
+from pos_plugin.private_files import PROCESS_UMASK, NotPrivate
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services import tokens
 from pos_plugin.services.actors import Actor
@@ -68,7 +70,7 @@ def _load_app() -> Flask:
     info = click.get_current_context().ensure_object(ScriptInfo)
     try:
         app: Flask = info.load_app()
-    except SettingsError as exc:
+    except (SettingsError, NotPrivate) as exc:
         raise click.ClickException(str(exc)) from None
     return app
 
@@ -452,6 +454,8 @@ def staff_list() -> None:
 
 
 def main() -> None:
+    # Whatever the command creates in the data directory is this user's only.
+    os.umask(PROCESS_UMASK)
     cli(obj=ScriptInfo(create_app=create_app), prog_name="pos-plugin")
 
 

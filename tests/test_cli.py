@@ -575,13 +575,18 @@ def test_serve_on_a_port_already_taken_says_so_without_a_traceback(tmp_path):
 
 
 def issue_certificate(folder: Path) -> tuple[Path, Path, ssl.SSLContext]:
-    """A throwaway CA's certificate for 127.0.0.1 as PEM files, and a client that trusts it."""
+    """A throwaway CA's certificate for 127.0.0.1 as PEM files, and a client that trusts it.
+
+    The files are the user's only, as everything in the data directory must be.
+    """
     ca = trustme.CA()
     leaf = ca.issue_cert("127.0.0.1")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     cert, key = folder / "store-cert.pem", folder / "store-key.pem"
     cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
     leaf.private_key_pem.write_to_path(str(key))
+    cert.chmod(0o600)
+    key.chmod(0o600)
     client = ssl.create_default_context()
     ca.configure_trust(client)
     return cert, key, client
@@ -597,6 +602,7 @@ def test_serve_with_the_configured_certificate_answers_over_https_only(tmp_path)
         'tls_key = "keys/store-key.pem"\n',
         encoding="utf-8",
     )
+    (tmp_path / "pos-plugin.toml").chmod(0o600)
 
     with subprocess.Popen(
         [sys.executable, "-m", "pos_plugin", "serve"],

@@ -17,6 +17,7 @@ from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
 from pos_plugin.headoffice import database, ingest, stores
+from pos_plugin.private_files import NotPrivate, secure_data_directory
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
 
@@ -36,8 +37,13 @@ def _settings() -> Settings:
 @contextmanager
 def _database(url: str | None) -> Iterator[tuple[Settings, Engine]]:
     settings = _settings()
+    url = url or settings.headoffice_database_url
     try:
-        engine = database.open_database(url or settings.headoffice_database_url)
+        secure_data_directory(settings.home, url)
+    except NotPrivate as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        engine = database.open_database(url)
     except DBAPIError as error:
         raise click.ClickException(
             f"The head office database cannot be used: {error.orig}"

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -58,15 +59,36 @@ _SECURITY = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.ite
 _SECURITY_NO_STORE = [*_SECURITY, ("cache-control", "Cache-Control", "no-store")]
 
 csrf = CSRFProtect()
+log = logging.getLogger(__name__)
 
 
 def load_or_create_secret_key(home: Path) -> str:
-    """The key in POS_PLUGIN_HOME, created on first start readable by this user only."""
+    """The key in POS_PLUGIN_HOME, created on first start readable by this user only.
+
+    A missing file is made anew; so is an empty one (a disk that filled, a hand
+    that truncated it), with a warning, as every signed-in browser is then signed out.
+    """
     path = home / SECRET_KEY_FILE
-    if path.exists():
+    key = _read_key(path)
+    if key:
+        return key
+    if key is None:
+        _link_new_key(home, path)
+    else:
+        _replace_empty_key(home, path)
+    return path.read_text().strip()
+
+
+def _read_key(path: Path) -> str | None:
+    """The key in `path`; "" for an empty (or blank) file, None for no file."""
+    try:
         return path.read_text().strip()
-    # Written whole under a private name, then linked into place: two processes starting
-    # at once agree on one key, and neither can read a half-written file.
+    except FileNotFoundError:
+        return None
+
+
+def _draft_key(home: Path) -> Path:
+    """A new key written whole under a private name: no reader sees half of it."""
     draft = home / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -74,12 +96,52 @@ def load_or_create_secret_key(home: Path) -> str:
             file.write(secrets.token_hex(32))
             file.flush()
             os.fsync(file.fileno())
-        # Another process may have made it first: then theirs is the key.
+    except BaseException:
+        draft.unlink()  # a full disk, say: no half-written draft left behind
+        raise
+    return draft
+
+
+def _link_new_key(home: Path, path: Path) -> None:
+    # Linked into place, which fails if the name exists: two processes starting at once
+    # agree on one key, the first linked.
+    draft = _draft_key(home)
+    try:
         with contextlib.suppress(FileExistsError):
             os.link(draft, path)
     finally:
         draft.unlink()
-    return path.read_text().strip()
+
+
+def _replace_empty_key(home: Path, path: Path) -> None:
+    """Put a new key in place of an empty file, atomically (a draft, then `os.replace`).
+
+    Under a lock: two processes that both found the file empty would otherwise both
+    replace it, and the one that read back before the other's replace would sign with
+    a key nobody else has. Under it, the second finds the first's key and keeps it.
+    A process that found a key never takes the lock, and a key once written is never
+    replaced, so it may read at any time.
+    """
+    from filelock import FileLock  # only here: a start with a good key does not load it
+
+    with FileLock(home / f".{SECRET_KEY_FILE}.lock", mode=0o600):
+        now = _read_key(path)
+        if now is None:
+            _link_new_key(home, path)  # deleted meanwhile: the ordinary first start
+            return
+        if now:
+            return  # another process replaced it first: theirs is the key
+        draft = _draft_key(home)
+        try:
+            os.replace(draft, path)
+        except BaseException:
+            draft.unlink()
+            raise
+    log.warning(
+        "Warning: %s was empty, so a new session key was made: every signed-in tablet "
+        "and manager must sign in again.",
+        path,
+    )
 
 
 def bearer_request(req: Request) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import stat
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from pos_plugin import create_app
+from pos_plugin.database import db
 from pos_plugin.models import Role
 from pos_plugin.web.security import SECRET_KEY_FILE, load_or_create_secret_key
 
@@ -113,3 +116,39 @@ def test_processes_starting_at_once_agree_on_one_whole_key(tmp_path):
     assert len(keys) == 1
     assert len(keys.pop()) == 64
     assert [p.name for p in tmp_path.iterdir()] == [SECRET_KEY_FILE]  # no drafts left behind
+
+
+@pytest.mark.parametrize("left", ["", "  \n"], ids=["empty", "blank"])
+def test_an_empty_secret_key_is_made_anew_with_a_warning_and_the_pages_work(
+    app, settings, clock, caplog, left
+):
+    path = settings.home / SECRET_KEY_FILE
+    before = path.read_text()
+    path.write_text(left)  # a disk that filled, or a hand that truncated it
+
+    with caplog.at_level(logging.WARNING, "pos_plugin.web.security"):
+        restarted = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
+    try:
+        assert restarted.test_client().get("/signin").status_code == 200
+    finally:
+        with restarted.app_context():
+            db.engine.dispose()
+
+    key = restarted.config["SECRET_KEY"]
+    assert path.read_text() == key != before
+    assert len(key) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "every signed-in tablet and manager must sign in again" in caplog.text
+
+
+def test_processes_that_find_the_key_empty_at_once_agree_on_one_new_key(tmp_path):
+    (tmp_path / SECRET_KEY_FILE).write_text("")
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        keys = set(pool.map(load_or_create_secret_key, [tmp_path] * 16))
+    assert len(keys) == 1
+    assert len(keys.pop()) == 64
+    # The lock they took stays; no draft does.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".{SECRET_KEY_FILE}.lock",
+        SECRET_KEY_FILE,
+    ]

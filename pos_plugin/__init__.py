@@ -24,13 +24,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_config = dict(test_config or {})
     settings = test_config.pop("SETTINGS", None) or settings_module.load()
     # Before anything opens the database: SQLite gives -wal and -shm the file's own mode.
-    secure_data_directory(settings.home, settings.database_url)
+    made_private = secure_data_directory(settings.home, settings.database_url)
     app = Flask(__name__, instance_path=str(settings.home))
     clock: Callable[[], datetime] = _utc_now
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         POS_PLUGIN_SETTINGS=settings,
+        # What this start found open to other users and closed (`pos-plugin doctor` says so).
+        POS_PLUGIN_MADE_PRIVATE=made_private,
         POS_PLUGIN_CLOCK=clock,
         # A tap body is a few hundred bytes; anything near this is a mistake or abuse.
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import URL, make_url
 
 from pos_plugin.database import BUSY_TIMEOUT_MS
+from pos_plugin.private_files import sqlite_files, sqlite_path
 from pos_plugin.settings import Settings
 
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -66,12 +67,12 @@ def folder(settings: Settings) -> Path:
 
 def _sqlite_file(settings: Settings) -> Path | None:
     """The store's SQLite file, or None when the database is not SQLite."""
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite":
+    if make_url(settings.database_url).get_backend_name() != "sqlite":
         return None
-    if not url.database or url.database == ":memory:":
-        raise BackupError("An in-memory database cannot be backed up.")
-    return Path(url.database).resolve()
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        raise BackupError("Only a SQLite database in a file can be backed up here.")
+    return path
 
 
 # -- taking one -------------------------------------------------------------------------------
@@ -343,7 +344,7 @@ def restore(settings: Settings, path: Path, now: datetime, *, force: bool) -> Re
             _check_integrity(live, into)
     except sqlite3.Error as exc:
         raise BackupError(f"The restore into {into} failed: {exc}.") from None
-    for file in _database_files(into):
+    for file in sqlite_files(settings.database_url):
         file.chmod(0o600)
     return Restored(backup=backup, into=into, aside=aside)
 
@@ -378,11 +379,6 @@ def _keep_aside(settings: Settings, into: Path, now: datetime) -> Path:
         aside = folder(settings)
         _make_folder(aside)
         stamp = f"{now.astimezone(UTC):{_STAMP}}"
-        for file in _database_files(into):
+        for file in sqlite_files(settings.database_url):
             file.replace(aside / f"{file.name}.before-restore-{stamp}")
         return aside / f"{into.name}.before-restore-{stamp}"
-
-
-def _database_files(database: Path) -> list[Path]:
-    candidates = [database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))]
-    return [path for path in candidates if path.exists()]

@@ -167,9 +167,10 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def secure_data_directory(home: Path, database_url: str) -> None:
+def secure_data_directory(home: Path, database_url: str) -> list[Path]:
     """At start-up: the data directory made 0700, a new SQLite database file made 0600
-    before SQLite opens it, and every loose path in either tightened with one warning."""
+    before SQLite opens it, and every loose path in either tightened with one warning;
+    returns those tightened."""
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     database = sqlite_path(database_url)
     if database is not None:
@@ -177,6 +178,7 @@ def secure_data_directory(home: Path, database_url: str) -> None:
     tightened = make_private(home, sqlite_files(database_url))
     if tightened:
         log.warning(_tightened_message(home, tightened))
+    return tightened
 
 
 def _tightened_message(home: Path, paths: list[Path]) -> str:

@@ -7,7 +7,7 @@ the order they are shown: adding a check is adding its line.
 
 from __future__ import annotations
 
-from pos_plugin.checks import backup, clock, config, database, disk, printer, sync
+from pos_plugin.checks import backup, clock, config, database, disk, files, printer, sync
 from pos_plugin.checks.result import Check, CheckFn, Status, run
 
 __all__ = ["CONSOLE", "DOCTOR", "READY", "Check", "CheckFn", "Status", "run"]
@@ -18,6 +18,7 @@ _AFTER_DATABASE: tuple[CheckFn, ...] = (
     printer.queue,
     clock.clock,
     disk.free_space,
+    files.private,
     sync.destination,
     sync.last_day,
     backup.newest,

@@ -8,7 +8,8 @@ from flask.cli import ScriptInfo
 from flask_babel import force_locale
 
 from pos_plugin import checks
-from pos_plugin.checks import config
+from pos_plugin.checks import config, files
+from pos_plugin.private_files import NotPrivate
 from pos_plugin.settings import Settings, SettingsError
 
 MARKS = {checks.Status.OK: "ok", checks.Status.WARN: "warn", checks.Status.FAIL: "FAIL"}
@@ -16,7 +17,7 @@ MARKS = {checks.Status.OK: "ok", checks.Status.WARN: "warn", checks.Status.FAIL:
 
 @click.command()
 def doctor() -> None:
-    """Check the configuration, database, printer, clock, disk and sync.
+    """Check the configuration, database, printer, clock, disk, file modes, sync and backup.
 
     Each check prints one line: "ok", "warn" (worth a look; the store keeps
     working) or "FAIL" (needs fixing), with what is wrong and what to do. The
@@ -29,6 +30,10 @@ def doctor() -> None:
         # Every other check needs the settings: the broken file is the one thing to fix.
         _show([config.unreadable(error)])
         click.echo("The other checks need the configuration; they run once it is fixed.")
+        context.exit(1)
+    except NotPrivate as error:
+        _show([files.refused(error)])
+        click.echo("The other checks run once the data directory is private.")
         context.exit(1)
     with app.app_context():
         settings: Settings = app.config["POS_PLUGIN_SETTINGS"]

@@ -31,7 +31,7 @@ LATE_AFTER = timedelta(days=2)
 def destination(settings: Settings, now: datetime) -> Finding:
     folder = outbox(settings)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:

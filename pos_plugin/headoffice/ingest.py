@@ -143,7 +143,7 @@ def quarantine_set(manifest_path: Path, refusal: Refused, quarantine: Path, now:
     parsed = parse_name(manifest_path.name)
     stem = parsed[0].stem if parsed else manifest_path.name
     target = quarantine / f"{stem}.{now:%Y%m%dT%H%M%S%f}"
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
     names = parsed[0].all_files() if parsed else [manifest_path.name]
     for name in names:
         source = manifest_path.parent / name

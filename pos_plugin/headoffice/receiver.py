@@ -114,7 +114,7 @@ def _json(code: int, **body: str) -> Response:
 
 def _receive(inbox: Path, name: str, length: int, sha256: str | None) -> Path:
     """Stream the body to a temporary file; rename it into place only when it is whole."""
-    inbox.mkdir(parents=True, exist_ok=True)
+    inbox.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = inbox / f".{name}.{secrets.token_hex(6)}.part"
     digest = hashlib.sha256()
     received = 0
@@ -144,7 +144,7 @@ def _archive(manifest_path: Path, archive: Path) -> None:
     parsed = parse_name(manifest_path.name)
     if parsed is None:
         return
-    archive.mkdir(parents=True, exist_ok=True)
+    archive.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name in parsed[0].all_files():
         source = manifest_path.parent / name
         if source.exists():

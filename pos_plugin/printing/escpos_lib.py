@@ -35,7 +35,7 @@ class Escpos:
 def load() -> Escpos:
     home = Path(os.environ.get("POS_PLUGIN_HOME") or DEFAULT_HOME).resolve()
     cache_dir = Path(os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(home / "cache")))
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for _attempt in range(9):
         try:
             capabilities = importlib.import_module("escpos.capabilities")

@@ -86,7 +86,7 @@ def temp_name(name: str) -> str:
 
 def copy_atomic(source: Path, directory: Path, name: str) -> Path:
     """`write_atomic` for a file on disk, copied in chunks."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = directory / name
     temp = directory / temp_name(name)
     try:
@@ -104,7 +104,7 @@ def copy_atomic(source: Path, directory: Path, name: str) -> Path:
 
 def write_atomic(directory: Path, name: str, data: bytes) -> Path:
     """Write under a temporary name, fsync, rename into place, fsync the folder."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = directory / name
     temp = directory / temp_name(name)
     try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -65,6 +68,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
         "print queue",
         "clock",
         "disk",
+        "files",
         "sync destination",
         "sync",
         "backup",
@@ -174,3 +178,41 @@ def test_a_full_disk_fails_with_what_to_do(small_disk, new_store, backend):
         "when it is full. Free some space now, or move the data directory to a bigger disk."
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_loose_file_modes_are_closed_at_the_start_and_the_doctor_says_they_were_open(
+    tmp_path, empty_database_url
+):
+    def doctor() -> Any:
+        return CliRunner().invoke(
+            cli,
+            ["doctor"],
+            obj=ScriptInfo(create_app=create_app),
+            env={"POS_PLUGIN_HOME": str(tmp_path / "home"), "POS_PLUGIN_CONFIG": None},
+        )
+
+    home = tmp_path / "home"
+    assert (
+        CliRunner()
+        .invoke(
+            cli, ["init"], obj=ScriptInfo(create_app=create_app), env={"POS_PLUGIN_HOME": str(home)}
+        )
+        .exit_code
+        == 0
+    )
+    home.chmod(0o755)
+    (home / "pos-plugin.db").chmod(0o644)
+
+    found = lines_of(doctor().output)
+    again = lines_of(doctor().output)
+
+    assert found["files"] == (
+        f"warn  Other users could read {home}, pos-plugin.db until now; it is private since "
+        "this start. If anyone else has an account on this computer, change the staff PINs."
+    )
+    assert again["files"] == (
+        f"ok  The data directory {home} and everything in it are readable by "
+        f"{getpass.getuser()} only."
+    )
+    assert stat.S_IMODE((home / "pos-plugin.db").stat().st_mode) == 0o600

@@ -275,6 +275,16 @@ def test_the_health_page_shows_printer_and_sync(maya, client):
     assert "No day exported yet" in page
 
 
+def test_every_check_on_the_health_page_has_a_name_in_words(maya, client):
+    from pos_plugin import checks as health_checks
+
+    page = client.get("/manage/health").get_data(as_text=True)
+
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', page)
+    assert len(rows) == len(health_checks.CONSOLE)
+    assert all(row[:1].isupper() for row in rows), rows
+
+
 def test_the_health_page_shows_the_doctors_checks_in_words(maya, client, schema_at):
     schema_at("0008_partial_comp_indexes")
 

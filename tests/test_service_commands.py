@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from test_service_unit import keys
 
 from pos_plugin.cli import cli
 
@@ -28,15 +29,6 @@ def install_service(home: Path, *args: str, **env: str) -> Result:
         **env,
     }
     return CliRunner().invoke(cli, ["install-service", *args], env=environ)
-
-
-def unit_keys(unit: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in unit.splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            found.setdefault(key, []).append(value)
-    return found
 
 
 def failed_cleanly(result: Result) -> bool:
@@ -66,7 +58,7 @@ def test_print_shows_a_unit_for_the_data_directory_s_owner_and_changes_nothing(h
     result = install_service(home, "--print", "--unit-dir", str(units))
 
     assert result.exit_code == 0, result.output
-    unit = unit_keys(result.stdout)
+    unit = keys(result.stdout)
     assert unit["User"] == [home.owner()]
     assert unit["ReadWritePaths"] == [str(home)]
     assert unit["Environment"] == [f"POS_PLUGIN_HOME={home}"]
@@ -97,7 +89,7 @@ def test_a_usb_printer_in_the_configuration_keeps_its_devices(home):
     result = install_service(home, "--print", "--user", SERVICE_USER.pw_name)
 
     assert result.exit_code == 0, result.output
-    assert "PrivateDevices" not in unit_keys(result.stdout)
+    assert "PrivateDevices" not in keys(result.stdout)
 
 
 def test_the_service_never_runs_as_root(home):
@@ -202,7 +194,7 @@ def test_install_writes_the_unit_hands_over_the_data_and_says_what_systemctl_cou
     assert result.exit_code != 0
     unit = units / "on-the-house.service"
     assert stat.S_IMODE(unit.stat().st_mode) == 0o644
-    assert unit_keys(unit.read_text())["ReadWritePaths"] == [str(home)]
+    assert keys(unit.read_text())["ReadWritePaths"] == [str(home)]
     assert [p.name for p in units.iterdir()] == ["on-the-house.service"]  # no temporary left
     for path in (home, home / "pos-plugin.db"):
         assert path.owner() == SERVICE_USER.pw_name

@@ -8,7 +8,6 @@ import socket
 import stat
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,25 +136,6 @@ def test_a_schema_behind_this_version_fails_until_init_upgrades_it(new_store):
     after = runner.invoke(cli, ["doctor"])
     assert lines_of(after.output)["database"].startswith("ok  Reachable; its schema is up to date")
     assert after.exit_code == 0, after.output
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 16 MiB file system of its own (tmpfs), as a small till PC's disk."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here (needs root): {made.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_disk_fails_with_what_to_do(small_disk, new_store, backend):

@@ -122,7 +122,10 @@ class SyncScheduler:
                 return
             taken = backups.take(settings, now)
             removed = backups.prune(settings, now)
-        except Exception:  # logged, tried again at the next run; `doctor` shows its age
+        except backups.BackupError as exc:  # tried again at the next run; `doctor` shows its age
+            log.error("the nightly backup failed: %s", exc)
+            return
+        except Exception:
             log.exception("the nightly backup failed")
             return
         finally:

@@ -4,6 +4,7 @@ that user, the unit file written whole and checked, and systemctl told about it.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -135,7 +136,8 @@ def _check_user(user: str) -> None:
     except KeyError:
         raise InstallError(
             f"There is no user {user!r} on this machine: create it "
-            "(e.g. `useradd --system --shell /usr/sbin/nologin pos-plugin`) or pass --user NAME."
+            f"(`useradd --system --shell /usr/sbin/nologin {shlex.quote(user)}`) or pass "
+            "--user NAME."
         ) from None
     if entry.pw_uid == 0:
         raise InstallError(_NOT_ROOT.format(user=user))

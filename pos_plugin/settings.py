@@ -111,6 +111,15 @@ class _Cap(fields.Field[int | None]):
         return value
 
 
+class _Flag(fields.Field[bool]):
+    """TOML's true or false only: "yes" or 1 in the file are mistakes."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean: use true or false.")
+        return value
+
+
 def _whole(low: int, high: int | None = None) -> fields.Integer:
     # strict: "10" and 12.5 in the file are mistakes, not numbers to convert.
     return fields.Integer(strict=True, validate=validate.Range(min=low, max=high))
@@ -265,8 +274,7 @@ class PrinterSettings:
 class PassthroughSettings:
     """The till prints through us: its receipts get the waiting note just before the cut."""
 
-    # Only TOML's true and false: "yes" or 1 in the file are mistakes.
-    enabled: bool = _setting(False, fields.Boolean(truthy={True}, falsy={False}))
+    enabled: bool = _setting(False, _Flag())
     # Where the till sends its receipts instead of to the printer.
     listen_host: str = _setting("0.0.0.0", _host())
     listen_port: int = _setting(9100, _whole(1, 65535))

@@ -112,6 +112,9 @@ class Passthrough:
         till = "{}:{}".format(*till_w.get_extra_info("peername")[:2])
         try:
             await self._pass_through(till, till_r, till_w)
+        except asyncio.CancelledError:
+            # `stop()`: end quietly (asyncio 3.11 logs a connection task that ends cancelled).
+            pass
         finally:
             self._connections.discard(task)
 

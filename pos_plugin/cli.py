@@ -276,9 +276,11 @@ def _serve(
         try:
             passthrough = passthrough_app.start(app)
         except OSError as exc:
+            server.stop()
             where = f"{settings.passthrough.listen_host}:{settings.passthrough.listen_port}"
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise click.ClickException(
-                f"Cannot listen for the till's receipts on {where}: {exc.strerror or exc}. "
+                f"Cannot listen for the till's receipts on {where}: {reason}. "
                 "Choose another [passthrough] listen_port."
             ) from None
         worker = printing.start_worker(app, hold=passthrough_app.print_worker_hold(settings))

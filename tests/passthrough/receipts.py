@@ -54,7 +54,7 @@ FEED_AND_CUT = Receipt(
 # A logo as a raster image whose dots spell GS V 0 and ESC i, a barcode, then ESC i.
 LOGO_AND_BARCODE = Receipt(
     "logo-and-barcode",
-    b"\x1b@\x1ba\x01"
+    b"\x1b@\x1ba\x01THE TEA ROOM\n"
     b"\x1dv0\x00\x03\x00\x02\x00" + b"\x1dV\x00\x1bi\xff" + b"\n"
     b"\x1ba\x00Table 4 / order B-7\n"
     b"Tea                         2.10\n"

@@ -18,7 +18,8 @@ class Receipt:
     @property
     def body(self) -> bytes:
         """Everything before the cut."""
-        assert self.cut and self.data.endswith(self.cut)
+        assert self.cut
+        assert self.data.endswith(self.cut)
         return self.data[: -len(self.cut)]
 
 
@@ -80,9 +81,7 @@ QR_AND_CUT = Receipt(
 # A docket for the kitchen that never cuts: the next one follows on the same paper.
 NO_CUT = Receipt(
     "no-cut",
-    b"\x1b@\x1b!\x10KITCHEN D-9\n\x1b!\x00"
-    b"1 x toastie\n"
-    b"\x1bd\x03",
+    b"\x1b@\x1b!\x10KITCHEN D-9\n\x1b!\x001 x toastie\n\x1bd\x03",
     b"",
 )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
-from passthrough.receipts import LOGO_AND_BARCODE, NO_CUT, QR_AND_CUT, WITH_CUTS
 
 from pos_plugin.passthrough.cuts import Cut, CutFinder, without_cuts
+
+from .receipts import LOGO_AND_BARCODE, NO_CUT, QR_AND_CUT, WITH_CUTS
 
 STREAM = b"".join(r.data for r in (*WITH_CUTS, NO_CUT))
 
@@ -25,7 +28,8 @@ def test_each_receipt_ends_at_its_own_cut_with_its_text():
     assert [c.command for c in cuts] == [r.cut for r in WITH_CUTS]
     assert b"Order: A-12" in cuts[0].text
     assert b"order B-7" in cuts[1].text
-    assert b"ORDER C-3" in cuts[2].text and b"A-12" not in cuts[2].text
+    assert b"ORDER C-3" in cuts[2].text
+    assert b"A-12" not in cuts[2].text
 
 
 def test_cut_bytes_inside_a_logo_a_barcode_or_a_qr_code_are_not_cuts():
@@ -38,7 +42,7 @@ def test_cut_bytes_inside_a_logo_a_barcode_or_a_qr_code_are_not_cuts():
 @given(st.lists(st.integers(min_value=1, max_value=len(STREAM) - 1), max_size=40))
 def test_however_the_stream_is_split_the_same_bytes_pass_with_the_same_cuts(splits):
     bounds = [0, *sorted(set(splits)), len(STREAM)]
-    chunks = [STREAM[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [STREAM[a:b] for a, b in itertools.pairwise(bounds)]
 
     assert read(chunks) == read([STREAM])
 

@@ -6,10 +6,11 @@ import socket
 from datetime import timedelta
 
 import pytest
-from passthrough.receipts import FEED_AND_CUT, NO_CUT, QR_AND_CUT, WITH_CUTS, Receipt
 
 from pos_plugin.printing.app import make_worker
 from pos_plugin.printing.devices import PAPER_STATUS
+
+from .receipts import FEED_AND_CUT, NO_CUT, QR_AND_CUT, WITH_CUTS, Receipt
 
 PAPER_OK, PAPER_END = b"\x12", b"\x72"
 ALL_SHAPES = [*WITH_CUTS, NO_CUT]
@@ -123,9 +124,7 @@ def test_a_receipt_in_uneven_segments_with_no_note_waiting_is_unchanged(printer,
     assert printer.notes == [stream]
 
 
-def test_status_requests_are_answered_by_the_printer_before_and_between_receipts(
-    printer, till
-):
+def test_status_requests_are_answered_by_the_printer_before_and_between_receipts(printer, till):
     printer.start("paper_out")
 
     before = till.status()

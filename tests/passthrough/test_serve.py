@@ -10,12 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from passthrough.receipts import FEED_AND_CUT
 from test_cli import free_port, pos_plugin, script_env, wait_for
 
 from pos_plugin.printing.devices import PAPER_STATUS
 
 from .conftest import RecordingPrinter
+from .receipts import FEED_AND_CUT
 
 
 def configure(home: Path, printer_port: int, till_port: int, server_port: int) -> None:

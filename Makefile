@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install bytecode demo test check pytest services bench bench-quick bench-backup clean
+.PHONY: install bytecode demo test check pytest services bench bench-quick bench-backup \
+	bench-passthrough clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,10 @@ bench-quick: install services bytecode
 # `pos-plugin backup` on a store of 100,000 comps, beside the same work done bare (about 1 min).
 bench-backup: install bytecode
 	cd benchmarks && ../$(BIN)/python backup.py
+
+# The latency the receipt pass-through adds to a till's receipt, beside a direct print (~10 s).
+bench-passthrough: install bytecode
+	cd benchmarks && ../$(BIN)/python passthrough.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

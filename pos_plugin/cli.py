@@ -244,6 +244,7 @@ def _serve(
 ) -> None:
     with _in_app() as app:
         from pos_plugin import serving
+        from pos_plugin.passthrough import app as passthrough_app
 
         try:
             lifecycle.check_ready(app)
@@ -272,7 +273,17 @@ def _serve(
                 f"Cannot listen on {host}:{port}: {exc.strerror or exc}. "
                 "Is another server using the port? Choose another with --port."
             ) from None
-        worker = printing.start_worker(app)
+        try:
+            passthrough = passthrough_app.start(app)
+        except OSError as exc:
+            server.stop()
+            where = f"{settings.passthrough.listen_host}:{settings.passthrough.listen_port}"
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise click.ClickException(
+                f"Cannot listen for the till's receipts on {where}: {reason}. "
+                "Choose another [passthrough] listen_port."
+            ) from None
+        worker = printing.start_worker(app, hold=passthrough_app.print_worker_hold(settings))
         sync_scheduler.start(app)
     scheme = "https" if tls else "http"
     log.info("Serving on %s://%s:%s/", scheme, host, port)
@@ -282,13 +293,23 @@ def _serve(
         click.echo(warning, err=True)
     if worker is not None:
         click.echo(f"Receipt notes print on {devices.describe(settings.printer)}.")
+    if passthrough is not None:
+        click.echo(
+            f"The till's receipts pass through {settings.passthrough.listen_host}:"
+            f"{passthrough.port} to the printer at {passthrough.route.printer}, "
+            "each with the note waiting for it."
+        )
     click.echo(
         f"The nightly sync runs at {settings.sync.at:%H:%M} store time "
         f"via {settings.sync.transport} (`pos-plugin sync status` shows each day)."
     )
     if banner:
         click.echo(banner)
-    server.run()  # stops cleanly on Ctrl+C
+    try:
+        server.run()  # stops cleanly on Ctrl+C
+    finally:
+        if passthrough is not None:
+            passthrough.stop()
 
 
 def start_logging(settings: Settings, filename: str = logging_setup.LOG_FILENAME) -> None:

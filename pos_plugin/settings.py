@@ -111,6 +111,15 @@ class _Cap(fields.Field[int | None]):
         return value
 
 
+class _Flag(fields.Field[bool]):
+    """TOML's true or false only: "yes" or 1 in the file are mistakes."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean: use true or false.")
+        return value
+
+
 def _whole(low: int, high: int | None = None) -> fields.Integer:
     # strict: "10" and 12.5 in the file are mistakes, not numbers to convert.
     return fields.Integer(strict=True, validate=validate.Range(min=low, max=high))
@@ -262,6 +271,24 @@ class PrinterSettings:
 
 
 @dataclass(frozen=True)
+class PassthroughSettings:
+    """The till prints through us: its receipts get the waiting note just before the cut."""
+
+    enabled: bool = _setting(False, _Flag())
+    # Where the till sends its receipts instead of to the printer.
+    listen_host: str = _setting("0.0.0.0", _host())
+    listen_port: int = _setting(9100, _whole(1, 65535))
+    # The real receipt printer; left out, the [printer] network printer's address.
+    printer_host: str = _setting("", _host())
+    printer_port: int | None = _setting(None, _whole(1, 65535))
+    connect_timeout: float = _setting(3.0, _seconds(0.1, 60))
+    # The last bytes of a half-received command wait this long for the rest, then go on.
+    flush_after: float = _setting(0.2, _seconds(0.01, 5))
+    # A note waits this long for a receipt; after it, the [printer] prints it on its own.
+    match_minutes: int = _setting(3, _whole(1, 60))
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     """The nightly sync to head office: where file sets are written and how they travel."""
 
@@ -342,6 +369,7 @@ class Settings:
     server: ServerSettings = _section(ServerSettings, _cert_and_key)
     security: SecuritySettings = _section(SecuritySettings)
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
+    passthrough: PassthroughSettings = _section(PassthroughSettings)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
     backup: BackupSettings = _section(BackupSettings)
     privacy: PrivacySettings = _section(PrivacySettings)
@@ -377,6 +405,16 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {text}"]
 
 
+def _passthrough_has_a_printer(sections: dict[str, Any], source: Path | None) -> None:
+    passthrough, printer = sections["passthrough"], sections["printer"]
+    if passthrough.enabled and not passthrough.printer_host and printer.kind != "network":
+        where = str(source) if source else "configuration"
+        raise SettingsError(
+            f"{where}: passthrough.printer_host: the pass-through needs the receipt printer's "
+            'address: set printer_host, or [printer] kind = "network" with its host.'
+        )
+
+
 def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url: str) -> Settings:
     """Validate a decoded config mapping; `SettingsError` names the file and the key."""
     try:
@@ -386,6 +424,7 @@ def parse(raw: dict[str, Any], *, home: Path, source: Path | None, database_url:
         problems = "; ".join(_flatten(exc.messages))
         raise SettingsError(f"{where}: {problems}") from None
     database_url = sections.pop("database").get("url", database_url)
+    _passthrough_has_a_printer(sections, source)
     return Settings(home=home, source=source, database_url=database_url, **sections)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
@@ -39,19 +39,24 @@ def receipts() -> Receipts:
     return found
 
 
-def make_worker(app: Flask, clock: Callable[[], datetime] | None = None) -> PrintWorker:
-    """The app's print worker, not started; the printer state the API shows is its state."""
+def make_worker(
+    app: Flask, clock: Callable[[], datetime] | None = None, hold: timedelta = timedelta(0)
+) -> PrintWorker:
+    """The app's print worker, not started; the printer state the API shows is its state.
+
+    `hold`: how long a new note is left for the receipt pass-through to print.
+    """
     found: Receipts = app.extensions[RECEIPTS]
-    worker = PrintWorker(app, found, clock or app.config["POS_PLUGIN_CLOCK"])
+    worker = PrintWorker(app, found, clock or app.config["POS_PLUGIN_CLOCK"], hold)
     app.extensions[WORKER] = worker
     return worker
 
 
-def start_worker(app: Flask) -> PrintWorker | None:
+def start_worker(app: Flask, hold: timedelta = timedelta(0)) -> PrintWorker | None:
     """Start printing queued notes, if a printer is configured (`pos-plugin serve` does this)."""
     if app.extensions[RECEIPTS].printer.kind == "none":
         return None
-    worker = make_worker(app)
+    worker = make_worker(app, hold=hold)
     worker.start()
     return worker
 

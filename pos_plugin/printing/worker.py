@@ -40,10 +40,18 @@ class PrinterState:
 
 
 class PrintWorker:
-    def __init__(self, app: Flask, receipts: Receipts, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        receipts: Receipts,
+        clock: Callable[[], datetime],
+        hold: timedelta = timedelta(0),
+    ) -> None:
         self.app = app
         self.receipts = receipts
         self.clock = clock
+        # A new note waits this long for the receipt pass-through to print it first.
+        self.hold = hold
         self.state = PrinterState()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -93,9 +101,10 @@ class PrintWorker:
                     with write_transaction():
                         print_queue.expire_older_than(cutoff)
                     return 0.0
-                if job.next_attempt_at > now:
-                    self._head_waits_until = job.next_attempt_at
-                    return (job.next_attempt_at - now).total_seconds()
+                due = max(job.next_attempt_at, job.queued_at + self.hold)
+                if due > now:
+                    self._head_waits_until = due
+                    return (due - now).total_seconds()
                 try:
                     payload = self.receipts.render(get_store(), job.comp, "escpos")
                     db.session.rollback()  # hold no snapshot while the printer is slow

@@ -34,7 +34,8 @@ def apply_settings(settings: Settings, actor: Actor, now: datetime) -> Store:
         "default_allowance_amount": settings.allowance.amount,
         "default_max_comps": settings.allowance.max_comps,
         "default_max_comps_per_staff": settings.allowance.max_comps_per_staff,
-        "prints_notes": settings.printer.kind != "none",
+        # The receipt pass-through prints notes on the till's own receipts.
+        "prints_notes": settings.printer.kind != "none" or settings.passthrough.enabled,
     }
     store = db.session.scalars(select(Store).limit(1)).first()
     if store is None:

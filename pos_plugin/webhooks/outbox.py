@@ -150,7 +150,7 @@ def heads() -> list[Queued]:
             created_at=delivery.created_at,
             next_attempt_at=delivery.next_attempt_at,
         )
-        for delivery, endpoint in db.session.execute(query).tuples()
+        for delivery, endpoint in db.session.execute(query)
     ]
 
 

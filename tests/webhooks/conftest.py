@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -41,6 +42,13 @@ def add_endpoint(app: Flask, clock: Any) -> Callable[..., str]:
         return secret
 
     return add
+
+
+@pytest.fixture
+def real_time(clock: Any) -> Any:
+    """Signatures carry the time of sending, which receivers hold to their own clock."""
+    clock.now = datetime.now(UTC)
+    return clock
 
 
 @pytest.fixture

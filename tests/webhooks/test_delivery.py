@@ -4,7 +4,7 @@ never in a tap's way."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,6 @@ def deliveries(app: Any) -> list[WebhookDelivery]:
             return list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
         finally:
             db.session.remove()
-
-
-@pytest.fixture
-def real_time(clock: Any) -> Any:
-    """Signatures carry the time of sending, which receivers hold to their own clock."""
-    clock.now = datetime.now(UTC)
-    return clock
 
 
 def test_a_delivery_verifies_with_the_docs_code_and_a_forged_one_does_not(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from pos_plugin.api.schemas import CompSchema, ShiftSchema
 from pos_plugin.database import after_commit, db
@@ -33,6 +33,9 @@ from pos_plugin.services import events
 from pos_plugin.services.shifts import ShiftTally
 
 FIRST_RETRY_SECONDS = 5.0
+# Finished deliveries (delivered or given up) are kept this long for the Webhooks page,
+# then deleted: their bodies hold what customers told staff (`docs/security.md`).
+KEEP_FINISHED = timedelta(days=7)
 LONGEST_PAUSE_SECONDS = 3600.0
 
 # Set when a transaction that queued a delivery commits: the worker wakes at once.
@@ -190,3 +193,12 @@ def mark_not_delivered(
         )
     )
     return state
+
+
+def purge_finished(now: datetime) -> int:
+    """Delete deliveries that finished (delivered or given up) over `KEEP_FINISHED` ago."""
+    old = delete(WebhookDelivery).where(
+        WebhookDelivery.state != DeliveryState.PENDING,
+        WebhookDelivery.created_at < now - KEEP_FINISHED,
+    )
+    return int(db.session.execute(old).rowcount or 0)  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """The delivery worker: one thread in `pos-plugin serve` that sends the outbox's deliveries.
 
 Each round it first closes shifts that have ended (their `shift.closed` events
-join the outbox), then sends each endpoint's oldest pending delivery that is
-due, outside any database transaction, and records the answer in a short one.
+join the outbox) and, hourly, deletes deliveries finished a week ago; then it
+sends each endpoint's oldest pending delivery that is due, outside any database
+transaction, and records the answer in a short one.
 A tap only ever inserts rows: a slow or silent receiver holds up its own
 deliveries (up to `[webhooks] timeout` a try), never a tap.
 """
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Endpoints added and events written by other processes (the CLI) are seen this often.
 IDLE_POLL_SECONDS = 2.0
+PURGE_EVERY = timedelta(hours=1)
 
 
 class DeliveryWorker:
@@ -35,6 +37,7 @@ class DeliveryWorker:
         self.clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._purged_at: datetime | None = None
 
     @property
     def settings(self) -> WebhookSettings:
@@ -68,6 +71,7 @@ class DeliveryWorker:
         with self.app.app_context():
             try:
                 self._close_ended_shifts()
+                self._purge_finished()
                 return self._send_due()
             finally:
                 db.session.remove()
@@ -79,6 +83,14 @@ class DeliveryWorker:
         if db.session.scalar(select(exists(ended))):
             with write_transaction():
                 shifts.close_ended(now)
+
+    def _purge_finished(self) -> None:
+        now = self.clock()
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return
+        with write_transaction():
+            outbox.purge_finished(now)
+        self._purged_at = now
 
     def _send_due(self) -> float:
         now = self.clock()

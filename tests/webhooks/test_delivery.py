@@ -234,3 +234,28 @@ def test_a_shift_that_ends_is_announced_once_with_its_final_tally(
     assert seen.event["data"]["id"] == shift_id
     assert seen.event["data"]["comps_count"] == 2
     assert seen.event["timestamp"] == seen.event["data"]["ends_at"]
+
+
+def test_finished_deliveries_are_deleted_after_a_week_and_waiting_ones_never(
+    app, receivers, add_endpoint, worker, tap, clock
+):
+    receiver = receivers()
+    add_endpoint(receiver.url)
+    tap()
+    worker.step()
+    dead = receivers(answers=[500] * 10)
+    add_endpoint(dead.url)
+    tap()
+    worker.step()
+    worker.step()
+    assert [d.state for d in deliveries(app)] == [
+        DeliveryState.DELIVERED,
+        DeliveryState.DELIVERED,
+        DeliveryState.PENDING,
+    ]
+
+    clock.now += timedelta(days=8)
+    worker.step()
+
+    [kept] = deliveries(app)
+    assert kept.endpoint_id == 2

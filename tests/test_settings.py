@@ -23,6 +23,7 @@ from pos_plugin.settings import (
     SettingsError,
     StoreSettings,
     SyncSettings,
+    WebhookSettings,
     load,
 )
 
@@ -363,6 +364,7 @@ def test_the_example_configuration_lists_every_setting():
         "database",
         "printer",
         "sync",
+        "webhooks",
         "backup",
         "privacy",
         "headoffice",
@@ -375,6 +377,7 @@ def test_the_example_configuration_lists_every_setting():
         ("logging", LoggingSettings),
         ("privacy", PrivacySettings),
         ("backup", BackupSettings),
+        ("webhooks", WebhookSettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.

@@ -58,8 +58,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from pos_plugin import api, json_bodies, web
     from pos_plugin.printing import app as printing
+    from pos_plugin.webhooks import outbox
 
     printing.init_app(app, settings)
+    outbox.init_app(app)
     api.init_app(app)
     web.init_app(app)
     # Last: a body is read only once the API knows who is calling and the pages' CSRF held.

@@ -35,6 +35,7 @@ from pos_plugin.services.store import get_store
 from pos_plugin.settings import CONFIG_FILENAME, Settings, SettingsError
 from pos_plugin.sync import scheduler as sync_scheduler
 from pos_plugin.text import TextError, clean_text
+from pos_plugin.webhooks import worker as webhook_worker
 
 CLI_ACTOR = Actor(role=Role.MANAGER, label="pos-plugin CLI")
 DEMO_TOKEN_NAME = "demo till"
@@ -130,6 +131,7 @@ class LazyGroup(click.Group):
         "doctor": "pos_plugin.checks.commands:doctor",
         "headoffice": "pos_plugin.headoffice.commands:headoffice",
         "install-service": "pos_plugin.service_commands:install_service",
+        "webhook": "pos_plugin.webhooks.commands:webhook",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -285,6 +287,7 @@ def _serve(
             ) from None
         worker = printing.start_worker(app, hold=passthrough_app.print_worker_hold(settings))
         sync_scheduler.start(app)
+        webhook_worker.start(app)
     scheme = "https" if tls else "http"
     log.info("Serving on %s://%s:%s/", scheme, host, port)
     click.echo(f"On the House is serving on {scheme}://{host}:{port}/  (Ctrl+C stops it)")

@@ -316,6 +316,17 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Signed event deliveries to the endpoints `pos-plugin webhook add` registered."""
+
+    # Seconds to connect, and then for each read of the answer: a receiver that never
+    # answers holds up its own deliveries for this long, never a tap.
+    timeout: float = _setting(10.0, _seconds(0.1, 120))
+    # An event still refused or unanswered this long after it happened is given up (failed).
+    give_up_after_hours: int = _setting(24, _whole(1, 168))
+
+
+@dataclass(frozen=True)
 class BackupSettings:
     """Copies of the store's database: taken every night after the sync and on demand."""
 
@@ -371,6 +382,7 @@ class Settings:
     printer: PrinterSettings = _section(PrinterSettings, _printer_needs_its_address)
     passthrough: PassthroughSettings = _section(PassthroughSettings)
     sync: SyncSettings = _section(SyncSettings, _transport_needs_its_address)
+    webhooks: WebhookSettings = _section(WebhookSettings)
     backup: BackupSettings = _section(BackupSettings)
     privacy: PrivacySettings = _section(PrivacySettings)
     headoffice: HeadOfficeSettings = _section(HeadOfficeSettings, _cert_and_key)

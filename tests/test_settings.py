@@ -24,6 +24,7 @@ from pos_plugin.settings import (
     SettingsError,
     StoreSettings,
     SyncSettings,
+    WebhookSettings,
     load,
 )
 
@@ -371,6 +372,7 @@ def test_the_example_configuration_lists_every_setting():
         "printer",
         "passthrough",
         "sync",
+        "webhooks",
         "backup",
         "privacy",
         "headoffice",
@@ -383,6 +385,7 @@ def test_the_example_configuration_lists_every_setting():
         ("logging", LoggingSettings),
         ("privacy", PrivacySettings),
         ("backup", BackupSettings),
+        ("webhooks", WebhookSettings),
     ]:
         assert set(raw[section]) == {f.name for f in dataclasses.fields(shape)}, section
     # The database url is shown commented out: its default depends on POS_PLUGIN_HOME.

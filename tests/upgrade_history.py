@@ -30,6 +30,7 @@ REVISIONS = {
     6: "0006_sync_batches",
     7: "0007_tablet_and_console",
     8: "0008_partial_comp_indexes",
+    9: "0009_devices_and_sessions",
 }
 
 YESTERDAY, TODAY = date(2026, 11, 23), date(2026, 11, 24)  # a Monday and a Tuesday
@@ -211,6 +212,7 @@ HISTORY: dict[str, list[Row]] = {
             "overridden_at": None,
             "overridden_by": None,
             "override_reason": None,
+            "closed_at": None,
         },
         # The manager raised yesterday's cap; each shift's tallies are its active comps.
         _shift(1, YESTERDAY, max_comps=12, used_amount=360, comps_count=2)
@@ -308,6 +310,32 @@ HISTORY: dict[str, list[Row]] = {
         {"id": 1, "token_hash": sha(301), "started_at": at(TODAY, 7), "last_seen_at": at(TODAY, 7)}
         | {"ended_at": None},
     ),
+    # Added by 0011, like the two above.
+    "webhook_endpoint": [
+        {
+            "id": 1,
+            "url": "https://loyalty.example/hooks",
+            "events": ["comp.created", "comp.voided"],
+            "secret": "whsec_" + "A" * 44,
+            "created_at": at(TODAY, 6, 30),
+            "created_by": "pos-plugin CLI",
+        }
+    ],
+    "webhook_delivery": _rows(
+        {
+            "endpoint_id": 1,
+            "event_type": "comp.created",
+            "body": "{}",
+            "created_at": at(TODAY, 7, 20),
+            "next_attempt_at": at(TODAY, 7, 20),
+        },
+        {"id": 1, "event_id": comp_id(901), "state": "delivered", "attempts": 2}
+        | {"last_attempt_at": at(TODAY, 7, 21), "last_status": 200, "last_response": "ok"}
+        | {"delivered_at": at(TODAY, 7, 21)},
+        {"id": 2, "event_id": comp_id(902), "state": "pending", "attempts": 0}
+        | {"last_attempt_at": None, "last_status": None, "last_response": None}
+        | {"delivered_at": None},
+    ),
 }
 
 # Parents first: the store's own engine enforces foreign keys while the history is written.
@@ -327,6 +355,8 @@ ORDER = [
     "sign_in_attempt",
     "device",
     "staff_session",
+    "webhook_endpoint",
+    "webhook_delivery",
 ]
 
 # What later revisions added: the tables, and the columns with the value each gave the
@@ -338,6 +368,8 @@ TABLES_ADDED = {
     "sign_in_attempt": 7,
     "device": 9,
     "staff_session": 9,
+    "webhook_endpoint": 11,
+    "webhook_delivery": 11,
 }
 COLUMNS_ADDED: dict[tuple[str, str], tuple[int, Any]] = {
     ("store", "prints_notes"): (4, False),
@@ -352,6 +384,7 @@ COLUMNS_ADDED: dict[tuple[str, str], tuple[int, Any]] = {
     ("comp", "starred_at"): (7, None),
     ("comp", "starred_by"): (7, None),
     ("staff", "unlocked_at"): (9, None),
+    ("shift", "closed_at"): (11, None),
 }
 
 

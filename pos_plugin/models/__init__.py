@@ -10,6 +10,7 @@ from pos_plugin.models.printing import PrintJob, PrintJobStatus
 from pos_plugin.models.shifts import Shift, ShiftTemplate
 from pos_plugin.models.store import Store
 from pos_plugin.models.sync import BatchState, SyncBatch
+from pos_plugin.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -20,6 +21,7 @@ __all__ = [
     "CatalogItem",
     "Comp",
     "CompStatus",
+    "DeliveryState",
     "Device",
     "IdempotencyKey",
     "PrintJob",
@@ -32,4 +34,6 @@ __all__ = [
     "StaffSession",
     "Store",
     "SyncBatch",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -69,6 +69,8 @@ class Shift(Base):
     # so checking the allowance costs the same on the first tap and the ten-thousandth.
     used_amount: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comps_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the store noticed the shift had ended and announced it (`shifts.close_ended`).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def allowance(self) -> Money:

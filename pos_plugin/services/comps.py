@@ -33,7 +33,7 @@ from pos_plugin.models import (
 )
 from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.printing import queue as print_queue
-from pos_plugin.services import audit, shifts
+from pos_plugin.services import audit, events, shifts
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of
 from pos_plugin.services.errors import (
@@ -165,6 +165,7 @@ def record_comp(
             value=item.value_amount,
             remaining_before=left_before.amount,
         )
+    events.announce(events.COMP_CREATED, comp, now)
     db.session.flush()
     return TapResult(comp=comp, created=True)
 
@@ -196,6 +197,7 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
     shifts.record_return(comp.shift_id, comp.value)
     print_queue.cancel_for_comp(comp)
     audit.record(actor, "comp.voided", "comp", comp.id, now, reason=comp.void_reason)
+    events.announce(events.COMP_VOIDED, comp, now)
     db.session.flush()
     return comp
 

@@ -35,9 +35,11 @@ from pos_plugin.database import Base, db
 from pos_plugin.models import Staff, Store
 from pos_plugin.services.actors import Actor, Permission
 
-# Left out of every export: whoever holds them could sign in or pass as a tablet.
+# Left out of every export: whoever holds them could sign in, pass as a tablet, or sign
+# webhook deliveries as the store.
 SECRETS = frozenset(
     {
+        ("webhook_endpoint", "secret"),
         ("staff", "pin_hash"),
         ("staff", "password_hash"),
         ("api_token", "token_hash"),
@@ -61,6 +63,7 @@ FREE_TEXT = frozenset(
         ("comp", "reason"),
         ("comp", "void_reason"),
         ("shift", "override_reason"),
+        ("webhook_delivery", "body"),  # a comp as the API shows it, its customer's name too
     }
 )
 _FREE_TEXT_KEYS = frozenset(column for _, column in FREE_TEXT)

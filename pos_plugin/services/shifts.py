@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
-from pos_plugin.services import audit, paging
+from pos_plugin.services import audit, events, paging
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of, business_day_bounds, window_in_day
 from pos_plugin.services.errors import InvalidInput
@@ -142,6 +142,25 @@ def record_return(shift_id: int, value: Money) -> None:
     assert shift is not None  # a comp's shift is never deleted
     shift.used_amount -= value.amount
     shift.comps_count -= 1
+
+
+def close_ended(now: datetime) -> list[Shift]:
+    """Close every shift that has ended by `now`, oldest first, announcing each once.
+
+    A shift takes no taps after its end anyway; closing is the moment the store
+    tells the outside world its tally is final (the delivery worker asks each round).
+    """
+    ended = db.session.scalars(
+        select(Shift)
+        .where(Shift.closed_at.is_(None), Shift.ends_at <= now)
+        .order_by(Shift.ends_at)
+        .with_for_update()
+    ).all()
+    for shift in ended:
+        shift.closed_at = now
+        events.announce(events.SHIFT_CLOSED, tally(shift), now, occurred_at=shift.ends_at)
+    db.session.flush()
+    return list(ended)
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:

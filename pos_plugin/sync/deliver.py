@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import BatchState, SyncBatch
+from pos_plugin.services import events
 from pos_plugin.sync import batches
 from pos_plugin.sync.fileset import parse_name
 from pos_plugin.sync.transports import DeliveryError, Refused, Sent, Transport
@@ -81,7 +82,13 @@ def _record(
         if isinstance(outcome, Sent):
             batch = batches.mark_delivered(batch_id, transport, now, retry_max)
             return Delivery(batch, outcome.answer)
+        was_failing = (
+            db.session.get_one(SyncBatch, batch_id, populate_existing=True).state
+            is BatchState.FAILED
+        )
         batch = batches.mark_failed(batch_id, transport, str(outcome), now, retry_max)
         if isinstance(outcome, Refused):
             batch.next_attempt_at = None  # only a person can fix it; `sync run` tries again
+        if not was_failing:  # once when a set starts failing, not on every retry
+            events.announce(events.SYNC_FAILED, batch, now)
         return Delivery(batch, str(outcome))

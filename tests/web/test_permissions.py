@@ -28,6 +28,7 @@ from pos_plugin.services import comps, devices, playbook, tokens
 from pos_plugin.services.actors import SYSTEM, Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
+from pos_plugin.webhooks import endpoints
 
 ANON, BARISTA, TILL, BARISTA_TOKEN, MANAGER = (
     "anonymous",
@@ -67,6 +68,9 @@ MANAGE_PAGES = [
     ("POST", "/manage/devices"),
     ("POST", "/manage/devices/{device}/unlock"),
     ("POST", "/manage/devices/{device}/revoke"),
+    ("GET", "/manage/webhooks"),
+    ("POST", "/manage/webhooks"),
+    ("POST", "/manage/webhooks/{webhook}/remove"),
     ("POST", "/manage/delight/{comp}/star"),
     ("POST", "/manage/delight/{comp}/unstar"),
     ("GET", "/manage/health"),
@@ -168,7 +172,11 @@ def ids(app: Flask, make_item, make_staff, make_template, clock) -> dict[str, An
         )
         spare, _ = tokens.create_token(SYSTEM, role=Role.TILL, name="spare", now=clock.now)
         tablet, _ = devices.enrol(SYSTEM, "Back", clock.now)
+        hook, _ = endpoints.add_endpoint(
+            SYSTEM, "http://127.0.0.1:9/hooks", "comp.created", clock.now
+        )
     return {
+        "webhook": hook.id,
         "device": tablet.id,
         "template": 1,
         "item": item.id,
@@ -312,6 +320,7 @@ def test_the_table_covers_every_route(app):
                 "<int:staff_id>": "{ana}",
                 "<int:token_id>": "{token}",
                 "<int:device_id>": "{device}",
+                "<int:endpoint_id>": "{webhook}",
                 "<int(min=1, max=2147483647):job_id>": "1",
             }.items():
                 path = path.replace(name, value)

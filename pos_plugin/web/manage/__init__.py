@@ -18,6 +18,7 @@ from pos_plugin.web.manage import (  # each module adds its views to the bluepri
     playbook,
     reports,
     staff,
+    webhooks,
 )
 from pos_plugin.web.manage.blueprint import bp
 
@@ -33,4 +34,5 @@ __all__ = [
     "playbook",
     "reports",
     "staff",
+    "webhooks",
 ]

@@ -21,6 +21,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -34,9 +35,11 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from pos_plugin.api.schemas import INT32_MAX
 from pos_plugin.money import Money
+from pos_plugin.services.events import EVENTS
 from pos_plugin.text import looks_empty
 
 
@@ -201,4 +204,17 @@ class BreakdownForm(FlaskForm):
 class DeviceForm(FlaskForm):
     name = StringField(
         _l("This tablet's name"), validators=[DataRequired(_l("Name the tablet, e.g. Front till."))]
+    )
+
+
+class WebhookForm(FlaskForm):
+    """A receiver's URL and the events it gets; the service checks both."""
+
+    url = StringField(_l("Receiver URL"), validators=[DataRequired(_l("Give the receiver's URL."))])
+    events = SelectMultipleField(
+        _l("Events"),
+        choices=[SelectChoice(event, event) for event in EVENTS],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(_l("Choose at least one event."))],
     )

@@ -37,10 +37,13 @@ def make(app: Flask) -> Passthrough:
     settings: Settings = app.config["POS_PLUGIN_SETTINGS"]
     clock = app.config["POS_PLUGIN_CLOCK"]
     match_minutes = settings.passthrough.match_minutes
+    printer_of_its_own = settings.printer.kind != "none"
 
     def claim(receipt_text: bytes) -> notes.Claimed | None:
         with app.app_context():
             try:
+                if not printer_of_its_own:
+                    notes.expire_unclaimed(clock(), match_minutes)
                 return notes.claim_note(receipt_text, clock(), match_minutes)
             finally:
                 db.session.remove()

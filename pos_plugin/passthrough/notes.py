@@ -63,6 +63,19 @@ def _choose(order_refs: list[str | None], text: bytes) -> tuple[int, bool]:
     return 0, False
 
 
+def expire_unclaimed(now: datetime, match_minutes: int) -> None:
+    """With no printer of the store's own, a note no receipt took in time will not print:
+    it expires, as a note the printer could not print in time does, for a manager to
+    reprint from the print queue if it still matters."""
+    cutoff = now - hold(match_minutes)
+    stale = PrintJob.status == PrintJobStatus.QUEUED, PrintJob.queued_at <= cutoff
+    if db.session.scalar(select(PrintJob.id).where(*stale).limit(1)) is None:
+        db.session.rollback()
+        return
+    with write_transaction():
+        print_queue.expire_older_than(cutoff)
+
+
 def claim_note(receipt_text: bytes, now: datetime, match_minutes: int) -> Claimed | None:
     """The note for a receipt whose printable text is `receipt_text`, or None.
 

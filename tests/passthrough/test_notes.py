@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from datetime import timedelta
 
 from pos_plugin.passthrough import app as passthrough_app
 
@@ -28,3 +30,21 @@ def test_two_receipts_claiming_at_once_take_each_note_once(app, tap, job_states)
 
     assert sorted(taken) == sorted(comp["id"] for comp in comps)
     assert set(job_states().values()) == {"printed"}
+
+
+def test_with_no_printer_of_its_own_a_note_no_receipt_took_in_time_expires(
+    app, tap, job_states, clock
+):
+    settings = app.config["POS_PLUGIN_SETTINGS"]
+    app.config["POS_PLUGIN_SETTINGS"] = dataclasses.replace(
+        settings, printer=dataclasses.replace(settings.printer, kind="none")
+    )
+    late = tap(order_ref="A-1")
+    clock.now += timedelta(minutes=settings.passthrough.match_minutes, seconds=1)
+    fresh = tap(order_ref="A-2")
+
+    claimed = passthrough_app.make(app).claim(b"a receipt for A-1")
+
+    assert claimed is not None
+    assert str(claimed.comp_id) == fresh["id"]
+    assert job_states() == {late["id"]: "expired", fresh["id"]: "printed"}

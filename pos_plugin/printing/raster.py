@@ -128,6 +128,7 @@ def text_line(text: str, style: Style, width: int, fonts: Fonts) -> Image.Image:
             direction=run.direction,
         )
         x += length
+    drawn = drawn.point(lambda v: 0 if v < 128 else 255)  # a bold stroke is drawn smoothed
     if drawn.width > width:  # a run wider than its columns (proportional script) is narrowed
         drawn = drawn.resize((width, drawn.height), Image.Resampling.NEAREST)
     if style.size == "tall":

@@ -24,6 +24,8 @@ from pos_plugin.settings import PrinterSettings, SettingsError
         ("[qr]", "[qr] needs the text to encode"),
         ("{note!r}", "write the field as {note}"),
         ("[double][tall] hi", "choose one size and one alignment"),
+        ("[bold][qr] {qr}", "[qr] takes one of [left] [center] [right] before it"),
+        ("[qr][center] {qr}", "[qr] takes one of [left] [center] [right] before it"),
         ("ring \x07 bell", "control character"),
     ],
 )
@@ -32,6 +34,11 @@ def test_a_mistake_is_reported_with_the_file_and_line(line, message):
         parse(f"# greeting\n[center] {{store}}\n{line}\n[cut]\n", "note.en.txt")
     assert str(error.value).startswith("note.en.txt:3: ")
     assert message in str(error.value)
+
+
+def test_a_qr_code_may_be_aligned_like_text():
+    [qr, _] = parse("[center][qr] {qr}\nThanks", "t").render({"qr": "https://example.test"})
+    assert (qr.kind, qr.text, qr.style.align) == ("qr", "https://example.test", "center")
 
 
 def test_a_line_whose_fields_are_all_empty_is_left_out():

@@ -63,7 +63,7 @@ def _characters(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont, TTLibError  # on first use: the tap path never needs it
 
     try:
-        with TTFont(path, fontNumber=0, lazy=True) as font:
+        with path.open("rb") as file, TTFont(file, fontNumber=0, lazy=True) as font:
             return frozenset(font.getBestCmap() or {})
     except (OSError, TTLibError, AssertionError) as error:
         raise FontError(f"{path} is not a font file: {error}") from None

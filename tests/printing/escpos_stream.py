@@ -101,7 +101,8 @@ def read(job: bytes, profile: str) -> Paper:
             paper.items.append(TextLine(line, style["a"], bool(style["E"]), style["!"]))
             line, i = "", i + 1
         else:
-            assert byte >= 0x20 and byte != 0x7F, f"control byte {byte:#x} at {i}"
+            assert byte >= 0x20, f"control byte {byte:#x} at {i}"
+            assert byte != 0x7F, f"control byte DEL at {i}"
             assert byte < 0x80 or byte in table, f"byte {byte:#x} at {i} on no known page"
             line += chr(byte) if byte < 0x80 else table[byte]
             i += 1

@@ -6,6 +6,7 @@ import pytest
 
 from pos_plugin.printing import render
 from pos_plugin.printing.template import Line
+
 from . import escpos_stream
 
 # In PC858 (Epson's page 19, the € page): € D5, £ 9C, é 82, ü 81, ß E1, ñ A4.

@@ -95,12 +95,15 @@ def test_a_picture_line_is_drawn_at_its_size_and_alignment():
     double = picture(Style(size="double"))
     assert left.width == centre.width == 42 * 12
     assert double.height == 2 * left.height
-    left_box, centre_box, double_box = left.getbbox(), centre.getbbox(), double.getbbox()
-    assert left_box is not None and centre_box is not None and double_box is not None
-    assert ImageChops.invert(left).getbbox()[0] < 4
-    ink = ImageChops.invert(centre).getbbox()
-    assert abs((ink[0] + ink[2]) / 2 - centre.width / 2) <= 2
-    assert ImageChops.invert(double).getbbox()[2] >= 2 * ImageChops.invert(left).getbbox()[2] - 2
+    left_ink = ImageChops.invert(left).getbbox()
+    centre_ink = ImageChops.invert(centre).getbbox()
+    double_ink = ImageChops.invert(double).getbbox()
+    assert left_ink is not None
+    assert centre_ink is not None
+    assert double_ink is not None
+    assert left_ink[0] < 4
+    assert abs((centre_ink[0] + centre_ink[2]) / 2 - centre.width / 2) <= 2
+    assert double_ink[2] >= 2 * left_ink[2] - 2  # twice as wide
 
 
 def test_unicode_replace_prints_a_question_mark_for_each_such_character():
@@ -137,10 +140,11 @@ def test_the_qr_code_prints_where_and_as_large_as_the_preview_shows_it(align, ce
 
     on_paper = ImageChops.invert(printed_qr).getbbox()
     on_preview = ImageChops.invert(preview).getbbox()
-    assert on_paper is not None and on_preview is not None
+    assert on_paper is not None
+    assert on_preview is not None
     shifted = tuple(v - render.MARGIN for v in on_preview)
-    assert on_paper[0] == shifted[0] and on_paper[2] == shifted[2]
-    assert on_paper[3] - on_paper[1] == shifted[3] - shifted[1]
+    assert (on_paper[0], on_paper[2]) == (shifted[0], shifted[2])  # same columns
+    assert on_paper[3] - on_paper[1] == shifted[3] - shifted[1]  # same height
     if centre_x is not None:
         assert abs((on_paper[0] + on_paper[2]) / 2 - centre_x) <= 4
     else:

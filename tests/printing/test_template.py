@@ -95,3 +95,20 @@ def test_the_stores_own_template_wins_over_the_projects(tmp_path):
     template = receipts.template_for_name("note.en.txt")
 
     assert [line.text for line in template.render({"customer": "Sam"})] == ["Our own words for Sam"]
+
+
+def test_a_unicode_font_that_does_not_exist_stops_start_up(settings, tmp_path):
+    printer = PrinterSettings(kind="file", path=str(tmp_path / "lp0"), unicode_font="fonts/x.ttf")
+    with pytest.raises(SettingsError) as error:
+        create_app({"SETTINGS": dataclasses.replace(settings, printer=printer)})
+    assert f"[printer] unicode_font: {settings.home / 'fonts/x.ttf'} does not exist" in str(
+        error.value
+    )
+
+
+def test_a_unicode_font_that_is_no_font_stops_start_up(settings, tmp_path):
+    (settings.home / "fonts").mkdir(parents=True)
+    (settings.home / "fonts" / "x.ttf").write_text("not a font", encoding="utf-8")
+    printer = PrinterSettings(kind="file", path=str(tmp_path / "lp0"), unicode_font="fonts/x.ttf")
+    with pytest.raises(SettingsError, match=r"x\.ttf is not a font file"):
+        create_app({"SETTINGS": dataclasses.replace(settings, printer=printer)})

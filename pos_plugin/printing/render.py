@@ -245,8 +245,8 @@ def to_png(lines: list[Line], paper: Paper, logo: Path | None = None) -> bytes:
             paper_image.paste(picture, (MARGIN, y))
         elif line.kind == "text":
             _draw_text(paper_image, line, y)
-        elif line.kind == "rule":
-            draw.line((MARGIN, y + h // 2, width - MARGIN, y + h // 2), fill=0, width=2)
+        elif line.kind == "rule":  # the printer prints the rule as a line of dashes
+            _draw_text(paper_image, Line("text", "-" * paper.columns, line.style), y)
         elif line.kind == "cut" and can_cut:
             for x0 in range(MARGIN, width - MARGIN, 16):
                 draw.line((x0, y + h // 2, x0 + 8, y + h // 2), fill=128, width=1)

@@ -257,6 +257,10 @@ class PrinterSettings:
     footer: str = _setting("", Text(max_length=120))
     logo: str = _setting("", _path())
     qr: str = _setting("", Text(min_length=1, max_length=300))
+    # Text no code page of the profile holds (CJK, Arabic, emoji): "raster" prints its line
+    # as a picture drawn in a font that has it; "replace" prints "?" for it.
+    unicode: str = _setting("raster", _one_of(("raster", "replace"), 'Use "raster" or "replace".'))
+    unicode_font: str = _setting("", _path())
     expire_after_minutes: int = _setting(30, _whole(1, 1440))
     retry_max_seconds: float = _setting(60.0, _seconds(0.01, 3600))
 

@@ -64,7 +64,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # at every start. Alembic's ScriptDirectory knows the same, and a test holds the two
 # together (tests/test_migrations.py), but importing Alembic took 120 ms of `serve`'s
 # 660 ms start-up (measured with -X importtime), so a new migration updates this too.
-SCHEMA_HEAD = "0009_devices_and_sessions"
+SCHEMA_HEAD = "0010_print_job_sent_at"
 
 
 def enable_migrations(app: Flask) -> None:

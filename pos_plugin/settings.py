@@ -243,7 +243,8 @@ class PrinterSettings:
     host: str = _setting("", _host())
     port: int = _setting(9100, _whole(1, 65535))
     timeout: float = _setting(5.0, _seconds(0.1, 120))
-    # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT);
+    # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT), and a
+    # job it does not confirm is unconfirmed, never resent by itself;
     # "sent": trust a completed send, for printers that never answer.
     confirm: str = _setting("status", _one_of(("status", "sent"), 'Use "status" or "sent".'))
     usb_vendor_id: int = _setting(0, _whole(1, 0xFFFF))

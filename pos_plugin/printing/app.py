@@ -69,6 +69,7 @@ class PrinterStatus:
     state: str
     detail: str
     waiting: int
+    unconfirmed: int
     last_printed_at: datetime | None
     checked_at: datetime | None
 
@@ -86,6 +87,7 @@ def printer_status(actor: Actor) -> PrinterStatus:
         state=state.state,
         detail=state.detail,
         waiting=print_queue.waiting_count(),
+        unconfirmed=print_queue.unconfirmed_count(),
         last_printed_at=state.last_printed_at,
         checked_at=state.checked_at,
     )

@@ -150,6 +150,11 @@ class Receipts:
         )
         return template.render(values)
 
+    def reprint_lines(self, store: Store, comp: Comp) -> list[Line]:
+        """What a note sent again starts with, in the store's language: `reprint.<lang>.txt`."""
+        template = self.template_for_name(f"reprint.{_language(store)}.txt", "reprint.en.txt")
+        return template.render(self._values(store, comp.created_at, item=comp.item.name))
+
     def render(self, store: Store, comp: Comp, fmt: Format) -> bytes:
         return self.render_lines(self.lines(store, comp), fmt)
 

@@ -70,6 +70,7 @@ MANAGE_PAGES = [
     ("POST", "/manage/delight/{comp}/star"),
     ("POST", "/manage/delight/{comp}/unstar"),
     ("GET", "/manage/health"),
+    ("POST", "/manage/health/print-jobs/1/reprint"),
     ("GET", "/manage/playbook"),
     ("POST", "/manage/playbook"),
     ("GET", "/manage/playbook/{breakdown}"),
@@ -313,6 +314,7 @@ def test_the_table_covers_every_route(app):
                 "<int:token_id>": "{token}",
                 "<int:device_id>": "{device}",
                 "<int(min=1, max=2147483647):job_id>": "1",
+                "<int:job_id>": "1",
             }.items():
                 path = path.replace(name, value)
             found.add((method, path))

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install bytecode demo test check pytest services bench bench-quick bench-backup \
+.PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
 	bench-passthrough clean
 
 $(STAMP): pyproject.toml
@@ -24,7 +24,12 @@ install: $(STAMP)
 bytecode: install
 	$(BIN)/python -m compileall -q pos_plugin
 
-demo: install bytecode
+# Receipt notes draw CJK text and emoji in Debian's fonts-noto-cjk and fonts-symbola:
+# install them where they are missing.
+fonts:
+	@bash .ci/fonts
+
+demo: install bytecode fonts
 	$(BIN)/pos-plugin demo
 
 test: check pytest
@@ -42,7 +47,7 @@ pytest: install services bytecode
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.
 # The SFTP tests start their own OpenSSH server: install openssh-server where it is missing.
 # The browser tests drive the system Chromium: install chromium where it is missing.
-services:
+services: fonts
 	@bash .ci/services
 	@bash .ci/sshd
 	@bash .ci/chromium

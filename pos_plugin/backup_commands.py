@@ -27,7 +27,8 @@ def _holds(backup: backups.Backup) -> str:
     if backup.comps is None:
         return ""
     comps = format_decimal(backup.comps, locale=_settings().store.locale)
-    return f", {comps} comps of {backup.store_id}, schema {backup.revision}"
+    noun = "comp" if backup.comps == 1 else "comps"
+    return f", {comps} {noun} of {backup.store_id}, schema {backup.revision}"
 
 
 @click.command()

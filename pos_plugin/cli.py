@@ -360,6 +360,8 @@ def print_test() -> None:
         devices.send(settings.printer, payload)
     except devices.PrinterUnavailable as error:
         raise click.ClickException(f"The test note did not print: {error}") from None
+    except devices.Unconfirmed as error:
+        raise click.ClickException(f"The test note may not have printed: {error}") from None
     click.echo(f"Sent a test note ({len(payload)} bytes) to {devices.describe(settings.printer)}.")
 
 

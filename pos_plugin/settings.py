@@ -252,7 +252,8 @@ class PrinterSettings:
     host: str = _setting("", _host())
     port: int = _setting(9100, _whole(1, 65535))
     timeout: float = _setting(5.0, _seconds(0.1, 120))
-    # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT);
+    # "status": a network printer confirms it read the whole job (ESC/POS DLE EOT), and a
+    # job it does not confirm is unconfirmed, never resent by itself;
     # "sent": trust a completed send, for printers that never answer.
     confirm: str = _setting("status", _one_of(("status", "sent"), 'Use "status" or "sent".'))
     usb_vendor_id: int = _setting(0, _whole(1, 0xFFFF))
@@ -266,6 +267,10 @@ class PrinterSettings:
     footer: str = _setting("", Text(max_length=120))
     logo: str = _setting("", _path())
     qr: str = _setting("", Text(min_length=1, max_length=300))
+    # Text no code page of the profile holds (CJK, Arabic, emoji): "raster" prints its line
+    # as a picture drawn in a font that has it; "replace" prints "?" for it.
+    unicode: str = _setting("raster", _one_of(("raster", "replace"), 'Use "raster" or "replace".'))
+    unicode_font: str = _setting("", _path())
     expire_after_minutes: int = _setting(30, _whole(1, 1440))
     retry_max_seconds: float = _setting(60.0, _seconds(0.01, 3600))
 

@@ -23,6 +23,7 @@ from pos_plugin import backups, create_app
 from pos_plugin.backup_commands import human_size
 from pos_plugin.cli import cli
 from pos_plugin.database import db, write_transaction
+from pos_plugin.lifecycle import SCHEMA_HEAD
 from pos_plugin.models import CatalogItem, Comp, Role
 from pos_plugin.money import Money
 from pos_plugin.services import catalog, comps
@@ -144,9 +145,7 @@ def test_backup_prints_where_it_went_and_keeps_it_private(store, backend):
     how = "with pg_dump " if backend == "postgresql" else ""
     assert result.output.startswith(f"Backed up the database {how}to {taken.path} (")
     if backend == "sqlite":
-        assert ", 0 comps of test-cafe, schema 0009_devices_and_sessions; checked)" in (
-            result.output
-        )
+        assert f", 0 comps of test-cafe, schema {SCHEMA_HEAD}; checked)" in result.output
     assert mode(taken.path) == 0o600
     assert mode(taken.path.parent) == 0o700
 
@@ -243,8 +242,8 @@ def test_restore_round_trip_keeps_the_database_as_it_was_aside(store, clock):
     aside = next(b for b in backups.listed(settings) if "before-restore" in b.path.name)
     assert result.output.splitlines() == [
         f"Kept the database as it was aside: {aside.path}",
-        f"Restored {taken.path} ({human_size(taken.size)}, 1 comps of test-cafe, schema "
-        f"0009_devices_and_sessions) into {database}.",
+        f"Restored {taken.path} ({human_size(taken.size)}, 1 comp of test-cafe, schema "
+        f"{SCHEMA_HEAD}) into {database}.",
         "If `pos-plugin serve` is running, restart it.",
     ]
     assert comp_ids(store) == {first}

@@ -31,6 +31,7 @@ REVISIONS = {
     7: "0007_tablet_and_console",
     8: "0008_partial_comp_indexes",
     9: "0009_devices_and_sessions",
+    10: "0010_print_job_sent_at",
 }
 
 YESTERDAY, TODAY = date(2026, 11, 23), date(2026, 11, 24)  # a Monday and a Tuesday
@@ -265,9 +266,10 @@ HISTORY: dict[str, list[Row]] = {
             "next_attempt_at": at(TODAY, 7, 41),
             "last_error": None,
             "printed_at": None,
+            "sent_at": None,
         },
         {"id": 1, "comp_id": comp_id(4), "status": "printed", "attempts": 1}
-        | {"printed_at": at(TODAY, 7, 41)},
+        | {"printed_at": at(TODAY, 7, 41), "sent_at": at(TODAY, 7, 41)},
         {"id": 2, "comp_id": comp_id(5), "status": "queued", "attempts": 3}
         | {"last_error": "printer offline (connection refused)"},
         {"id": 3, "comp_id": comp_id(6), "status": "cancelled", "attempts": 0},
@@ -384,6 +386,7 @@ COLUMNS_ADDED: dict[tuple[str, str], tuple[int, Any]] = {
     ("comp", "starred_at"): (7, None),
     ("comp", "starred_by"): (7, None),
     ("staff", "unlocked_at"): (9, None),
+    ("print_job", "sent_at"): (10, KEPT),
     ("shift", "closed_at"): (11, None),
 }
 

@@ -199,21 +199,38 @@ class PrintJobListQuerySchema(StrictSchema):
 class PrintJobSchema(Schema):
     id = fields.Integer()
     comp_id = fields.UUID()
-    status = fields.Enum(PrintJobStatus, by_value=True)
+    status = fields.Enum(
+        PrintJobStatus,
+        by_value=True,
+        metadata={
+            "description": "queued, sending, printed, unconfirmed (went out whole, the printer "
+            "did not confirm it or said its paper ran out: reprint by hand if it is not on "
+            "paper), expired or cancelled"
+        },
+    )
     queued_at = fields.AwareDateTime()
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime()
     last_error = fields.String(allow_none=True)
     printed_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when some or all of it last went to the printer"},
+    )
 
 
 class PrinterStatusSchema(Schema):
     kind = fields.String(metadata={"description": "[printer] kind"})
     state = fields.String(
-        metadata={"description": "none, not_running, idle, online, offline or paper_out"}
+        metadata={
+            "description": "none, not_running, idle, online, offline, paper_out or unconfirmed"
+        }
     )
     detail = fields.String(metadata={"description": "what went wrong, in words"})
     waiting = fields.Integer(metadata={"description": "notes queued and not printed yet"})
+    unconfirmed = fields.Integer(
+        metadata={"description": "notes that went out but the printer did not confirm"}
+    )
     last_printed_at = fields.AwareDateTime(allow_none=True)
     checked_at = fields.AwareDateTime(allow_none=True)
 

@@ -83,6 +83,15 @@ def last_known(settings: Settings, now: datetime) -> Finding:
 @check("print queue")
 def queue(settings: Settings, now: datetime) -> Finding:
     oldest = print_queue.oldest_queued()
+    unconfirmed = print_queue.unconfirmed_count()
+    if oldest is None and unconfirmed:
+        return warn(
+            _l(
+                "Notes the printer took but did not confirm: %(count)s. Look whether they "
+                "are on paper; reprint those that are not from the console's Health page.",
+                count=unconfirmed,
+            )
+        )
     if oldest is None:
         return ok(_l("No note is waiting to print."))
     waiting = print_queue.waiting_count()

@@ -17,7 +17,12 @@ LAST_ERROR_MAX = 300
 
 class PrintJobStatus(enum.StrEnum):
     QUEUED = "queued"
+    # Committed before the first byte goes out: a job found so after a crash may be on paper.
+    SENDING = "sending"
     PRINTED = "printed"
+    # Every byte went out but the printer never said it read them (or said its paper ran
+    # out): it may be on paper, so only a manager sends it again.
+    UNCONFIRMED = "unconfirmed"
     # Waited longer than `[printer] expire_after_minutes`: a note hours late helps no one.
     EXPIRED = "expired"
     # Its comp was voided before the note printed.
@@ -39,5 +44,8 @@ class PrintJob(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(LAST_ERROR_MAX))
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When some or all of its bytes last went to the printer: set, a copy may be on paper
+    # already, so the next one starts with a "reprint" line.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     comp: Mapped[Comp] = relationship(lazy="joined")

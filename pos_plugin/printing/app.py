@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,17 +21,23 @@ from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput
 from pos_plugin.settings import Settings, SettingsError
 
+log = logging.getLogger(__name__)
+
 RECEIPTS = "pos_plugin.receipts"
 WORKER = "pos_plugin.print_worker"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Check every receipt template, the printer profile and logo: a mistake stops start-up."""
+    """Check every receipt template, the printer profile, logo and font: a mistake stops
+    start-up; a font that is not installed is a warning, and what it would draw prints "?"."""
     receipts = Receipts.for_home(settings.home, settings.printer)
     try:
         receipts.check()
     except (TemplateError, ProfileError) as error:
         raise SettingsError(f"receipt printing: {error}") from None
+    if settings.printer.kind != "none":
+        for problem in receipts.missing_fonts():
+            log.warning("receipt printing: %s", problem)
     app.extensions[RECEIPTS] = receipts
 
 
@@ -67,6 +74,7 @@ class PrinterStatus:
     state: str
     detail: str
     waiting: int
+    unconfirmed: int
     last_printed_at: datetime | None
     checked_at: datetime | None
 
@@ -84,6 +92,7 @@ def printer_status(actor: Actor) -> PrinterStatus:
         state=state.state,
         detail=state.detail,
         waiting=print_queue.waiting_count(),
+        unconfirmed=print_queue.unconfirmed_count(),
         last_printed_at=state.last_printed_at,
         checked_at=state.checked_at,
     )

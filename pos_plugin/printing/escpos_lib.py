@@ -28,6 +28,7 @@ from pos_plugin.settings import DEFAULT_HOME
 class Escpos:
     capabilities: ModuleType
     exceptions: ModuleType
+    magicencode: ModuleType
     printer: ModuleType
 
 
@@ -48,5 +49,6 @@ def load() -> Escpos:
     return Escpos(
         capabilities=capabilities,
         exceptions=importlib.import_module("escpos.exceptions"),
+        magicencode=importlib.import_module("escpos.magicencode"),
         printer=importlib.import_module("escpos.printer"),
     )

@@ -2,9 +2,12 @@
 
 A job is written in the tap's own transaction, so a comp that prints and its
 note are recorded together or not at all. The worker takes jobs strictly
-oldest first (a note never overtakes an earlier one), marks one printed only
-after the printer confirmed it, and retries with backoff until the job is too
-old to be worth printing.
+oldest first (a note never overtakes an earlier one), commits "sending" before
+the first byte goes out, and marks one printed only after the printer confirmed
+it. A note none of which went out, or only part of it, is retried with backoff
+until it is too old to be worth printing; one that went out whole without a
+confirmation, or was being sent when the service stopped, is "unconfirmed" and
+prints again only when a manager asks (`retry`).
 """
 
 from __future__ import annotations
@@ -73,10 +76,19 @@ def expire_older_than(cutoff: datetime) -> None:
     )
 
 
-def mark_printed(job_id: int, now: datetime) -> None:
+def mark_sending(job_id: int, now: datetime) -> None:
+    """The note's first byte is about to go out: from here on it may be on paper."""
     db.session.execute(
         update(PrintJob)
         .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.QUEUED)
+        .values(status=PrintJobStatus.SENDING, sent_at=now)
+    )
+
+
+def mark_printed(job_id: int, now: datetime) -> None:
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.SENDING)
         .values(
             status=PrintJobStatus.PRINTED,
             printed_at=now,
@@ -86,6 +98,34 @@ def mark_printed(job_id: int, now: datetime) -> None:
     )
 
 
+def mark_unconfirmed(job_id: int, why: str) -> None:
+    """Every byte went out, but the printer did not confirm: never sent again by itself."""
+    db.session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.SENDING)
+        .values(
+            status=PrintJobStatus.UNCONFIRMED,
+            attempts=PrintJob.attempts + 1,
+            last_error=why[:LAST_ERROR_MAX],
+        )
+    )
+
+
+STOPPED_WHILE_SENDING = "the service stopped while this note was being sent; it may be on paper"
+
+
+def recover_after_stop() -> int:
+    """At start-up: a note found "sending" was cut off by a crash mid-send, perhaps after
+    its last byte. It is unconfirmed, not sent again; returns how many there were."""
+    cut_off = list(
+        db.session.scalars(select(PrintJob).where(PrintJob.status == PrintJobStatus.SENDING))
+    )
+    for job in cut_off:
+        job.status = PrintJobStatus.UNCONFIRMED
+        job.last_error = STOPPED_WHILE_SENDING
+    return len(cut_off)
+
+
 def retry_delay(attempts: int, max_seconds: float) -> float:
     """Exponential backoff with "equal jitter" (half fixed, half random), capped."""
     ceiling = min(max_seconds, FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
@@ -93,9 +133,12 @@ def retry_delay(attempts: int, max_seconds: float) -> float:
 
 
 def mark_failed(job_id: int, error: str, now: datetime, max_seconds: float) -> None:
+    """Nothing went out, or only part of it (the job was "sending"): it waits and is tried
+    again; `sent_at` stays, so a copy after a fragment says it is a reprint."""
     job = db.session.get(PrintJob, job_id)
-    if job is None or job.status is not PrintJobStatus.QUEUED:
+    if job is None or job.status not in (PrintJobStatus.QUEUED, PrintJobStatus.SENDING):
         return
+    job.status = PrintJobStatus.QUEUED
     job.attempts += 1
     job.last_error = error[:LAST_ERROR_MAX]
     job.next_attempt_at = now + timedelta(seconds=retry_delay(job.attempts, max_seconds))
@@ -113,13 +156,16 @@ def list_jobs(
 
 
 def retry(actor: Actor, job_id: int, now: datetime) -> PrintJob:
-    """Queue a job again by hand: an expired note, or a reprint of a printed one."""
+    """Queue a job again by hand: an expired note, or a reprint of a printed or unconfirmed
+    one (which then starts with a "reprint" line)."""
     actor.require(Permission.MANAGE)
     job = db.session.get(PrintJob, job_id)
     if job is None:
         raise NotFound(f"No print job {job_id}.")
     if job.status is PrintJobStatus.QUEUED:
         raise InvalidInput("This note is already waiting to print.", field="id")
+    if job.status is PrintJobStatus.SENDING:
+        raise InvalidInput("This note is being sent to the printer right now.", field="id")
     if job.status is PrintJobStatus.CANCELLED:
         raise InvalidInput("This comp was voided; its note is not printed.", field="id")
     before = job.status.value
@@ -134,5 +180,13 @@ def retry(actor: Actor, job_id: int, now: datetime) -> PrintJob:
 
 
 def waiting_count() -> int:
-    query = select(func.count()).where(PrintJob.status == PrintJobStatus.QUEUED)
+    return _count(PrintJobStatus.QUEUED)
+
+
+def unconfirmed_count() -> int:
+    return _count(PrintJobStatus.UNCONFIRMED)
+
+
+def _count(status: PrintJobStatus) -> int:
+    query = select(func.count()).where(PrintJob.status == status)
     return db.session.scalar(query) or 0

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_time
 from pos_plugin.database import db
 from pos_plugin.models import Breakdown, Comp, Staff, Store
 from pos_plugin.printing import render
+from pos_plugin.printing.fonts import FontError, Fonts
 from pos_plugin.printing.template import Line, Template, TemplateError, load
 from pos_plugin.settings import PrinterSettings
 
@@ -54,6 +55,15 @@ class Receipts:
     def columns(self) -> int:
         return render.columns_for(self.printer.profile, self.printer.columns)
 
+    @property
+    def fonts(self) -> Fonts:
+        own = self.printer.unicode_font
+        return _fonts(self.home / own if own else None)
+
+    @property
+    def paper(self) -> render.Paper:
+        return render.Paper(self.printer.profile, self.columns, self.printer.unicode, self.fonts)
+
     def template_for(self, comp: Comp, breakdown: Breakdown | None, language: str) -> Template:
         names = []
         for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
@@ -86,7 +96,21 @@ class Receipts:
             self.columns  # noqa: B018  (raises ProfileError for an unknown profile)
         if self.logo is not None and not self.logo.is_file():
             raise TemplateError(f"[printer] logo: {self.logo} does not exist")
+        try:
+            self.fonts  # noqa: B018  (raises FontError for a missing or broken unicode_font)
+        except FontError as error:
+            raise TemplateError(str(error)) from None
         return checked
+
+    def missing_fonts(self) -> list[str]:
+        """What prints as "?" for want of a font, with the Debian package that has it."""
+        if self.printer.unicode != "raster":
+            return []
+        return [
+            f'{font.draws} text prints as "?": {font.path} is missing'
+            f" (Debian package {font.package})"
+            for font in self.fonts.missing()
+        ]
 
     def _values(self, store: Store, at: datetime, **values: str) -> dict[str, str]:
         local = at.astimezone(store.zone)
@@ -126,19 +150,30 @@ class Receipts:
         )
         return template.render(values)
 
+    def reprint_lines(self, store: Store, comp: Comp) -> list[Line]:
+        """What a note sent again starts with, in the store's language: `reprint.<lang>.txt`."""
+        template = self.template_for_name(f"reprint.{_language(store)}.txt", "reprint.en.txt")
+        return template.render(self._values(store, comp.created_at, item=comp.item.name))
+
     def render(self, store: Store, comp: Comp, fmt: Format) -> bytes:
         return self.render_lines(self.lines(store, comp), fmt)
 
     def render_lines(self, lines: list[Line], fmt: Format) -> bytes:
+        paper = self.paper
         if fmt == "text":
-            return render.to_text(lines, self.columns).encode("utf-8")
+            return render.to_text(lines, paper).encode("utf-8")
         if fmt == "png":
-            return render.to_png(lines, self.columns, self.logo)
-        return render.to_escpos(lines, self.printer.profile, self.columns, self.logo)
+            return render.to_png(lines, paper, self.logo)
+        return render.to_escpos(lines, paper, self.logo)
 
 
 def _language(store: Store) -> str:
     return store.locale.split("_")[0]
+
+
+@lru_cache(maxsize=8)
+def _fonts(own: Path | None) -> Fonts:
+    return Fonts.with_own(own)
 
 
 @lru_cache(maxsize=64)

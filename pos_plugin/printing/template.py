@@ -13,7 +13,8 @@ in braces that the comp fills in:
 
 Style tags: [left] [center] [right] [bold] [double] (double width and
 height) [tall] (double height). Tags alone on a line: [rule] [logo] [feed]
-[cut], and [qr] followed by the text to encode. A line whose fields are all
+[cut], and [qr] followed by the text to encode, which an alignment may come
+before ([center][qr] {qr}). A line whose fields are all
 empty is left out, so "For {customer}" only prints when there is a name. A
 mistake is reported with the file and line number when the template is
 loaded, never at print time.
@@ -42,6 +43,7 @@ FIELDS = {
 }
 STYLE_TAGS = {"left", "center", "right", "bold", "double", "tall"}
 LINE_TAGS = {"rule", "logo", "feed", "cut", "qr"}
+ALIGN_TAGS = {"left", "center", "right"}
 _TAG = re.compile(r"\[([a-z]+)\]")
 
 Kind = Literal["text", "rule", "logo", "feed", "cut", "qr"]
@@ -124,12 +126,16 @@ def _parse_line(raw: str, where: str) -> TemplateLine:
         known = " ".join(f"[{t}]" for t in sorted(STYLE_TAGS | LINE_TAGS))
         raise TemplateError(f"{where}: unknown tag [{unknown[0]}]; the tags are {known}.")
     line_tags = [t for t in tags if t in LINE_TAGS]
-    if line_tags and (len(tags) > 1 or (rest and line_tags[0] != "qr")):
+    if line_tags == ["qr"] and tags[-1] == "qr" and set(tags[:-1]) <= ALIGN_TAGS:
+        pass  # a QR code may be aligned like text
+    elif line_tags == ["qr"]:
+        raise TemplateError(f"{where}: [qr] takes one of [left] [center] [right] before it.")
+    elif line_tags and (len(tags) > 1 or rest):
         raise TemplateError(f"{where}: [{line_tags[0]}] stands alone on its line.")
     if line_tags == ["qr"] and not rest:
         raise TemplateError(f"{where}: [qr] needs the text to encode, e.g. [qr] {{qr}}.")
     sizes = [t for t in tags if t in ("double", "tall")]
-    aligns = [t for t in tags if t in ("left", "center", "right")]
+    aligns = [t for t in tags if t in ALIGN_TAGS]
     if len(sizes) > 1 or len(aligns) > 1:
         raise TemplateError(f"{where}: choose one size and one alignment per line.")
     style = Style(

@@ -1,9 +1,12 @@
 """The print worker: one thread for the printer, sending queued notes in order.
 
-`pos-plugin serve` starts it. Each round it asks the queue for the next job,
-renders it, sends it over a fresh connection and records the outcome; the
-tap never waits for any of it. What the worker last saw of the printer is
-kept in `PrinterState` for the tablet and the manager pages.
+`pos-plugin serve` starts it. On start it turns a note a crash left "sending"
+into an unconfirmed one. Each round it asks the queue for the next job,
+renders it (behind a "reprint" line when some of it may be on paper already),
+sends it over a fresh connection, committing "sending" just before the first
+byte, and records the outcome; the tap never waits for any of it. What the
+worker last saw of the printer is kept in `PrinterState` for the tablet and
+the manager pages.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from pos_plugin.database import db, write_transaction
+from pos_plugin.models import PrintJob
 from pos_plugin.printing import devices
 from pos_plugin.printing import queue as print_queue
 from pos_plugin.printing.receipt import Receipts
@@ -31,7 +35,8 @@ IDLE_POLL_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class PrinterState:
-    """What the staff see: "idle", "online", "offline", "paper_out" or "not_running"."""
+    """What the staff see: "idle", "online", "offline", "paper_out", "unconfirmed" (the last
+    note went out whole but was not confirmed) or "not_running"."""
 
     state: str = "not_running"
     detail: str = ""
@@ -60,6 +65,14 @@ class PrintWorker:
         self._head_waits_until: datetime | None = None
 
     def start(self) -> None:
+        with self.app.app_context():
+            try:
+                with write_transaction():
+                    cut_off = print_queue.recover_after_stop()
+            finally:
+                db.session.remove()
+        if cut_off:
+            log.warning("%s note(s) were being sent when the service stopped: unconfirmed", cut_off)
         self.state = replace(self.state, state="idle", detail="no note sent yet")
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
         self._thread.start()
@@ -105,20 +118,45 @@ class PrintWorker:
                 if due > now:
                     self._head_waits_until = due
                     return (due - now).total_seconds()
+                job_id = job.id
                 try:
-                    payload = self.receipts.render(get_store(), job.comp, "escpos")
+                    payload = self._payload(job)
                     db.session.rollback()  # hold no snapshot while the printer is slow
-                    devices.send(settings, payload)
+                    devices.send(settings, payload, lambda: self._sending(job_id))
                 except (devices.PrinterUnavailable, TemplateError, ProfileError) as error:
-                    self._failed(job.id, error)
+                    self._failed(job_id, error)
+                    return 0.0
+                except devices.Unconfirmed as error:
+                    self._unconfirmed(job_id, error)
                     return 0.0
                 with write_transaction():
                     now = self.clock()
-                    print_queue.mark_printed(job.id, now)
+                    print_queue.mark_printed(job_id, now)
                 self.state = PrinterState("online", "", now, now)
                 return 0.0
             finally:
                 db.session.remove()
+
+    def _payload(self, job: PrintJob) -> bytes:
+        """The note's bytes; behind a "reprint" line if some of it went out before."""
+        store = get_store()
+        note = self.receipts.render(store, job.comp, "escpos")
+        if job.sent_at is None:
+            return note
+        reprint = self.receipts.reprint_lines(store, job.comp)
+        return self.receipts.render_lines(reprint, "escpos") + note
+
+    def _sending(self, job_id: int) -> None:
+        with write_transaction():
+            print_queue.mark_sending(job_id, self.clock())
+
+    def _unconfirmed(self, job_id: int, error: devices.Unconfirmed) -> None:
+        now = self.clock()
+        state = "paper_out" if isinstance(error, devices.PaperRanOut) else "unconfirmed"
+        self.state = PrinterState(state, str(error), self.state.last_printed_at, now)
+        log.warning("note %s went out but is unconfirmed: %s", job_id, error)
+        with write_transaction():
+            print_queue.mark_unconfirmed(job_id, str(error))
 
     def _failed(self, job_id: int, error: Exception) -> None:
         now = self.clock()

@@ -3,13 +3,17 @@
 `RecordingPrinter` listens on 127.0.0.1, answers the ESC/POS paper status
 request (DLE EOT 4) the way an Epson does, and records every note it read in
 full. It can be off (nothing listens: connection refused), silent (accepts and
-never reads), out of paper, or drop the connection in the middle of a note.
+never reads), out of paper, run out of paper during a note, drop the connection
+in the middle of a note, reset it after a number of bytes, or take a note and
+never confirm it; and it can answer every status request, or only the one after
+a note, late.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,12 +26,16 @@ from pos_plugin.printing.worker import PrintWorker
 from pos_plugin.settings import PrinterSettings
 
 PAPER_OK, PAPER_END = b"\x12", b"\x72"
+PAPER_RAN_OUT = b"\x7e"  # the paper-end and near-end bits, as an Epson says it after a job
 
 
 class RecordingPrinter:
     def __init__(self, port: int) -> None:
         self.port = port
         self.mode = "ok"
+        self.answer_delay = 0.0  # seconds before answering any status request
+        self.confirm_delay = 0.0  # seconds before answering the one after a note
+        self.reset_after = 300  # bytes of a note read before "reset" resets the connection
         self.notes: list[bytes] = []
         self.partial: list[bytes] = []
         self.connections = 0
@@ -92,6 +100,17 @@ class RecordingPrinter:
                 if not data:
                     return
                 buffer += data
+                if (
+                    self.mode == "reset"
+                    and len(buffer.partition(PAPER_STATUS)[0]) >= self.reset_after
+                ):
+                    self.partial.append(buffer[: self.reset_after])  # a fragment came out
+                    self.mode = "ok"  # the next connection prints in full
+                    # Closed with unread bytes and no lingering: a TCP reset, as a printer's
+                    # network card that restarts sends.
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    conn.close()
+                    return
                 while PAPER_STATUS in buffer:
                     job, _, buffer = buffer.partition(PAPER_STATUS)
                     if job and self.mode == "close_mid_job":
@@ -101,9 +120,19 @@ class RecordingPrinter:
                         return
                     if job:
                         self.notes.append(job)
-                    conn.sendall(PAPER_END if self.mode == "paper_out" else PAPER_OK)
+                    if job and self.mode == "never_confirms":
+                        continue
+                    time.sleep(self.answer_delay + (self.confirm_delay if job else 0.0))
+                    conn.sendall(self._status(after_note=bool(job)))
         except OSError:
             return
+
+    def _status(self, after_note: bool) -> bytes:
+        if self.mode == "paper_out":
+            return PAPER_END
+        if self.mode == "paper_runs_out" and after_note:
+            return PAPER_RAN_OUT
+        return PAPER_OK
 
 
 @pytest.fixture

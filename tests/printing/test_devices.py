@@ -53,10 +53,40 @@ def test_a_printer_that_never_answers_the_connection_is_said_to_give_no_answer(p
     )
 
 
-def test_a_silent_printer_is_not_sent_the_note_at_all(printer, printer_settings):
+def test_a_printer_that_never_answers_is_sent_the_note_once_and_it_is_unconfirmed(
+    printer, printer_settings
+):
     printer.start("silent")
-    with pytest.raises(devices.PrinterUnavailable, match="did not answer a status request"):
+    with pytest.raises(devices.Unconfirmed, match=r"did not confirm it within 0\.5 s"):
         devices.send(printer_settings, b"never twice\n")
+    assert printer.connections == 1
+
+
+def test_paper_out_after_the_note_is_said_to_have_run_out(printer, printer_settings):
+    printer.start("paper_runs_out")
+    with pytest.raises(devices.PaperRanOut, match=r"^paper ran out: "):
+        devices.send(printer_settings, b"the last inch\n")
+    assert printer.notes == [b"the last inch\n"]
+
+
+def test_a_reset_mid_note_is_a_note_cut_short(printer, printer_settings):
+    printer.reset_after = 10
+    printer.start("reset")
+    with pytest.raises(devices.CutShort):
+        devices.send(printer_settings, b"a note longer than ten bytes\n")
+    assert printer.partial == [b"a note lon"]
+
+
+def test_the_first_byte_is_announced_only_once_the_printer_is_reached(printer, printer_settings):
+    announced: list[str] = []
+    with pytest.raises(devices.PrinterUnavailable):
+        devices.send(printer_settings, b"x", lambda: announced.append("off"))
+    printer.start("paper_out")
+    with pytest.raises(devices.PaperOut):
+        devices.send(printer_settings, b"x", lambda: announced.append("no paper"))
+    printer.mode = "ok"
+    devices.send(printer_settings, b"x", lambda: announced.append("sent"))
+    assert announced == ["sent"]
 
 
 def test_with_confirm_sent_a_completed_send_is_enough(printer_port, printer_settings):

@@ -15,8 +15,8 @@ def test_print_test_prints_a_sample_note_on_the_printer(runner, printer):
     assert f"to 127.0.0.1:{printer.port}." in result.stdout
     [note] = printer.notes
     assert b"Test note, on the house" in note
-    assert b"\x1bt\x0f\xa4 \xa3 " in note  # € and £ in code page 15 (ISO 8859-15)
-    assert b"\x82 \xa4 \x81" in note  # é ñ ü in code page 437
+    assert b"\x1bt\x13" in note  # Epson's € page 19, PC858
+    assert b"\xd5 \x9c \x82 \xa4 \x81" in note  # € £ é ñ ü in PC858
 
 
 def test_print_test_with_the_printer_off_says_what_went_wrong(runner, printer):

@@ -89,21 +89,22 @@ def test_with_the_printer_off_the_tap_answers_at_once_and_the_note_waits(
     assert worker.state.state == "online"
 
 
-def test_a_printer_that_accepts_and_never_reads_gets_no_note_until_it_reads(
+def test_a_printer_that_accepts_and_never_reads_leaves_the_note_unconfirmed_not_resent(
     tap, printer, worker, client, auth, clock
 ):
     printer.start("silent")
     tap(note="Patience pays")
 
-    worker.step()
+    run_until_idle(worker, clock)
 
     [job] = jobs(client, auth)
-    assert job["status"] == "queued"
-    assert "did not answer a status request within 0.5 s" in job["last_error"]
+    assert job["status"] == "unconfirmed"
+    assert "did not confirm it within 0.5 s" in job["last_error"]
     printer.stop()
     printer.start()
     run_until_idle(worker, clock)
-    assert [b"Patience pays" in note for note in printer.notes] == [True]
+    assert printer.notes == []
+    assert printer.connections == 1
 
 
 def test_a_printer_that_drops_the_connection_mid_note_prints_it_once_in_full_later(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,10 +14,11 @@ from pos_plugin.printing.template import Line, Style, parse
 
 CENTER_BOLD = Style(align="center", bold=True)
 INIT, CUT = b"\x1b@", b"\x1dV\x00"
+PAPER = render.Paper("TM-T88V", 42)
 
 
 def note(*lines: Line) -> bytes:
-    return render.to_escpos(list(lines), "TM-T88V", 42)
+    return render.to_escpos(list(lines), PAPER)
 
 
 def test_a_job_starts_from_a_printer_reset_and_ends_with_the_cut():
@@ -41,16 +44,18 @@ def test_double_size_is_double_width_and_height():
     [
         ("\u00a31.80", b"\x9c1.80"),  # £ is 0x9C in code page 437
         ("caf\u00e9", b"caf\x82"),  # é is 0x82 in code page 437
-        ("\u20ac2", b"\x1bt\x0f\xa42"),  # € needs a switch to code page 15 (ISO 8859-15)
+        ("\u20ac2", b"\x1bt\x13\xd52"),  # € on Epson's page 19, PC858
     ],
 )
 def test_currency_symbols_and_accents_print_through_the_printers_code_pages(text, expected):
     assert expected in note(Line("text", text))
 
 
-def test_a_character_no_code_page_holds_prints_as_a_visible_question_mark():
-    out = note(Line("text", "snow \u2603 day"))
+def test_a_character_no_code_page_holds_prints_as_a_visible_question_mark_when_asked():
+    replace = render.Paper("TM-T88V", 42, unicode="replace")
+    out = render.to_escpos([Line("text", "snow \u2603 day")], replace)
     assert b"snow ? day" in out
+    assert render.to_text([Line("text", "snow \u2603 day")], replace) == "snow ? day\n"
 
 
 def test_a_control_character_in_user_text_can_never_become_a_printer_command():
@@ -71,13 +76,14 @@ def test_printable_text_holds_no_c0_or_c1_control_character(text):
 @pytest.mark.parametrize("columns", [32, 42, 48])
 def test_long_words_and_lines_wrap_at_the_paper_width(columns):
     long_line = Line("text", "A " + "supercalifragilistic" * 4 + " note for Priya")
-    text = render.to_text([long_line], columns)
+    text = render.to_text([long_line], render.Paper("TM-T88V", columns))
     assert max(len(line) for line in text.splitlines()) == columns
     assert "".join(text.split()) == "".join(long_line.text.split())
 
 
 def test_double_size_lines_wrap_at_half_the_width():
-    text = render.to_text([Line("text", "The Copper Kettle Cafe", Style(size="double"))], 32)
+    double = Line("text", "The Copper Kettle Cafe", Style(size="double"))
+    text = render.to_text([double], render.Paper("POS-5890", 32))
     assert text.splitlines() == ["The Copper", "Kettle Cafe"]
 
 
@@ -94,17 +100,42 @@ def test_the_png_preview_is_a_picture_as_wide_as_the_paper():
     lines = parse("[center][double] {store}\n[rule]\n{note}\n[qr] {qr}\n[cut]", "t").render(
         {"store": "Copper", "note": "Happy birthday, Zo\u00eb!", "qr": "https://example.test"}
     )
-    png = render.to_png(lines, 42)
+    png = render.to_png(lines, PAPER)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width = int.from_bytes(png[16:20], "big")
-    assert width == 42 * render.CELL_W + 2 * render.MARGIN
+    assert width == 42 * 12 + 2 * render.MARGIN
 
 
 def test_a_logo_prints_as_a_raster_image_and_shows_in_the_preview(tmp_path):
     logo = tmp_path / "logo.png"
     Image.new("L", (64, 32), 0).save(logo)
     lines = [Line("logo"), Line("text", "Copper")]
-    out = render.to_escpos(lines, "TM-T88V", 42, logo)
+    out = render.to_escpos(lines, PAPER, logo)
     assert b"\x1dv0" in out  # GS v 0: print raster bit image
     assert out.index(b"\x1dv0") < out.index(b"Copper")
-    assert render.to_png(lines, 42, logo).startswith(b"\x89PNG")
+    assert render.to_png(lines, PAPER, logo).startswith(b"\x89PNG")
+
+
+def test_a_double_size_line_is_centred_in_the_full_width_of_the_text_format():
+    # A till prints the text format at normal size: 6 characters centred in 42 columns.
+    lines = [Line("text", "Copper", Style(align="center", size="double"))]
+    assert render.to_text(lines, PAPER) == " " * 18 + "Copper\n"
+
+
+def test_a_wide_character_takes_two_columns_when_the_text_format_centres_and_wraps():
+    centred = render.to_text([Line("text", "\u5c71\u7530", Style(align="center"))], PAPER)
+    assert centred == " " * 19 + "\u5c71\u7530\n"
+    right = render.to_text([Line("text", "\u5c71\u7530", Style(align="right"))], PAPER)
+    assert right == " " * 38 + "\u5c71\u7530\n"
+    wrapped = render.to_text([Line("text", "\u5c71" * 30)], PAPER).splitlines()
+    assert wrapped == ["\u5c71" * 21, "\u5c71" * 9]
+
+
+@pytest.mark.parametrize(("profile", "cut_drawn"), [("TM-T88V", True), ("POS-5890", False)])
+def test_the_preview_draws_the_cut_only_where_the_printer_cuts(profile, cut_drawn):
+    lines = [Line("text", "Copper"), Line("cut")]
+    out = render.to_escpos(lines, render.Paper(profile, 32))
+    assert (CUT in out) is cut_drawn
+    preview = Image.open(io.BytesIO(render.to_png(lines, render.Paper(profile, 32))))
+    grey = 128  # the preview's dashed cut line
+    assert (grey in {colour for _, colour in preview.getcolors()}) is cut_drawn

@@ -24,6 +24,8 @@ from pos_plugin.settings import PrinterSettings, SettingsError
         ("[qr]", "[qr] needs the text to encode"),
         ("{note!r}", "write the field as {note}"),
         ("[double][tall] hi", "choose one size and one alignment"),
+        ("[bold][qr] {qr}", "[qr] takes one of [left] [center] [right] before it"),
+        ("[qr][center] {qr}", "[qr] takes one of [left] [center] [right] before it"),
         ("ring \x07 bell", "control character"),
     ],
 )
@@ -32,6 +34,11 @@ def test_a_mistake_is_reported_with_the_file_and_line(line, message):
         parse(f"# greeting\n[center] {{store}}\n{line}\n[cut]\n", "note.en.txt")
     assert str(error.value).startswith("note.en.txt:3: ")
     assert message in str(error.value)
+
+
+def test_a_qr_code_may_be_aligned_like_text():
+    [qr, _] = parse("[center][qr] {qr}\nThanks", "t").render({"qr": "https://example.test"})
+    assert (qr.kind, qr.text, qr.style.align) == ("qr", "https://example.test", "center")
 
 
 def test_a_line_whose_fields_are_all_empty_is_left_out():
@@ -88,3 +95,20 @@ def test_the_stores_own_template_wins_over_the_projects(tmp_path):
     template = receipts.template_for_name("note.en.txt")
 
     assert [line.text for line in template.render({"customer": "Sam"})] == ["Our own words for Sam"]
+
+
+def test_a_unicode_font_that_does_not_exist_stops_start_up(settings, tmp_path):
+    printer = PrinterSettings(kind="file", path=str(tmp_path / "lp0"), unicode_font="fonts/x.ttf")
+    with pytest.raises(SettingsError) as error:
+        create_app({"SETTINGS": dataclasses.replace(settings, printer=printer)})
+    assert f"[printer] unicode_font: {settings.home / 'fonts/x.ttf'} does not exist" in str(
+        error.value
+    )
+
+
+def test_a_unicode_font_that_is_no_font_stops_start_up(settings, tmp_path):
+    (settings.home / "fonts").mkdir(parents=True)
+    (settings.home / "fonts" / "x.ttf").write_text("not a font", encoding="utf-8")
+    printer = PrinterSettings(kind="file", path=str(tmp_path / "lp0"), unicode_font="fonts/x.ttf")
+    with pytest.raises(SettingsError, match=r"x\.ttf is not a font file"):
+        create_app({"SETTINGS": dataclasses.replace(settings, printer=printer)})

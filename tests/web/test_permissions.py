@@ -74,6 +74,7 @@ MANAGE_PAGES = [
     ("POST", "/manage/delight/{comp}/star"),
     ("POST", "/manage/delight/{comp}/unstar"),
     ("GET", "/manage/health"),
+    ("POST", "/manage/health/print-jobs/1/reprint"),
     ("GET", "/manage/playbook"),
     ("POST", "/manage/playbook"),
     ("GET", "/manage/playbook/{breakdown}"),
@@ -322,6 +323,7 @@ def test_the_table_covers_every_route(app):
                 "<int:device_id>": "{device}",
                 "<int:endpoint_id>": "{webhook}",
                 "<int(min=1, max=2147483647):job_id>": "1",
+                "<int:job_id>": "1",
             }.items():
                 path = path.replace(name, value)
             found.add((method, path))

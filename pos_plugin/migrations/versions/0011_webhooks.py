@@ -1,7 +1,7 @@
 """webhook endpoints and their outbox; shifts record when they closed
 
 Revision ID: 0011_webhooks
-Revises: 0009_devices_and_sessions
+Revises: 0010_print_job_sent_at
 Create Date: 2026-12-07
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_webhooks"
-down_revision = "0009_devices_and_sessions"
+down_revision = "0010_print_job_sent_at"
 branch_labels = None
 depends_on = None
 

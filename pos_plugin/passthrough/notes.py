@@ -103,5 +103,8 @@ def claim_note(receipt_text: bytes, now: datetime, match_minutes: int) -> Claime
         index, by_order_ref = _choose([row.order_ref for row in rows], receipt_text)
         job_id, comp_id, order_ref = rows[index]
         note = printing.receipt(PASSTHROUGH, get_store(), comp_id, "escpos")
+        # Sent and printed at once: it goes out inside the till's receipt, whose printer
+        # the till itself answers for.
+        print_queue.mark_sending(job_id, now)
         print_queue.mark_printed(job_id, now)
     return Claimed(job_id, comp_id, order_ref, by_order_ref, note)

@@ -17,29 +17,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from printing.conftest import RecordingPrinter  # the print tests' printer, reused
+
+# The print tests' printer and its fixtures, reused: here it is the till's own printer.
+from printing.conftest import RecordingPrinter, printer, printer_port
 
 from pos_plugin.passthrough import app as passthrough_app
 from pos_plugin.passthrough.proxy import Passthrough
 from pos_plugin.printing.devices import PAPER_STATUS
 from pos_plugin.settings import PassthroughSettings, PrinterSettings
 
-__all__ = ["RecordingPrinter"]
-
-
-@pytest.fixture
-def printer_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def printer(printer_port: int) -> Iterator[RecordingPrinter]:
-    """The till's receipt printer, switched off until a test calls `start()`."""
-    device = RecordingPrinter(printer_port)
-    yield device
-    device.stop()
+__all__ = ["RecordingPrinter", "printer", "printer_port"]
 
 
 @pytest.fixture

@@ -166,15 +166,17 @@ def _person_failures(staff: Staff, place: Place) -> ColumnElement[bool]:
         where = where & (SignInAttempt.device == place.scope)
     else:
         where = where & SignInAttempt.device.startswith("address:", autoescape=True)
+    # By id, not time: tries are recorded one at a time, and two of them may carry the
+    # same instant (a coarse clock), which would hide the tries right after a success.
     last_success = db.session.scalars(
-        select(SignInAttempt.at)
-        .where(SignInAttempt.staff_id == staff.id, SignInAttempt.succeeded.is_(True))
-        .order_by(SignInAttempt.at.desc())
-        .limit(1)
+        select(func.max(SignInAttempt.id)).where(
+            SignInAttempt.staff_id == staff.id, SignInAttempt.succeeded.is_(True)
+        )
     ).first()
-    for since in (last_success, staff.unlocked_at):
-        if since is not None:
-            where = where & (SignInAttempt.at > since)
+    if last_success is not None:
+        where = where & (SignInAttempt.id > last_success)
+    if staff.unlocked_at is not None:
+        where = where & (SignInAttempt.at > staff.unlocked_at)
     return where
 
 

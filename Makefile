@@ -41,7 +41,7 @@ check: install
 
 # pytest exits 5 when it collects nothing; say so instead of failing obscurely.
 pytest: install services bytecode
-	@$(BIN)/pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.

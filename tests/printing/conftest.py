@@ -136,10 +136,14 @@ class RecordingPrinter:
 
 
 @pytest.fixture
-def printer_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def printer_port() -> Iterator[int]:
+    """A loopback port kept for the test's printer: held bound (not listening, so it
+    refuses connections while the printer is off) until the test ends, so no other test
+    running beside it can be given the port in between."""
+    with socket.socket() as held:
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ def test_the_first_byte_is_announced_only_once_the_printer_is_reached(printer, p
 def test_with_confirm_sent_a_completed_send_is_enough(printer_port, printer_settings):
     received = bytearray()
     with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the port is held for it
         server.bind(("127.0.0.1", printer_port))
         server.listen(1)
         settings = dataclasses.replace(printer_settings, confirm="sent")

@@ -28,6 +28,10 @@ def _stays_with(font: FontFile, char: str) -> bool:
     # Arabic phrase is one run that the layout engine (raqm) joins and orders right to left.
     if unicodedata.category(char)[0] == "M" or char in "\u200d\ufe0f":
         return True
+    if font.wide and char.isascii():
+        # ", " after Chinese is drawn in the Latin cells the text preview counts for it: in
+        # the CJK font a space is a sliver, and "李, café" printed as "李,café".
+        return False
     return unicodedata.category(char)[0] in "ZP" and font.has(char)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from pos_plugin.printing import render
+from pos_plugin.printing import raster, render
 from pos_plugin.printing.fonts import FontFile, Fonts
 from pos_plugin.printing.template import Line, Style, parse
 
@@ -171,3 +171,20 @@ def test_a_tap_for_a_customer_named_in_cjk_reaches_the_printer_legible(
     assert not any("山" in line or "李" in line for line in paper.text_lines)
     assert len(paper.pictures) == 2  # "For 山田太郎" and "Zoë 李, café £2 €3"
     assert "山田太郎".encode("gb18030") not in note
+
+
+def test_latin_punctuation_and_spaces_after_cjk_keep_the_width_of_their_cells():
+    # In the CJK font a space is a sliver: "李, café" printed as "李,café".
+    plain = Style(align="left", bold=False, size="normal")
+    with_space = raster.text_line("李, café", plain, 512, Fonts())
+    without = raster.text_line("李,café", plain, 512, Fonts())
+
+    assert [run.text for run in raster.runs("Zoë 李, café", Fonts())] == ["Zoë ", "李", ", café"]
+    # One cell (12 dots) more of white between the comma and the "c".
+    assert _inked_width(with_space) - _inked_width(without) == 12
+
+
+def _inked_width(image: Image.Image) -> int:
+    box = ImageChops.invert(image.convert("L")).getbbox()
+    assert box is not None
+    return box[2] - box[0]

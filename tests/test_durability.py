@@ -220,15 +220,22 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
             time.sleep(0.05)
 
 
-@pytest.mark.console_script
-def test_every_comp_acknowledged_before_a_sigkill_is_there_after_it(tmp_path, empty_database_url):
+ROOMY = '[allowance]\namount = 100000000\nmax_comps = "none"\n'
+
+
+def served_store(
+    tmp_path: Path, database_url: str, config_text: str = ROOMY
+) -> tuple[Path, str, Flask, int, str]:
+    """A store for `serve` to run: its data directory (with `config_text` as its config,
+    by default one that allows any number of comps), database URL, app, item and till
+    token; its schema stamped at head."""
     home = tmp_path / "home"
     home.mkdir()
-    url = empty_database_url
+    url = database_url
     if url.startswith("sqlite"):
         url = f"sqlite:///{home / 'pos-plugin.db'}"
     config = home / "pos-plugin.toml"
-    config.write_text('[allowance]\namount = 100000000\nmax_comps = "none"\n', encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     settings = parse(tomllib.loads(config.read_text()), home=home, source=config, database_url=url)
     app, item_id, secret = new_store(settings)
     with app.app_context():
@@ -240,6 +247,12 @@ def test_every_comp_acknowledged_before_a_sigkill_is_there_after_it(tmp_path, em
         lifecycle.enable_migrations(app)
         stamp()
         db.engine.dispose()
+    return home, url, app, item_id, secret
+
+
+@pytest.mark.console_script
+def test_every_comp_acknowledged_before_a_sigkill_is_there_after_it(tmp_path, empty_database_url):
+    home, url, app, item_id, secret = served_store(tmp_path, empty_database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(home, url, port)

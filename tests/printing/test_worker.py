@@ -8,7 +8,6 @@ import dataclasses
 import json
 import signal
 import time
-import tomllib
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from test_durability import free_port, new_store, serve, wait_until_up
+from test_durability import free_port, serve, served_store, wait_until_up
 
 from pos_plugin.checks import Status
 from pos_plugin.checks import printer as printer_check
@@ -26,7 +25,6 @@ from pos_plugin.printing.app import RECEIPTS
 from pos_plugin.printing.worker import PrintWorker
 from pos_plugin.services import tokens
 from pos_plugin.services.actors import SYSTEM
-from pos_plugin.settings import parse
 
 from .test_queue import jobs, run_until_idle
 
@@ -239,29 +237,16 @@ def _call(base: str, path: str, token: str, body: dict[str, Any] | None = None) 
 def test_a_note_cut_off_by_a_sigkill_is_unconfirmed_after_restart_and_not_printed_again(
     tmp_path, empty_database_url, printer, printer_port
 ):
-    home = tmp_path / "home"
-    home.mkdir()
-    url = served_url = empty_database_url
-    if url.startswith("sqlite"):
-        url = served_url = f"sqlite:///{home / 'pos-plugin.db'}"
-    else:  # named, so the test can wait for a killed server's connections to end
+    printer_config = (
+        '[printer]\nkind = "network"\nhost = "127.0.0.1"\n'
+        f"port = {printer_port}\ntimeout = 60\n"  # the note waits long for its confirmation
+    )
+    home, url, app, item_id, till = served_store(tmp_path, empty_database_url, printer_config)
+    served_url = url
+    if not url.startswith("sqlite"):  # named, so the test can wait for a killed server's end
         named = sa.make_url(url).update_query_dict({"application_name": SERVER_NAME})
         served_url = named.render_as_string(hide_password=False)
-    config = home / "pos-plugin.toml"
-    config.write_text(
-        '[printer]\nkind = "network"\nhost = "127.0.0.1"\n'
-        f"port = {printer_port}\ntimeout = 60\n",  # the note waits long for its confirmation
-        encoding="utf-8",
-    )
-    settings = parse(tomllib.loads(config.read_text()), home=home, source=config, database_url=url)
-    app, item_id, till = new_store(settings)
     with app.app_context():
-        from flask_migrate import stamp
-
-        from pos_plugin import lifecycle
-
-        lifecycle.enable_migrations(app)
-        stamp()
         with write_transaction():
             _, manager = tokens.create_token(
                 SYSTEM, role=Role.MANAGER, name="Maya", now=datetime.now(UTC)

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import signal
 import time
-import tomllib
 import urllib.request
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from test_durability import free_port, new_store, serve, wait_until_up
+from test_durability import free_port, serve, served_store, wait_until_up
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import DeliveryState, WebhookDelivery
 from pos_plugin.services.actors import SYSTEM
-from pos_plugin.settings import parse
 from pos_plugin.webhooks import endpoints
 
 from .receiver import Receiver
@@ -50,23 +48,9 @@ def wait_for(condition: object, seconds: float) -> None:
 def test_deliveries_waiting_at_a_sigkill_are_delivered_after_the_restart(
     tmp_path, empty_database_url
 ):
-    home = tmp_path / "home"
-    home.mkdir()
-    url = empty_database_url
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{home / 'pos-plugin.db'}"
-    config = home / "pos-plugin.toml"
-    config.write_text('[allowance]\namount = 100000000\nmax_comps = "none"\n', encoding="utf-8")
-    settings = parse(tomllib.loads(config.read_text()), home=home, source=config, database_url=url)
-    app, item_id, secret = new_store(settings)
+    home, url, app, item_id, secret = served_store(tmp_path, empty_database_url)
     receiver = Receiver(answers=[503] * 1000)  # down, until the restart
     with app.app_context():
-        from flask_migrate import stamp
-
-        from pos_plugin import lifecycle
-
-        lifecycle.enable_migrations(app)
-        stamp()
         with write_transaction():
             endpoints.add_endpoint(SYSTEM, receiver.url, "comp.created", datetime.now(UTC))
         db.engine.dispose()

@@ -13,6 +13,7 @@ import pytest
 
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate
+from pos_plugin.services import catalog as catalog_service
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
 from pos_plugin.settings import SecuritySettings
@@ -316,6 +317,14 @@ def test_an_item_named_only_with_zero_width_spaces_is_refused_beside_the_name(ma
     html = answer.get_data(as_text=True)
     assert errors_beside(html, "name") == "Name the item."
     assert errors_beside(html, "icon") == "Pick an icon."
+
+
+def test_an_item_with_a_word_for_its_icon_is_refused_beside_the_icon(maya, post):
+    answer = post("/manage/catalog", name="Tea", value="1.80", icon="Tea")
+
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert errors_beside(html, "icon") == catalog_service.ONE_EMOJI
 
 
 def test_an_item_with_a_zwj_emoji_icon_is_added(maya, post, client):

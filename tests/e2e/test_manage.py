@@ -168,7 +168,11 @@ def test_the_downloaded_csv_has_the_charts_numbers(live, cafe, console, shot, tm
     saved = tmp_path / "report.csv"
     download_info.value.save_as(saved)
     rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
-    assert {row["item"]: int(row["value"]) for row in rows} == bars
+    assert {row["item"]: row["value (GBP)"] for row in rows} == {
+        "Free cookie": "3.60",
+        "Size upgrade": "0.60",
+        "Extra cream": "0.50",
+    }
     assert {row["currency"] for row in rows} == {"GBP"}
 
 

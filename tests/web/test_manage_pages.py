@@ -8,6 +8,7 @@ import html as html_module
 import io
 import re
 from datetime import time, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -212,8 +213,40 @@ def test_the_report_csv_has_the_numbers_of_the_table(
     bars = dict(re.findall(r'data-label="([^"]+)" data-value="(\d+)"', page))
     download = client.get("/manage/reports.csv?report=day&days=7")
     rows = list(csv.DictReader(io.StringIO(download.text)))
-    assert {r["business day"]: r["value"] for r in rows} == bars
+    assert {r["business day"]: Decimal(r["value (EUR)"]) * 100 for r in rows} == {
+        day: Decimal(pence) for day, pence in bars.items()
+    }
     assert sum(int(v) for v in bars.values()) == 540
+    assert [r["value (EUR)"] for r in rows if r["comps (count)"] != "0"] == ["1.80"] * 3
+
+
+def test_the_shift_report_explains_unscheduled_and_totals_every_column(
+    client, make_item, auth, make_staff, sign_in
+):
+    item = make_item(value=180, name="Free cookie")
+    till = auth("till")
+    given = [
+        client.post(
+            "/api/v1/comps", json={"item_id": item.id}, headers={**till, "Idempotency-Key": k}
+        ).get_json()
+        for k in ("a", "b")
+    ]
+    voided = client.post(
+        f"/api/v1/comps/{given[0]['id']}/void",
+        json={"reason": "Wrong tap"},
+        headers=auth("manager"),
+    )
+    assert voided.status_code == 200
+    sign_in(make_staff(Role.MANAGER, name="Maya", pin="9999"), pin="9999")
+
+    html = client.get("/manage/reports?report=shift&days=7").get_data(as_text=True)
+
+    assert '<td aria-describedby="unscheduled-hint">Unscheduled</td>' in html
+    assert "no shift of the schedule was running" in html
+    total = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S)
+    assert total is not None
+    cells = [html_module.unescape(c) for c in re.findall(r'<td class="n">([^<]*)</td>', total[1])]
+    assert cells == ["1", "€1.80", "1"]
 
 
 def test_an_unknown_report_is_a_page_not_a_traceback(maya, client):

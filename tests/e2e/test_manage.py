@@ -108,6 +108,7 @@ def test_an_approved_proposal_joins_the_tablets_playbook(
         ).id
 
     proposal = live.run(propose)
+    console.get_by_role("button", name="More").click()
     console.get_by_role("link", name="Playbook").click()
     row = console.locator(f"#breakdown-{proposal}")
     expect(row.get_by_text("proposed")).to_be_visible()
@@ -132,6 +133,7 @@ def test_a_starred_story_is_marked_for_head_office(live, cafe, console, shot):
         note="Happy birthday, Priya!",
         customer_name="Priya",
     )
+    console.get_by_role("button", name="More").click()
     console.get_by_role("link", name="Delight wall").click()
     card = console.locator(f"#story-{story.id}")
     assert "Happy birthday, Priya!" in card.inner_text()

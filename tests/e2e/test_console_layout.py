@@ -1,16 +1,23 @@
-"""The console's header at desk sizes, and what the tablet's tiles hold, in headless Chromium.
+"""The console's layout in headless Chromium: the header at desk sizes, the report chart, a
+shift's actions, and what the tablet's tiles hold.
 
 Screenshots go to tests/artifacts/e2e/console-*.png.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 
 from pos_plugin.database import db
-from pos_plugin.models import CatalogItem
+from pos_plugin.models import CatalogItem, Role
+from pos_plugin.money import Money
+from pos_plugin.services import comps, schedule
+from pos_plugin.services.actors import SYSTEM, Actor
+from pos_plugin.services.comps import CompRequest
+from pos_plugin.services.store import get_store
 
 from .conftest import tap_pin
 
@@ -88,3 +95,55 @@ def test_long_names_and_text_icons_stay_inside_their_tile(live, cafe, new_page, 
     assert name.evaluate("e => e.getBoundingClientRect().height") <= 2 * line + 1
     assert name.evaluate("e => e.scrollHeight > e.clientHeight")  # the rest is behind "…"
     shot(page, "console-tablet-long-name")
+
+
+def test_the_report_chart_fills_its_box_with_labels_the_size_of_the_text(
+    live, cafe, new_page, shot
+):
+    def give() -> None:
+        ana = Actor(role=Role.BARISTA, label="Ana", staff_id=cafe["staff"]["Ana"])
+        for days_ago, item in [(1, "Free cookie"), (2, "Extra cream"), (2, "Size upgrade")]:
+            request = CompRequest(item_id=cafe["items"][item])
+            at = datetime.now(UTC) - timedelta(days=days_ago)
+            comps.record_comp(ana, get_store(), request, at)
+
+    live.run(give)
+    page = _signed_in_console(live, new_page, 1024, 768)
+    page.goto(f"{live.url}/manage/reports?report=item&days=7")
+
+    box = _box(page, "#chart")
+    chart = _box(page, "#chart svg")
+    assert chart["width"] >= box["width"] - 2 * 20  # the figure's padding and border
+    label = page.locator("#chart svg text").first
+    assert label.evaluate("e => e.getBoundingClientRect().height") >= 16
+    shot(page, "console-report-chart")
+
+
+def test_a_shifts_edit_and_remove_are_one_family_of_buttons(live, cafe, new_page, shot):
+    def plan() -> None:
+        for weekday in range(7):
+            schedule.add_template(
+                SYSTEM,
+                get_store(),
+                name="Morning rush",
+                weekday=weekday,
+                starts=time(7),
+                ends=time(11),
+                allowance=Money(1500, "GBP"),
+                max_comps=20,
+                max_comps_per_staff=None,
+                now=datetime.now(UTC),
+            )
+
+    live.run(plan)
+    page = _signed_in_console(live, new_page, 1024, 768)
+    page.goto(f"{live.url}/manage/allowances")
+
+    actions = page.locator(".slot-actions").first
+    edit, remove = actions.get_by_role("link", name="Edit"), actions.get_by_role("button")
+    style = (
+        "e => [getComputedStyle(e).borderStyle, getComputedStyle(e).borderRadius,"
+        " getComputedStyle(e).fontSize, e.getBoundingClientRect().height]"
+    )
+    assert edit.evaluate(style) == remove.evaluate(style)
+    shot(page, "console-shift-actions")

@@ -19,23 +19,11 @@ from pos_plugin.services.actors import SYSTEM, Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
 
-from .conftest import tap_pin
-
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = pytest.mark.e2e
 
 ONE_ROW = 72  # px: a 48 px tap target and the bar's padding, with room to spare
-
-
-def _signed_in_console(live: Any, new_page: Any, width: int, height: int) -> Any:
-    page = new_page({"width": width, "height": height})
-    page.goto(f"{live.url}/manage")
-    page.locator(".tile", has_text="Maya").click()
-    tap_pin(page, "9999")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/manage")
-    return page
 
 
 def _box(page: Any, selector: str) -> dict[str, float]:
@@ -46,9 +34,9 @@ def _box(page: Any, selector: str) -> dict[str, float]:
 
 @pytest.mark.parametrize(("width", "height"), [(1024, 768), (1440, 900)])
 def test_the_console_header_is_one_row_with_sign_out_beside_the_pages(
-    live, cafe, new_page, shot, width, height
+    live, console_at, shot, width, height
 ):
-    page = _signed_in_console(live, new_page, width, height)
+    page = console_at({"width": width, "height": height})
 
     header = _box(page, "header.topbar")
     assert header["height"] <= ONE_ROW
@@ -98,7 +86,7 @@ def test_long_names_and_text_icons_stay_inside_their_tile(live, cafe, new_page, 
 
 
 def test_the_report_chart_fills_its_box_with_labels_the_size_of_the_text(
-    live, cafe, new_page, shot
+    live, cafe, console_at, shot
 ):
     def give() -> None:
         ana = Actor(role=Role.BARISTA, label="Ana", staff_id=cafe["staff"]["Ana"])
@@ -108,7 +96,7 @@ def test_the_report_chart_fills_its_box_with_labels_the_size_of_the_text(
             comps.record_comp(ana, get_store(), request, at)
 
     live.run(give)
-    page = _signed_in_console(live, new_page, 1024, 768)
+    page = console_at({"width": 1024, "height": 768})
     page.goto(f"{live.url}/manage/reports?report=item&days=7")
 
     box = _box(page, "#chart")
@@ -119,7 +107,7 @@ def test_the_report_chart_fills_its_box_with_labels_the_size_of_the_text(
     shot(page, "console-report-chart")
 
 
-def test_a_shifts_edit_and_remove_are_one_family_of_buttons(live, cafe, new_page, shot):
+def test_a_shifts_edit_and_remove_are_one_family_of_buttons(live, console_at, shot):
     def plan() -> None:
         for weekday in range(7):
             schedule.add_template(
@@ -136,7 +124,7 @@ def test_a_shifts_edit_and_remove_are_one_family_of_buttons(live, cafe, new_page
             )
 
     live.run(plan)
-    page = _signed_in_console(live, new_page, 1024, 768)
+    page = console_at({"width": 1024, "height": 768})
     page.goto(f"{live.url}/manage/allowances")
 
     actions = page.locator(".slot-actions").first

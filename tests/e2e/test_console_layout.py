@@ -55,6 +55,18 @@ def test_the_console_header_is_one_row_with_sign_out_beside_the_pages(
     assert _box(page, "header.topbar")["height"] <= ONE_ROW
 
 
+def test_on_a_phone_the_pages_take_one_row_of_their_own_that_scrolls(console_at, shot):
+    page = console_at({"width": 390, "height": 844})
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    header = _box(page, "header.topbar")
+    nav = _box(page, ".console-nav")
+    assert nav["height"] <= ONE_ROW
+    assert header["height"] <= 2 * ONE_ROW + 16
+    assert _box(page, "header.topbar button:has-text('Sign out')")["y"] < nav["y"]
+    shot(page, "console-390")
+
+
 def test_long_names_and_text_icons_stay_inside_their_tile(live, cafe, new_page, sign_in, shot):
     long_name = "Extra-extra-large oat milk hot chocolate with cream and marshmallows on top"
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import regex
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
@@ -30,8 +29,7 @@ ONE_EMOJI = "Use one emoji as the icon (such as 🍪 or ☕), not text or severa
 # What makes a grapheme cluster an emoji (UTS #51): a pictograph (with any skin tone,
 # variation selector or ZWJ sequence around it), a flag's two regional indicators, or
 # a keycap. A digit or letter alone is not one, nor is a lone regional indicator.
-_GRAPHEME = regex.compile(r"\X")
-_EMOJI = regex.compile(r".*\p{Extended_Pictographic}.*|\p{Regional_Indicator}{2}|.+\u20e3", regex.S)
+_EMOJI = r"(?s).*\p{Extended_Pictographic}.*|\p{Regional_Indicator}{2}|.+\u20e3"
 
 
 @dataclass(frozen=True)
@@ -179,8 +177,10 @@ def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFi
 
 def _checked_icon(text: str) -> str:
     """One emoji, as the tablet's tile has room for one; the same rule for every door."""
+    import regex  # here, not at the top: only saving an item needs it, not every start
+
     icon = required_text(text, field="icon", max_length=None, empty="Pick an icon.")
-    one = len(_GRAPHEME.findall(icon)) == 1 and _EMOJI.fullmatch(icon) is not None
+    one = len(regex.findall(r"\X", icon)) == 1 and regex.fullmatch(_EMOJI, icon) is not None
     if not one or len(icon) > ICON_MAX:
         raise InvalidInput(ONE_EMOJI, field="icon")
     return icon

@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/e2e/console-*.png.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -51,7 +52,9 @@ def test_the_console_header_is_one_row_with_sign_out_beside_the_pages(
     shot(page, f"console-{width}-more")
     page.get_by_role("link", name="Health").click()
     page.wait_for_url(f"{live.url}/manage/health")
-    expect(page.locator(".more-button.current")).to_be_visible()
+    more = page.locator("#console-more-button")
+    expect(more).to_have_class("more-button current")
+    expect(more).to_have_accessible_name(re.compile(r"^More\s*:\s*Health$"))
     assert _box(page, "header.topbar")["height"] <= ONE_ROW
 
 

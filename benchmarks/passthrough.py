@@ -108,7 +108,7 @@ def main() -> None:
         with write_transaction():
             apply_settings(settings, SYSTEM, now)
             item = catalog.add_item(
-                SYSTEM, get_store(), name="Free cookie", value=Money(180, "EUR"), icon="*", now=now
+                SYSTEM, get_store(), name="Free cookie", value=Money(180, "EUR"), icon="🍪", now=now
             )
         item_id = item.id
 

@@ -11,11 +11,15 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-BAR_HEIGHT = 18
-GAP = 6
-LABEL_WIDTH = 170
-LABEL_MAX = 28
+# In the SVG's own units: the chart is drawn to its box's width (no width attribute), so
+# these are proportions, and at a console's width a label is about the page's text size.
+WIDTH = 960
+BAR_HEIGHT = 28
+GAP = 8
+LABEL_WIDTH = 280
+VALUE_ROOM = 120
+LABEL_MAX = 30
+FONT_SIZE = 17
 
 
 def _plain(value: int) -> str:
@@ -36,21 +40,22 @@ def bar_chart(
     """
     top = max(values, default=0) or 1
     height = len(labels) * (BAR_HEIGHT + GAP) + GAP
-    room = WIDTH - LABEL_WIDTH - 80
+    room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    baseline = (BAR_HEIGHT + FONT_SIZE) // 2 - 2
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{WIDTH}" '
-        f'height="{height}" viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for row, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = GAP + row * (BAR_HEIGHT + GAP)
         width = max(1, round(room * value / top)) if value else 0
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end" font-size="12">'
-            f"{escape(label[:LABEL_MAX])}</text>"
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + baseline}" text-anchor="end" '
+            f'font-size="{FONT_SIZE}">{escape(label[:LABEL_MAX])}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" '
             f'fill="#b5651d" data-label="{escape(label)}" data-value="{value}"></rect>'
-            f'<text x="{LABEL_WIDTH + width + 4}" y="{y + 13}" font-size="12">'
+            f'<text x="{LABEL_WIDTH + width + 6}" y="{y + baseline}" font-size="{FONT_SIZE}">'
             f"{escape(fmt(value) + unit)}</text>"
         )
     parts.append("</svg>")

@@ -34,8 +34,15 @@ class Money:
 
     def format(self, locale: str) -> str:
         """'€2.50' for EUR 250 in en_GB; the currency decides where the point goes."""
-        major = Decimal(self.amount).scaleb(-get_currency_precision(self.currency))
-        return format_currency(major, self.currency, locale=locale)
+        return format_currency(self._major(), self.currency, locale=locale)
+
+    def plain(self) -> str:
+        """'49.00' for GBP 4900, '500' for JPY 500: major units with the currency's digits,
+        no symbol, no grouping, a full stop for the point, in any locale (CSV files, forms)."""
+        return f"{self._major():.{get_currency_precision(self.currency)}f}"
+
+    def _major(self) -> Decimal:
+        return Decimal(self.amount).scaleb(-get_currency_precision(self.currency))
 
     def as_json(self) -> dict[str, int | str]:
         return {"amount": self.amount, "currency": self.currency}

@@ -50,7 +50,7 @@ def store(
     assert result.exit_code == 0, result.output
     with app.app_context(), write_transaction():
         catalog.add_item(
-            MANAGER, get_store(), name="Cookie", value=Money(180, "EUR"), icon="c", now=clock.now
+            MANAGER, get_store(), name="Cookie", value=Money(180, "EUR"), icon="🍪", now=clock.now
         )
     yield app
     with app.app_context():

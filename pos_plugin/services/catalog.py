@@ -24,6 +24,12 @@ from pos_plugin.services.text_input import required_text
 NAME_MAX = 80
 ICON_MAX = 16
 NOTES_MAX = 6
+ONE_EMOJI = "Use one emoji as the icon (such as 🍪 or ☕), not text or several emoji."
+
+# What makes a grapheme cluster an emoji (UTS #51): a pictograph (with any skin tone,
+# variation selector or ZWJ sequence around it), a flag's two regional indicators, or
+# a keycap. A digit or letter alone is not one, nor is a lone regional indicator.
+_EMOJI = r"(?s).*\p{Extended_Pictographic}.*|\p{Regional_Indicator}{2}|.+\u20e3"
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ def _get(item_id: int) -> CatalogItem:
 
 def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFields:
     name = required_text(fields.name, field="name", max_length=NAME_MAX, empty="Name the item.")
-    icon = required_text(fields.icon, field="icon", max_length=ICON_MAX, empty="Pick an icon.")
+    icon = _checked_icon(fields.icon)
     if fields.value.currency != store.currency:
         raise InvalidInput(f"The store counts in {store.currency}.", field="value.currency")
     if fields.value.amount < 0:
@@ -167,6 +173,17 @@ def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFi
         prints_note=fields.prints_note,
         suggested_notes=_checked_notes(fields.suggested_notes),
     )
+
+
+def _checked_icon(text: str) -> str:
+    """One emoji, as the tablet's tile has room for one; the same rule for every door."""
+    import regex  # here, not at the top: only saving an item needs it, not every start
+
+    icon = required_text(text, field="icon", max_length=None, empty="Pick an icon.")
+    one = len(regex.findall(r"\X", icon)) == 1 and regex.fullmatch(_EMOJI, icon) is not None
+    if not one or len(icon) > ICON_MAX:
+        raise InvalidInput(ONE_EMOJI, field="icon")
+    return icon
 
 
 def _checked_notes(notes: list[str]) -> list[str]:

@@ -17,12 +17,12 @@ from sqlalchemy import case, func, select
 from pos_plugin import csv_cells
 from pos_plugin.database import db
 from pos_plugin.models import Breakdown, CatalogItem, Comp, CompStatus, Shift, Staff, Store
+from pos_plugin.money import Money
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of
 from pos_plugin.services.errors import InvalidInput, NotFound
 
 PERIODS = (7, 30)
-COLUMNS = ("comps", "value", "voids")
 NO_STAFF = "(till, no barista)"
 
 
@@ -52,10 +52,19 @@ class Report:
     def total_comps(self) -> int:
         return sum(row.comps for row in self.rows)
 
+    @property
+    def total_voids(self) -> int:
+        return sum(row.voids for row in self.rows)
+
     def csv(self) -> bytes:
-        """The report as CSV (formula-safe cells), value in minor units."""
-        header = (self.key, "currency", *COLUMNS)
-        rows = ((r.label, self.currency, r.comps, r.value, r.voids) for r in self.rows)
+        """The report as CSV (formula-safe cells): the value in major units ("49.00", as
+        the page shows it), its currency in a column of its own, each header with its unit."""
+        value = f"value ({self.currency})"
+        header = (self.key, "currency", "comps (count)", value, "voids (count)")
+        rows = (
+            (r.label, self.currency, r.comps, Money(r.value, self.currency).plain(), r.voids)
+            for r in self.rows
+        )
         data, _ = csv_cells.to_bytes(header, rows)
         return data
 

@@ -13,17 +13,12 @@ from pos_plugin.problems import status_for
 from pos_plugin.services import signin as signin_service
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
-from pos_plugin.web import session
+from pos_plugin.web import assets, session
 from pos_plugin.web.forms import SignInForm
 
 # The pages' shared blueprint: sign-in views, base templates and static files (/assets).
-bp = Blueprint(
-    "web",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/assets",
-)
+bp = Blueprint("web", __name__, template_folder="templates")
+assets.register(bp)
 
 ROLE_CHOICES = {"manager": (Role.MANAGER,), "barista": (Role.BARISTA,)}
 ALL_STAFF = (Role.BARISTA, Role.MANAGER)

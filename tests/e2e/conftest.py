@@ -206,3 +206,20 @@ def sign_in(live: LiveStore) -> Callable[..., None]:
         page.wait_for_url(f"{live.url}/tablet")
 
     return run
+
+
+@pytest.fixture
+def console_at(live: LiveStore, cafe: dict[str, Any], new_page: Callable[..., Any]) -> Any:
+    """`console_at({"width": 1024, "height": 768})`: a browser of that size signed in as
+    Maya (the cafe's manager) on /manage."""
+
+    def open_console(viewport: dict[str, int]) -> Any:
+        page = new_page(viewport)
+        page.goto(f"{live.url}/manage")
+        page.locator(".tile", has_text="Maya").click()
+        tap_pin(page, "9999")
+        page.get_by_role("button", name="OK").click()
+        page.wait_for_url(f"{live.url}/manage")
+        return page
+
+    return open_console

@@ -20,8 +20,6 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
 
-from .conftest import tap_pin
-
 # Waits for the page (a form posts and the page reloads); `is_visible()` would not.
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -31,15 +29,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def console(live, cafe, new_page) -> Any:
+def console(console_at) -> Any:
     """A desk browser signed in as Maya on /manage."""
-    page = new_page(DESK)
-    page.goto(f"{live.url}/manage")
-    page.locator(".tile", has_text="Maya").click()
-    tap_pin(page, "9999")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/manage")
-    return page
+    return console_at(DESK)
 
 
 def _give(live, cafe, name: str, item: str, at: datetime, **fields: Any) -> Comp:
@@ -108,6 +100,7 @@ def test_an_approved_proposal_joins_the_tablets_playbook(
         ).id
 
     proposal = live.run(propose)
+    console.get_by_role("button", name="More").click()
     console.get_by_role("link", name="Playbook").click()
     row = console.locator(f"#breakdown-{proposal}")
     expect(row.get_by_text("proposed")).to_be_visible()
@@ -132,6 +125,7 @@ def test_a_starred_story_is_marked_for_head_office(live, cafe, console, shot):
         note="Happy birthday, Priya!",
         customer_name="Priya",
     )
+    console.get_by_role("button", name="More").click()
     console.get_by_role("link", name="Delight wall").click()
     card = console.locator(f"#story-{story.id}")
     assert "Happy birthday, Priya!" in card.inner_text()
@@ -168,7 +162,11 @@ def test_the_downloaded_csv_has_the_charts_numbers(live, cafe, console, shot, tm
     saved = tmp_path / "report.csv"
     download_info.value.save_as(saved)
     rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
-    assert {row["item"]: int(row["value"]) for row in rows} == bars
+    assert {row["item"]: row["value (GBP)"] for row in rows} == {
+        "Free cookie": "3.60",
+        "Size upgrade": "0.60",
+        "Extra cream": "0.50",
+    }
     assert {row["currency"] for row in rows} == {"GBP"}
 
 

@@ -23,7 +23,15 @@ def logged(do, manager):
         (maya, "B", datetime(2026, 11, 24, 23, 30, tzinfo=UTC)),
         (maya, "C", datetime(2026, 11, 25, 0, 30, tzinfo=UTC)),
     ):
-        do(catalog.add_item, actor, get_store(), name=name, value=Money(1, "EUR"), icon="x", now=at)
+        do(
+            catalog.add_item,
+            actor,
+            get_store(),
+            name=name,
+            value=Money(1, "EUR"),
+            icon="🍪",
+            now=at,
+        )
         do(catalog.set_active, actor, 1, name != "A", at)
 
 

@@ -16,14 +16,14 @@ from pos_plugin.services.store import get_store
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
 
-def add(do, actor, name="Free cookie", value=180, **extra) -> CatalogItem:
+def add(do, actor, name="Free cookie", value=180, icon="🍪", **extra) -> CatalogItem:
     return do(
         catalog.add_item,
         actor,
         get_store(),
         name=name,
         value=Money(value, "EUR"),
-        icon="🍪",
+        icon=icon,
         now=NOW,
         **extra,
     )
@@ -38,6 +38,34 @@ def test_an_item_keeps_its_suggested_notes_and_whether_it_prints(app_ctx, manage
     )
     assert item.suggested_notes == ["Happy birthday!", "Enjoy"]
     assert item.prints_note is False
+
+
+@pytest.mark.parametrize(
+    "icon",
+    [
+        "☕",
+        "⬆️",
+        "👩\u200d🍳",
+        "👍🏽",
+        "🇬🇧",
+        "#️⃣",
+        "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+    ],
+)
+def test_an_icon_is_any_one_emoji_with_its_modifiers_joiners_flags_and_keycaps(
+    app_ctx, manager, do, icon
+):
+    assert add(do, manager, icon=icon).icon == icon
+
+
+@pytest.mark.parametrize("icon", ["Tea", "x", "7", "🍪🍪", "🍪 x", "🇬", "\u20e3"])
+def test_an_icon_that_is_text_or_several_emoji_is_refused_in_plain_words(
+    app_ctx, manager, do, icon
+):
+    with pytest.raises(InvalidInput) as refused:
+        add(do, manager, icon=icon)
+    assert refused.value.field == "icon"
+    assert refused.value.detail == catalog.ONE_EMOJI
 
 
 def test_too_many_or_too_long_suggested_notes_are_refused_naming_the_field(app_ctx, manager, do):

@@ -71,8 +71,8 @@ def test_comps_older_than_the_period_are_left_out(
 def test_the_csv_has_the_reports_numbers_and_no_formula_cells(app_ctx, manager, do, history):
     report = run(do, manager, "item")
     rows = list(csv.reader(io.StringIO(report.csv().decode())))
-    assert rows[0] == ["item", "currency", "comps", "value", "voids"]
-    assert ["'=cookie()", "EUR", "2", "360", "1"] in rows
+    assert rows[0] == ["item", "currency", "comps (count)", "value (EUR)", "voids (count)"]
+    assert ["'=cookie()", "EUR", "2", "3.60", "1"] in rows
     assert report.filename == "comps-by-item_2026-11-18_2026-11-24.csv"
 
 

@@ -8,11 +8,13 @@ import html as html_module
 import io
 import re
 from datetime import time, timedelta
+from decimal import Decimal
 
 import pytest
 
 from pos_plugin.database import db
 from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate
+from pos_plugin.services import catalog as catalog_service
 from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
 from pos_plugin.settings import SecuritySettings
@@ -49,7 +51,7 @@ def test_a_manager_lands_on_live_today_after_signing_in(make_staff, sign_in, cli
     assert answer.headers["Location"] == "/manage"
     page = client.get("/manage").get_data(as_text=True)
     assert "Live today" in page
-    assert "manage-live.js" in page
+    assert re.search(r'src="/assets/manage-live\.[0-9a-f]{12}\.js"', page)
 
 
 def test_a_manager_may_sign_in_with_a_password(app, client, csrf, make_staff, clock):
@@ -211,8 +213,40 @@ def test_the_report_csv_has_the_numbers_of_the_table(
     bars = dict(re.findall(r'data-label="([^"]+)" data-value="(\d+)"', page))
     download = client.get("/manage/reports.csv?report=day&days=7")
     rows = list(csv.DictReader(io.StringIO(download.text)))
-    assert {r["business day"]: r["value"] for r in rows} == bars
+    assert {r["business day"]: Decimal(r["value (EUR)"]) * 100 for r in rows} == {
+        day: Decimal(pence) for day, pence in bars.items()
+    }
     assert sum(int(v) for v in bars.values()) == 540
+    assert [r["value (EUR)"] for r in rows if r["comps (count)"] != "0"] == ["1.80"] * 3
+
+
+def test_the_shift_report_explains_unscheduled_and_totals_every_column(
+    client, make_item, auth, make_staff, sign_in
+):
+    item = make_item(value=180, name="Free cookie")
+    till = auth("till")
+    given = [
+        client.post(
+            "/api/v1/comps", json={"item_id": item.id}, headers={**till, "Idempotency-Key": k}
+        ).get_json()
+        for k in ("a", "b")
+    ]
+    voided = client.post(
+        f"/api/v1/comps/{given[0]['id']}/void",
+        json={"reason": "Wrong tap"},
+        headers=auth("manager"),
+    )
+    assert voided.status_code == 200
+    sign_in(make_staff(Role.MANAGER, name="Maya", pin="9999"), pin="9999")
+
+    html = client.get("/manage/reports?report=shift&days=7").get_data(as_text=True)
+
+    assert '<td aria-describedby="unscheduled-hint">Unscheduled</td>' in html
+    assert "no shift of the schedule was running" in html
+    total = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S)
+    assert total is not None
+    cells = [html_module.unescape(c) for c in re.findall(r'<td class="n">([^<]*)</td>', total[1])]
+    assert cells == ["1", "€1.80", "1"]
 
 
 def test_an_unknown_report_is_a_page_not_a_traceback(maya, client):
@@ -316,6 +350,14 @@ def test_an_item_named_only_with_zero_width_spaces_is_refused_beside_the_name(ma
     html = answer.get_data(as_text=True)
     assert errors_beside(html, "name") == "Name the item."
     assert errors_beside(html, "icon") == "Pick an icon."
+
+
+def test_an_item_with_a_word_for_its_icon_is_refused_beside_the_icon(maya, post):
+    answer = post("/manage/catalog", name="Tea", value="1.80", icon="Tea")
+
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert errors_beside(html, "icon") == catalog_service.ONE_EMOJI
 
 
 def test_an_item_with_a_zwj_emoji_icon_is_added(maya, post, client):

@@ -118,8 +118,7 @@ class MoneyField(StringField):
 
     def _value(self) -> str:
         if isinstance(self.data, Money):
-            places = get_currency_precision(self.data.currency)
-            return f"{Decimal(self.data.amount).scaleb(-places):.{places}f}"
+            return self.data.plain()
         return self.raw_data[0] if self.raw_data else ""
 
 

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from pos_plugin import charts
 from pos_plugin.services import reports
+from pos_plugin.services.shifts import UNSCHEDULED
 from pos_plugin.services.store import get_store
 from pos_plugin.web.manage.blueprint import bp, clock, manager, manager_page, money, page
 
@@ -33,6 +34,7 @@ def reports_page() -> ResponseReturnValue:
         chart=chart,
         names={name: title for name, (title, _, _) in reports.REPORTS.items()},
         periods=reports.PERIODS,
+        unscheduled=UNSCHEDULED,
     )
 
 

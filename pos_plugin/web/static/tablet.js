@@ -317,6 +317,7 @@
     showWaiting();
     // Known to be offline: the tap waits unsent, so it can still be cancelled.
     if (online && navigator.onLine !== false) return send(entry);
+    setOnline(false);
     toast(say(strings.queued, { what: items[body.item_id].name }));
     return Promise.resolve();
   }

@@ -69,7 +69,9 @@ def test_the_sheet_shows_each_price_in_full_on_a_phone(live, demo_cafe, new_page
     shot(page, "tablet-phone-sheet")
 
 
-@pytest.mark.parametrize("viewport", [TABLET, LANDSCAPE, PHONE], ids=["portrait", "landscape", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [TABLET, LANDSCAPE, PHONE], ids=["portrait", "landscape", "phone"]
+)
 def test_the_approval_pin_pad_fits_its_dialog_with_keys_alike(
     live, demo_cafe, new_page, sign_in, shot, viewport
 ):
@@ -92,7 +94,9 @@ def test_the_approval_pin_pad_fits_its_dialog_with_keys_alike(
     assert pad["width"] * pad["height"] < 0.6 * whole["width"] * whole["height"]
     assert whole["height"] <= viewport["height"]
     digit, approve = box(page, '#approve [data-key="1"]'), box(page, "#approve-ok")
-    assert (approve["width"], approve["height"]) == pytest.approx((digit["width"], digit["height"]), abs=0.5)
+    assert (approve["width"], approve["height"]) == pytest.approx(
+        (digit["width"], digit["height"]), abs=0.5
+    )
     label_fits = page.evaluate(
         "(() => { const k = document.getElementById('approve-ok');"
         " return k.scrollWidth <= k.clientWidth; })()"

@@ -64,9 +64,7 @@ def test_waiting_taps_count_against_the_meter_and_one_is_cancelled_before_it_goe
     assert comps_of(live) == [("Extra cream", CompStatus.ACTIVE)]
 
 
-def test_a_tap_that_may_have_reached_the_server_cannot_be_cancelled(
-    live, cafe, new_page, sign_in
-):
+def test_a_tap_that_may_have_reached_the_server_cannot_be_cancelled(live, cafe, new_page, sign_in):
     page = new_page()
     sign_in(page, "Ana", "1111")
     answered = []
@@ -90,9 +88,7 @@ def test_a_tap_that_may_have_reached_the_server_cannot_be_cancelled(
     assert comps_of(live) == [("Free cookie", CompStatus.ACTIVE)]
 
 
-def test_every_comp_given_after_reconnecting_has_its_own_undo(
-    live, cafe, new_page, sign_in, shot
-):
+def test_every_comp_given_after_reconnecting_has_its_own_undo(live, cafe, new_page, sign_in, shot):
     page = new_page()
     sign_in(page, "Ana", "1111")
     page.context.set_offline(True)

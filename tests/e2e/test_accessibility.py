@@ -25,7 +25,7 @@ from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.reports import REPORTS
 from pos_plugin.services.store import get_store
 
-from .conftest import ARTIFACTS, tap_pin
+from .conftest import ARTIFACTS, sign_in_console
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -123,11 +123,7 @@ def test_the_sign_in_pages_and_the_tablet_in_each_state(live, demo_cafe, new_pag
 
 def test_every_console_page(live, demo_cafe, new_page, axe):
     page = new_page(DESK)
-    page.goto(f"{live.url}/manage")
-    page.locator(".tile", has_text="Maya").click()
-    tap_pin(page, "9999")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/manage")
+    sign_in_console(page, live.url)
     paths = [
         "/manage",
         "/manage/allowances",

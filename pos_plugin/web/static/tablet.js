@@ -160,7 +160,7 @@
     // Sent meanwhile: it may be recorded, so it stays and gets its Undo when answered.
     if (entry && !entry.sent) {
       dequeue(key);
-      toast(say(strings.cancelled, { what: items[entry.body.item_id].name }));
+      toast(say(strings.cancelled, { what: (items[entry.body.item_id] || {}).name }));
     }
     showWaiting();
   }

@@ -194,6 +194,15 @@ def tap_pin(page: Any, pin: str, pad: str = ".pinpad") -> None:
         page.locator(f'{pad} [data-key="{digit}"]').click()
 
 
+def sign_in_console(page: Any, url: str, name: str = "Maya", pin: str = "9999") -> None:
+    """Open the console at `url` (the server's), tap the manager's name, the PIN, OK."""
+    page.goto(f"{url}/manage")
+    page.locator(".tile", has_text=name).click()
+    tap_pin(page, pin)
+    page.get_by_role("button", name="OK").click()
+    page.wait_for_url(f"{url}/manage")
+
+
 @pytest.fixture
 def sign_in(live: LiveStore) -> Callable[..., None]:
     """`sign_in(page, "Ana", "1111")`: open the tablet, tap the name, the PIN, OK."""
@@ -215,11 +224,7 @@ def console_at(live: LiveStore, cafe: dict[str, Any], new_page: Callable[..., An
 
     def open_console(viewport: dict[str, int]) -> Any:
         page = new_page(viewport)
-        page.goto(f"{live.url}/manage")
-        page.locator(".tile", has_text="Maya").click()
-        tap_pin(page, "9999")
-        page.get_by_role("button", name="OK").click()
-        page.wait_for_url(f"{live.url}/manage")
+        sign_in_console(page, live.url)
         return page
 
     return open_console

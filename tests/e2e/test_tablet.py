@@ -248,6 +248,10 @@ def test_a_manager_enrols_the_tablet_and_wrong_pins_on_it_say_the_tries_left_the
     message = page.locator("#pin-errors").inner_text()
     assert re.search(r"locked until \d\d:\d\d", message)
     assert page.get_by_role("button", name="OK").is_disabled()
+    # The digit keys look and are disabled too.
+    for key in page.locator(".pinpad .key").all():
+        assert key.is_disabled()
+        assert key.evaluate("k => getComputedStyle(k).opacity") == "0.55"
     shot(page, "11-locked-out")
 
 

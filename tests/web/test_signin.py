@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -30,7 +31,8 @@ def test_the_sign_in_page_shows_a_tile_per_active_staff_member(client, make_staf
 def test_a_tile_opens_the_pin_pad_for_that_person(client, ana):
     html = client.get(f"/signin?staff={ana.id}").get_data(as_text=True)
     assert "Hi Ana" in html
-    assert 'inputmode="numeric"' in html
+    # The pad is the touch keyboard: the system's stays down; a real keyboard types at once.
+    assert re.search(r'<input id="pin"[^>]*inputmode="none"[^>]*autofocus', html, re.S)
     assert '<label for="pin">PIN</label>' in html
 
 

@@ -3,7 +3,9 @@
 // Every rule (allowance, undo window, who may approve) is the server's: this page sends,
 // shows what the server answered, and keeps taps it could not send. A tap is written to
 // localStorage with its Idempotency-Key before it is sent, and leaves only when the server
-// answered for it; sending the same key again can never give the comp twice.
+// answered for it; sending the same key again can never give the comp twice. A tap is
+// marked sent before its first request goes: from then on it may have reached the server,
+// so only taps never sent can be cancelled.
 (function () {
   "use strict";
 
@@ -58,6 +60,12 @@
   function dequeue(key) {
     saveQueue(loadQueue().filter(function (e) { return e.key !== key; }));
   }
+  function markSent(key) {
+    saveQueue(loadQueue().map(function (e) {
+      if (e.key === key) e.sent = true;
+      return e;
+    }));
+  }
   function mine(queue) { return queue.filter(function (e) { return e.staff === data.staff_id; }); }
 
   // -- talking to the service ------------------------------------------------------------
@@ -96,10 +104,65 @@
     setText("connection", state ? strings.connected : strings.offline);
   }
   function showWaiting() {
-    var count = mine(loadQueue()).length;
+    var waiting = mine(loadQueue());
     var pill = $("waiting");
-    pill.hidden = count === 0;
-    setText("waiting", say(strings.waiting, { count: count }));
+    pill.hidden = waiting.length === 0;
+    setText("waiting", say(strings.waiting, { count: waiting.length }));
+    showPending(waiting);
+    listWaiting(waiting);
+  }
+
+  // The meter counts waiting taps against what is left: a striped share of the bar and a
+  // line saying what will be left once they are sent.
+  function showPending(waiting) {
+    var line = $("meter-pending");
+    var pendingBar = $("meter-pending-bar");
+    var sum = waiting.reduce(function (total, entry) {
+      var item = items[entry.body.item_id];
+      return total + (item ? item.value.amount : 0);
+    }, 0);
+    line.hidden = waiting.length === 0 || !lastTally;
+    if (!lastTally) return;
+    var allowance = lastTally.allowance.amount;
+    var remaining = Math.max(0, lastTally.remaining.amount);
+    var left = Math.max(0, remaining - sum);
+    function share(minor) { return (allowance ? Math.min(1, minor / allowance) : 0) * 100 + "%"; }
+    $("meter-bar").style.width = share(left);
+    pendingBar.style.width = share(remaining - left);
+    if (!line.hidden) {
+      setText("meter-pending", say(strings.pending, {
+        value: shown({ amount: sum }), count: waiting.length, left: shown({ amount: left }),
+      }));
+    }
+  }
+
+  function listWaiting(waiting) {
+    var list = $("queue-list");
+    list.textContent = "";
+    $("queue").hidden = waiting.length === 0;
+    waiting.forEach(function (entry) {
+      var row = $("queued-tap").content.firstElementChild.cloneNode(true);
+      var item = items[entry.body.item_id];
+      var what = item ? item.name + " · " + shown(item.value) : "";
+      if (entry.body.customer_name) what += " · " + entry.body.customer_name;
+      row.querySelector(".queued-what").textContent = what;
+      row.querySelector(".cancel-what").textContent = ": " + what;
+      row.querySelector(".queued-sending").hidden = !entry.sent;
+      var cancel = row.querySelector(".cancel");
+      cancel.hidden = Boolean(entry.sent);
+      cancel.addEventListener("click", function () { cancelTap(entry.key); });
+      list.appendChild(row);
+    });
+  }
+
+  function cancelTap(key) {
+    var entry = loadQueue().filter(function (e) { return e.key === key; })[0];
+    // Sent meanwhile: it may be recorded, so it stays and gets its Undo when answered.
+    if (entry && !entry.sent) {
+      dequeue(key);
+      toast(say(strings.cancelled, { what: (items[entry.body.item_id] || {}).name }));
+    }
+    showWaiting();
   }
   function showPrinter(status) {
     var pill = $("printer");
@@ -138,6 +201,7 @@
       button.dataset.over = over ? "true" : "false";
       setText("state-" + item.id, over ? strings.over : "");
     });
+    showPending(mine(loadQueue()));
   }
 
   function refresh() {
@@ -153,44 +217,61 @@
     }, function () {});
   }
 
-  // -- toast and undo ------------------------------------------------------------------------
-  var toastTimer = null;
-  var undoComp = null;
-  function toast(text, comp) {
-    var box = $("toast");
+  // -- toasts: news, and one per comp given with its own Undo -------------------------------
+  var messageTimer = null;
+  function message(text) {
+    var box = $("toast-message");
     $("toast-text").textContent = text;
     box.hidden = false;
-    undoComp = comp || null;
-    var undo = $("undo");
-    undo.hidden = !comp;
-    window.clearInterval(toastTimer);
-    var started = Date.now();
-    var seconds = comp ? data.undo_seconds : 6;
-    function tick() {
-      var left = Math.ceil(seconds - (Date.now() - started) / 1000);
-      $("undo-seconds").textContent = comp ? "(" + left + ")" : "";
-      if (left <= 0) {
-        window.clearInterval(toastTimer);
-        box.hidden = true;
-        undoComp = null;
-      }
-    }
-    tick();
-    toastTimer = window.setInterval(tick, 1000);
+    window.clearTimeout(messageTimer);
+    messageTimer = window.setTimeout(function () { box.hidden = true; showToasts(); }, 6000);
+    showToasts();
+  }
+  function showToasts() {
+    var region = $("toast");
+    region.hidden = !region.querySelector(".toast:not([hidden])");
   }
 
-  $("undo").addEventListener("click", function () {
-    var comp = undoComp;
-    if (!comp) return;
-    $("undo").disabled = true;
+  function toast(text, comp) {
+    if (!comp) { message(text); return; }
+    var card = $("comp-toast").content.firstElementChild.cloneNode(true);
+    card.dataset.comp = comp.id;
+    card.dataset.until = String(Date.now() + data.undo_seconds * 1000);
+    card.querySelector(".toast-text").textContent = text;
+    card.querySelector(".undo-what").textContent = ": " + (items[comp.item_id] || {}).name;
+    card.querySelector(".undo").addEventListener("click", function (event) {
+      undo(comp, card, event.currentTarget);
+    });
+    $("toast").appendChild(card);
+    countDown();
+  }
+
+  // Each comp's toast stays for its undo window, counting down the seconds left.
+  function countDown() {
+    document.querySelectorAll("#toast [data-comp]").forEach(function (card) {
+      var left = Math.ceil((Number(card.dataset.until) - Date.now()) / 1000);
+      if (left <= 0) card.remove();
+      else card.querySelector(".undo-seconds").textContent = "(" + left + ")";
+    });
+    showToasts();
+  }
+  window.setInterval(countDown, 1000);
+
+  function undo(comp, card, button) {
+    var what = (items[comp.item_id] || {}).name;
+    button.disabled = true;
     call("POST", "/api/v1/comps/" + comp.id + "/void", { reason: strings.void_reason })
       .then(function (answer) {
-        if (answer.status === 200) toast(say(strings.undone, { what: comp.item_name }));
-        else toast(say(strings.undo_failed, { why: answer.body.detail || strings.error }));
+        if (answer.status === 200) {
+          card.remove();
+          message(say(strings.undone, { what: what }));
+        } else {
+          message(say(strings.undo_failed, { why: answer.body.detail || strings.error }));
+        }
         refresh();
-      }, function () { toast(say(strings.undo_failed, { why: strings.offline })); })
-      .then(function () { $("undo").disabled = false; });
-  });
+      }, function () { message(say(strings.undo_failed, { why: strings.offline })); })
+      .then(function () { button.disabled = false; });
+  }
 
   // -- giving --------------------------------------------------------------------------------
   function describe(body) {
@@ -202,6 +283,8 @@
   function send(entry) {
     if (inFlight[entry.key]) return Promise.resolve();
     inFlight[entry.key] = true;
+    markSent(entry.key);
+    showWaiting();
     return call("POST", "/api/v1/comps", entry.body, entry.key).then(function (answer) {
       delete inFlight[entry.key];
       if (answer.status === 200 || answer.status === 201) {
@@ -232,7 +315,11 @@
     var entry = { key: newKey(), staff: data.staff_id, body: body, at: Date.now() };
     enqueue(entry);
     showWaiting();
-    return send(entry);
+    // Known to be offline: the tap waits unsent, so it can still be cancelled.
+    if (online && navigator.onLine !== false) return send(entry);
+    setOnline(false);
+    toast(say(strings.queued, { what: items[body.item_id].name }));
+    return Promise.resolve();
   }
 
   function flush() {
@@ -272,6 +359,7 @@
     var box = $("sheet-suggestions");
     box.textContent = "";
     var item = items[$("sheet-item").value];
+    setText("sheet-value", item ? shown(item.value) : "");
     (item ? item.suggested_notes : []).forEach(function (note) {
       var chip = document.createElement("button");
       chip.type = "button";

@@ -42,8 +42,10 @@ class ShiftTally:
     comps_count: int
     # The asking staff member's own active comps, where a per-barista cap applies.
     own_comps_count: int | None = None
-    # Active comps of each item that has a per-shift limit, by item id (0 if none given).
+    # Active comps of each item that has a per-shift limit, by item id (0 if none given),
+    # and those limits, where the tally was asked for every item (`current_tally`).
     item_given: Mapping[int, int] = field(default_factory=dict)
+    item_limits: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def remaining(self) -> Money:
@@ -61,6 +63,14 @@ class ShiftTally:
         if cap is None or self.own_comps_count is None:
             return None
         return max(0, cap - self.own_comps_count)
+
+    @property
+    def items_remaining(self) -> dict[int, int]:
+        """What is left of each item's per-shift limit, by item id."""
+        return {
+            item_id: max(0, limit - self.item_given.get(item_id, 0))
+            for item_id, limit in self.item_limits.items()
+        }
 
     def standing(self, item: CatalogItem) -> Standing:
         """What is left of each limit for giving `item` now."""
@@ -184,30 +194,35 @@ def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
     and how often each item with a per-shift limit was given, so a tile can say which blocks."""
     actor.require(Permission.READ_CATALOG)
     shift = open_current_shift(store, now)
-    result = dataclasses.replace(tally(shift), item_given=limited_items_given(shift))
+    limited = db.session.execute(
+        select(CatalogItem.id, CatalogItem.per_shift_limit).where(
+            CatalogItem.active.is_(True), CatalogItem.per_shift_limit.is_not(None)
+        )
+    )
+    item_limits = {item_id: limit for item_id, limit in limited if limit is not None}
+    result = dataclasses.replace(
+        tally(shift), item_given=items_given(shift, list(item_limits)), item_limits=item_limits
+    )
     if actor.staff_id is not None and shift.max_comps_per_staff is not None:
         own = active_count(shift, Comp.staff_id == actor.staff_id)
         result = dataclasses.replace(result, own_comps_count=own)
     return result
 
 
-def limited_items_given(shift: Shift) -> dict[int, int]:
-    """Active comps of the shift per active item that has a per-shift limit (0 if none)."""
-    limited = select(CatalogItem.id).where(
-        CatalogItem.active.is_(True), CatalogItem.per_shift_limit.is_not(None)
-    )
-    given = dict.fromkeys(db.session.scalars(limited), 0)
+def items_given(shift: Shift, item_ids: list[int]) -> dict[int, int]:
+    """Active comps of the shift per item of `item_ids` (0 if none)."""
+    given = dict.fromkeys(item_ids, 0)
     if given:
         counted = db.session.execute(
             select(Comp.item_id, func.count())
             .where(
                 Comp.shift_id == shift.id,
                 Comp.status == CompStatus.ACTIVE,
-                Comp.item_id.in_(list(given)),
+                Comp.item_id.in_(item_ids),
             )
             .group_by(Comp.item_id)
         )
-        given.update({item_id: int(n) for item_id, n in counted.tuples()})
+        given.update({item_id: int(n) for item_id, n in counted})
     return given
 
 

@@ -66,7 +66,7 @@ DETAILS = {
     "money is left, but no comp can be given without a manager.",
     Limit.MAX_COMPS_PER_STAFF: "You have given your own {max_comps_per_staff} comps for the "
     "{shift} shift; the shift still has {left} left.",
-    Limit.PER_ITEM: "{item} may be given {per_shift_limit} times a shift, and all {per_shift_limit}"
-    " are given; other items are still fine.",
+    Limit.PER_ITEM: "{item} has reached its limit of {per_shift_limit} a shift; other items are "
+    "still fine.",
     Limit.ITEM_RETIRED: "{item} is not on the catalog any more.",
 }

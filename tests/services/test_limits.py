@@ -70,7 +70,7 @@ def test_the_item_limit_refusal_names_the_item_and_leaves_the_others_free(make_i
     assert (refusal.extra["limit"], refusal.extra["item_remaining"]) == ("per_item", 0)
     assert refusal.extra["per_shift_limit"] == 1
     assert refusal.extra["remaining_comps"] == 19
-    assert "Brownie may be given 1 times" in refusal.detail
+    assert "Brownie has reached its limit of 1 a shift" in refusal.detail
 
 
 def test_the_count_refusal_says_money_is_left(make_template, make_item, bea, tap):

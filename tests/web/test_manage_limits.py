@@ -49,9 +49,10 @@ def test_the_override_form_shows_every_limit_and_which_still_block(
 ):
     make_template(TUESDAY, time(8), time(12), allowance=800, max_comps=3, max_comps_per_staff=2)
     birthday = make_item(value=350, name="Birthday treat", per_shift_limit=1)
-    ana = make_staff(Role.BARISTA, name="Ana")
-    for item in (birthday, make_item(value=0), make_item(value=0)):
-        tap_as(Actor(role=Role.BARISTA, label="Ana", staff_id=ana.id), item.id)
+    stamp = make_item(value=0)
+    ana, ben = make_staff(Role.BARISTA, name="Ana"), make_staff(Role.BARISTA, name="Ben")
+    for member, item in ((ana, birthday), (ana, stamp), (ben, stamp)):
+        tap_as(Actor(role=Role.BARISTA, label=member.name, staff_id=member.id), item.id)
 
     rows = limits_table(client.get("/manage/allowances").get_data(as_text=True))
     assert "€4.50 left of €8.00" in rows["allowance"]

@@ -54,7 +54,9 @@ def test_the_override_form_shows_every_limit_and_which_still_block(
     for member, item in ((ana, birthday), (ana, stamp), (ben, stamp)):
         tap_as(Actor(role=Role.BARISTA, label=member.name, staff_id=member.id), item.id)
 
-    rows = limits_table(client.get("/manage/allowances").get_data(as_text=True))
+    page = client.get("/manage/allowances").get_data(as_text=True)
+    assert "3 given so far: a cap of 3 or less stops every comp." in page
+    rows = limits_table(page)
     assert "€4.50 left of €8.00" in rows["allowance"]
     assert "0 of 3 left · every comp" in rows["max_comps"]
     assert "every comp by Ana" in rows["max_comps_per_staff"]

@@ -351,10 +351,10 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
     and the cap bounds the rows counted.
     """
     cap = shift.max_comps_per_staff
-    own = None
+    own: int | None = None
     if staff_id is not None and cap is not None:
         own = shifts.active_count(shift, Comp.staff_id == staff_id)
-    given = {}
+    given: dict[int, int] = {}
     if item.per_shift_limit is not None:
         given[item.id] = shifts.active_count(shift, Comp.item_id == item.id)
     tally = dataclasses.replace(shifts.tally(shift), own_comps_count=own, item_given=given)

@@ -15,6 +15,7 @@ from pos_plugin.api.errors import (
     SIGNED_IN,
     WITH_BODY,
     AllowanceExceededSchema,
+    CompRefusedSchema,
     documents,
 )
 from pos_plugin.api.gate import caller
@@ -52,10 +53,16 @@ blp = Blueprint("comps", __name__, url_prefix="/api/v1/comps", description="Comp
     409,
     schema=AllowanceExceededSchema,
     content_type=PROBLEM_MIMETYPE,
-    description="over the shift's allowance: nothing recorded",
+    description="over one of the shift's limits (named in `limit`): nothing recorded",
+)
+@blp.alt_response(
+    422,
+    schema=CompRefusedSchema,
+    content_type=PROBLEM_MIMETYPE,
+    description="bad input, or an item off the catalog (`limit`: item_retired)",
 )
 @blp.alt_response(200, schema=CompSchema, description="replay of an earlier Idempotency-Key")
-@documents(blp, *SIGNED_IN, *WITH_BODY)
+@documents(blp, *SIGNED_IN, *(s for s in WITH_BODY if s is not HTTPStatus.UNPROCESSABLE_ENTITY))
 @operation(blp, "createComp", {201: to_comp(), 200: to_comp()})
 def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, dict[str, str]]:
     over_allowance = body.pop("over_allowance")

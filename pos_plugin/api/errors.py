@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 from flask import Flask, Response, request
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
+from marshmallow.validate import OneOf
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pos_plugin import problems
 from pos_plugin.problems import PROBLEM_MIMETYPE, problem
+from pos_plugin.services.limits import Limit
 from pos_plugin.text import scrub_text
 
 log = logging.getLogger(__name__)
@@ -57,12 +59,40 @@ class _Money(Schema):
 
 
 class AllowanceExceededSchema(ProblemSchema):
-    remaining = fields.Nested(_Money, metadata={"description": "value left in the shift"})
-    remaining_comps = fields.Integer(allow_none=True, metadata={"description": "null: no cap"})
+    """A tap refused by one of the shift's limits, with what is left of each (null: no cap)."""
+
     limit = fields.String(
-        metadata={"description": "allowance, max_comps, max_comps_per_staff or per_item"}
+        validate=OneOf([limit.value for limit in Limit if limit is not Limit.ITEM_RETIRED]),
+        metadata={
+            "description": "the limit that blocks: allowance (the shift's money), max_comps "
+            "(the shift's count), max_comps_per_staff (the barista's own count) or per_item "
+            "(the item's per-shift limit)"
+        },
     )
+    remaining = fields.Nested(_Money, metadata={"description": "money left in the shift"})
+    remaining_comps = fields.Integer(
+        allow_none=True, metadata={"description": "comps left in the shift"}
+    )
+    own_remaining_comps = fields.Integer(
+        allow_none=True,
+        metadata={"description": "comps left of the giving barista's own cap"},
+    )
+    item_remaining = fields.Integer(
+        allow_none=True, metadata={"description": "times left of the item's per-shift limit"}
+    )
+    max_comps = fields.Integer(allow_none=True)
+    max_comps_per_staff = fields.Integer(allow_none=True)
+    per_shift_limit = fields.Integer(allow_none=True, metadata={"description": "the item's"})
     shift_id = fields.Integer()
+
+
+class CompRefusedSchema(ProblemSchema):
+    """Bad input for a tap; an item taken off the catalog says so in `limit`."""
+
+    limit = fields.String(
+        validate=OneOf([Limit.ITEM_RETIRED.value]),
+        metadata={"description": "item_retired: the item is off the catalog (not for other input)"},
+    )
 
 
 class ProblemApi(Api):

@@ -165,6 +165,14 @@ class ShiftSchema(Schema):
     own_remaining_comps = fields.Integer(
         allow_none=True, metadata={"description": "what is left of that cap; else null"}
     )
+    items_remaining = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "what is left of each catalog item's per-shift limit, by item id; "
+            "items with no limit are not listed"
+        },
+    )
 
 
 class CompSchema(Schema):

@@ -18,6 +18,7 @@ from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.money import Money
 from pos_plugin.services import audit
 from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.amounts import check_amount
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
 
@@ -156,8 +157,7 @@ def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFi
     icon = _checked_icon(fields.icon)
     if fields.value.currency != store.currency:
         raise InvalidInput(f"The store counts in {store.currency}.", field="value.currency")
-    if fields.value.amount < 0:
-        raise InvalidInput("A value cannot be negative.", field="value.amount")
+    check_amount(fields.value, store.locale, field="value.amount")
     if fields.per_shift_limit is not None and fields.per_shift_limit < 1:
         raise InvalidInput("Use at least 1, or no limit.", field="per_shift_limit")
     same_name = select(CatalogItem.id).where(CatalogItem.name == name)

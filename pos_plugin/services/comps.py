@@ -14,7 +14,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 
@@ -33,7 +32,7 @@ from pos_plugin.models import (
 )
 from pos_plugin.models.comps import NOTE_MAX
 from pos_plugin.printing import queue as print_queue
-from pos_plugin.services import audit, events, shifts
+from pos_plugin.services import audit, events, limits, shifts
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.business_day import business_date_of
 from pos_plugin.services.errors import (
@@ -46,6 +45,7 @@ from pos_plugin.services.errors import (
     PermissionDenied,
     UndoWindowClosed,
 )
+from pos_plugin.services.limits import Limit
 from pos_plugin.services.text_input import required_text
 
 UNDO_WINDOW = timedelta(minutes=2)
@@ -316,7 +316,11 @@ def _active_item(item_id: int) -> CatalogItem:
     if item is None:
         raise InvalidInput(f"There is no catalog item {item_id}.", field="item_id")
     if not item.active:
-        raise InvalidInput(f"{item.name!r} is not on the catalog any more.", field="item_id")
+        raise InvalidInput(
+            limits.DETAILS[Limit.ITEM_RETIRED].format(item=item.name),
+            field="item_id",
+            limit=Limit.ITEM_RETIRED.value,
+        )
     return item
 
 
@@ -341,45 +345,41 @@ def _approved_breakdown(breakdown_id: int) -> None:
 
 
 def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: int | None) -> None:
-    tally = shifts.tally(shift)
-    remaining = tally.remaining
-    facts: dict[str, Any] = {
-        "remaining": remaining.as_json(),
-        "remaining_comps": tally.remaining_comps,
-        "shift_id": shift.id,
-    }
-    if item.value.amount > remaining.amount:
-        raise AllowanceExceeded(
-            f"{item.name} ({item.value.format(store.locale)}) is more than the "
-            f"{remaining.format(store.locale)} left "
-            f"in the {shift.name} shift's allowance.",
-            limit="allowance",
-            **facts,
-        )
-    if tally.remaining_comps == 0:
-        raise AllowanceExceeded(
-            f"The {shift.name} shift has given all {shift.max_comps} comps it may.",
-            limit="max_comps",
-            **facts,
-        )
+    """Refuse, naming the limit that blocks (`limits.blocking`) and what is left of each.
+
+    The barista's and the item's counts are asked only where such a cap applies,
+    and the cap bounds the rows counted.
+    """
     cap = shift.max_comps_per_staff
-    if (
-        staff_id is not None
-        and cap is not None
-        and shifts.active_count(shift, Comp.staff_id == staff_id) >= cap
-    ):
-        raise AllowanceExceeded(
-            f"You have given your {cap} comps for this shift.",
-            limit="max_comps_per_staff",
-            **facts,
-        )
-    limit = item.per_shift_limit
-    if limit is not None and shifts.active_count(shift, Comp.item_id == item.id) >= limit:
-        raise AllowanceExceeded(
-            f"{item.name} may be given {item.per_shift_limit} times a shift; that is used up.",
-            limit="per_item",
-            **facts,
-        )
+    own: int | None = None
+    if staff_id is not None and cap is not None:
+        own = shifts.active_count(shift, Comp.staff_id == staff_id)
+    given: dict[int, int] = {}
+    if item.per_shift_limit is not None:
+        given[item.id] = shifts.active_count(shift, Comp.item_id == item.id)
+    tally = dataclasses.replace(shifts.tally(shift), own_comps_count=own, item_given=given)
+    standing = tally.standing(item)
+    limit = limits.blocking(item.value, standing)
+    if limit is None:
+        return
+    words = {
+        "item": item.name,
+        "value": item.value.format(store.locale),
+        "left": standing.remaining.format(store.locale),
+        "shift": shift.name,
+        "max_comps": shift.max_comps,
+        "max_comps_per_staff": cap,
+        "per_shift_limit": item.per_shift_limit,
+    }
+    raise AllowanceExceeded(
+        limits.DETAILS[limit].format(**words),
+        limit=limit.value,
+        shift_id=shift.id,
+        max_comps=shift.max_comps,
+        max_comps_per_staff=cap,
+        per_shift_limit=item.per_shift_limit,
+        **standing.facts(),
+    )
 
 
 def _check_may_void(actor: Actor, comp: Comp, now: datetime) -> None:

@@ -114,6 +114,7 @@ def get_breakdown(actor: Actor, breakdown_id: int) -> Breakdown:
     return _get(breakdown_id)
 
 
+TITLE_MAX = 120
 _STATUS_ORDER = case(
     {
         BreakdownStatus.PROPOSED.value: 0,
@@ -149,7 +150,7 @@ def _get(breakdown_id: int) -> Breakdown:
 
 
 def _checked_title(title: str, *, editing: int | None) -> str:
-    title = required_text(title, field="title", max_length=120, empty="Name the breakdown.")
+    title = required_text(title, field="title", max_length=TITLE_MAX, empty="Name the breakdown.")
     same = select(Breakdown.id).where(Breakdown.title == title)
     if editing is not None:
         same = same.where(Breakdown.id != editing)

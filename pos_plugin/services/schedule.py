@@ -23,6 +23,7 @@ from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.shifts import check_allowance_values
 from pos_plugin.services.text_input import required_text
 
+NAME_MAX = 40
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -142,7 +143,7 @@ def _window(store: Store, starts: time, ends: time) -> tuple[datetime, datetime]
 
 def _checked(store: Store, fields: TemplateFields, *, editing: int | None) -> TemplateFields:
     name = required_text(
-        fields.name, field="name", max_length=40, empty="Name the shift, e.g. Morning."
+        fields.name, field="name", max_length=NAME_MAX, empty="Name the shift, e.g. Morning."
     )
     if not 0 <= fields.weekday <= 6:
         raise InvalidInput("Use 0 (Monday) to 6 (Sunday).", field="weekday")

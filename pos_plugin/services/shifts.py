@@ -9,19 +9,22 @@ copied in, so editing the schedule never changes a shift already running.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos_plugin.database import db
-from pos_plugin.models import AuditEvent, Comp, CompStatus, Shift, ShiftTemplate, Store
+from pos_plugin.models import AuditEvent, CatalogItem, Comp, CompStatus, Shift, ShiftTemplate, Store
 from pos_plugin.money import Money
 from pos_plugin.services import audit, events, paging
 from pos_plugin.services.actors import Actor, Permission
+from pos_plugin.services.amounts import check_amount
 from pos_plugin.services.business_day import business_date_of, business_day_bounds, window_in_day
 from pos_plugin.services.errors import InvalidInput
+from pos_plugin.services.limits import Standing
 from pos_plugin.services.paging import Page
 from pos_plugin.services.text_input import optional_text
 
@@ -39,6 +42,10 @@ class ShiftTally:
     comps_count: int
     # The asking staff member's own active comps, where a per-barista cap applies.
     own_comps_count: int | None = None
+    # Active comps of each item that has a per-shift limit, by item id (0 if none given),
+    # and those limits, where the tally was asked for every item (`current_tally`).
+    item_given: Mapping[int, int] = field(default_factory=dict)
+    item_limits: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def remaining(self) -> Money:
@@ -56,6 +63,25 @@ class ShiftTally:
         if cap is None or self.own_comps_count is None:
             return None
         return max(0, cap - self.own_comps_count)
+
+    @property
+    def items_remaining(self) -> dict[int, int]:
+        """What is left of each item's per-shift limit, by item id."""
+        return {
+            item_id: max(0, limit - self.item_given.get(item_id, 0))
+            for item_id, limit in self.item_limits.items()
+        }
+
+    def standing(self, item: CatalogItem) -> Standing:
+        """What is left of each limit for giving `item` now."""
+        limit = item.per_shift_limit
+        given = self.item_given.get(item.id, 0)
+        return Standing(
+            remaining=self.remaining,
+            remaining_comps=self.remaining_comps,
+            own_remaining_comps=self.own_remaining_comps,
+            item_remaining=None if limit is None else max(0, limit - given),
+        )
 
 
 def open_current_shift(store: Store, now: datetime) -> Shift:
@@ -164,14 +190,40 @@ def close_ended(now: datetime) -> list[Shift]:
 
 
 def current_tally(actor: Actor, store: Store, now: datetime) -> ShiftTally:
-    """The running shift's tally; for a staff member under a per-barista cap, their own too."""
+    """The running shift's tally; for a staff member under a per-barista cap, their own too,
+    and how often each item with a per-shift limit was given, so a tile can say which blocks."""
     actor.require(Permission.READ_CATALOG)
     shift = open_current_shift(store, now)
-    result = tally(shift)
+    limited = db.session.execute(
+        select(CatalogItem.id, CatalogItem.per_shift_limit).where(
+            CatalogItem.active.is_(True), CatalogItem.per_shift_limit.is_not(None)
+        )
+    )
+    item_limits = {item_id: limit for item_id, limit in limited if limit is not None}
+    result = dataclasses.replace(
+        tally(shift), item_given=items_given(shift, list(item_limits)), item_limits=item_limits
+    )
     if actor.staff_id is not None and shift.max_comps_per_staff is not None:
         own = active_count(shift, Comp.staff_id == actor.staff_id)
         result = dataclasses.replace(result, own_comps_count=own)
     return result
+
+
+def items_given(shift: Shift, item_ids: list[int]) -> dict[int, int]:
+    """Active comps of the shift per item of `item_ids` (0 if none)."""
+    given = dict.fromkeys(item_ids, 0)
+    if given:
+        counted = db.session.execute(
+            select(Comp.item_id, func.count())
+            .where(
+                Comp.shift_id == shift.id,
+                Comp.status == CompStatus.ACTIVE,
+                Comp.item_id.in_(item_ids),
+            )
+            .group_by(Comp.item_id)
+        )
+        given.update({item_id: int(n) for item_id, n in counted})
+    return given
 
 
 def override_current(
@@ -230,11 +282,17 @@ def check_allowance_values(store: Store, allowance: Money, **caps: int | None) -
             f"The store counts in {store.currency}, not {allowance.currency}.",
             field="allowance.currency",
         )
-    if allowance.amount < 0:
-        raise InvalidInput("An allowance cannot be negative.", field="allowance.amount")
+    check_amount(allowance, store.locale, field="allowance.amount")
     for name, cap in caps.items():
         if cap is not None and cap < 1:
             raise InvalidInput("Use at least 1, or no cap.", field=name)
+    shift_cap, own_cap = caps.get("max_comps"), caps.get("max_comps_per_staff")
+    if shift_cap is not None and own_cap is not None and own_cap > shift_cap:
+        raise InvalidInput(
+            f"A barista's own cap ({own_cap}) cannot be above the shift's {shift_cap} comps; "
+            f"use {shift_cap} or less.",
+            field="max_comps_per_staff",
+        )
 
 
 def _planned_shift(store: Store, now: datetime) -> Shift:

@@ -33,6 +33,7 @@ def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
 
+NAME_MAX = 80
 PIN_PATTERN = re.compile(r"\d{4,8}")
 # The fewest digits any PIN has; a store may require managers' longer ([security]
 # manager_pin_digits), which each door passes in as `manager_pin_digits`.
@@ -53,7 +54,9 @@ def add_staff(
 ) -> Staff:
     """Add a barista or manager with a PIN; a manager may also get a console password."""
     actor.require(Permission.MANAGE)
-    name = required_text(name, field="name", max_length=80, empty="Give the staff member a name.")
+    name = required_text(
+        name, field="name", max_length=NAME_MAX, empty="Give the staff member a name."
+    )
     if role not in (Role.BARISTA, Role.MANAGER):
         raise InvalidInput("Staff are baristas or managers.", field="role")
     _check_pin(pin, role, manager_pin_digits)

@@ -15,6 +15,7 @@ from pos_plugin.services.errors import InvalidInput, NotAuthenticated, NotFound
 from pos_plugin.services.text_input import required_text
 
 TOKEN_PREFIX = "oth_"
+NAME_MAX = 80
 # How stale a token's "last used" may get before a request writes it again.
 TOUCH_EVERY = timedelta(minutes=5)
 
@@ -29,7 +30,10 @@ def create_token(
     """
     actor.require(Permission.MANAGE)
     name = required_text(
-        name, field="name", max_length=80, empty="Say what the token is for, e.g. 'front till'."
+        name,
+        field="name",
+        max_length=NAME_MAX,
+        empty="Say what the token is for, e.g. 'front till'.",
     )
     if role not in (Role.TILL, Role.BARISTA, Role.MANAGER):
         raise InvalidInput("A token is for a till, a barista or a manager.", field="role")

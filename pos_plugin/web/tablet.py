@@ -70,6 +70,7 @@ def index() -> ResponseReturnValue:
                 "id": item.id,
                 "name": item.name,
                 "value": item.value.as_json(),
+                "per_shift_limit": item.per_shift_limit,
                 "suggested_notes": list(item.suggested_notes or []),
             }
             for item in items

@@ -159,3 +159,11 @@ def test_a_barista_may_not_change_the_catalog(app_ctx, manager, barista, do):
             ItemFields("x", Money(1, "EUR"), "x"),
             NOW,
         )
+
+
+@pytest.mark.parametrize("value", [-1, 1_000_000])
+def test_a_value_out_of_range_names_the_range_in_the_stores_money(app_ctx, manager, do, value):
+    with pytest.raises(InvalidInput) as refused:
+        add(do, manager, value=value)
+    assert refused.value.detail == "Use an amount between €0.00 and €9,999.99."
+    assert refused.value.field == "value.amount"

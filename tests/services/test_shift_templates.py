@@ -179,3 +179,16 @@ def test_a_barista_may_not_edit_deactivate_or_read_the_schedule(app_ctx, barista
         do(schedule.deactivate_template, barista, template.id, NOW)
     with pytest.raises(PermissionDenied):
         do(schedule.week, barista, get_store())
+
+
+def test_a_per_barista_cap_above_the_shifts_count_is_refused_with_the_cap_to_use(app_ctx):
+    with pytest.raises(InvalidInput) as refused:
+        add_template(max_comps=5, max_comps_per_staff=8)
+    assert refused.value.field == "max_comps_per_staff"
+    assert "use 5 or less" in refused.value.detail
+
+
+def test_a_template_allowance_out_of_range_names_the_range(app_ctx):
+    with pytest.raises(InvalidInput) as refused:
+        add_template(allowance=Money(1_000_000, "EUR"))
+    assert refused.value.detail == "Use an amount between €0.00 and €9,999.99."

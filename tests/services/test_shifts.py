@@ -259,3 +259,10 @@ def test_an_override_reason_is_held_to_the_text_rules(app_ctx, manager):
 def test_only_a_manager_reads_the_override_history(app_ctx, barista, do):
     with pytest.raises(PermissionDenied):
         do(shifts.override_history, barista)
+
+
+def test_an_override_out_of_range_names_the_range_in_the_stores_money(manager, do, clock):
+    with pytest.raises(InvalidInput) as refused:
+        do(shifts.override_current, manager, get_store(), Money(1_000_000, "EUR"), None, clock.now)
+    assert refused.value.detail == "Use an amount between €0.00 and €9,999.99."
+    assert refused.value.field == "allowance.amount"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import html as html_module
 import io
 import re
 from datetime import time, timedelta
@@ -19,30 +18,9 @@ from pos_plugin.services import staff as staff_service
 from pos_plugin.services.actors import Actor
 from pos_plugin.settings import SecuritySettings
 
+from .conftest import errors_beside
+
 TUESDAY = 1
-
-
-@pytest.fixture
-def maya(make_staff, sign_in, client):
-    """The client, signed in as Maya the manager."""
-    manager = make_staff(Role.MANAGER, name="Maya", pin="9999")
-    assert sign_in(manager, pin="9999").status_code == 302
-    return manager
-
-
-@pytest.fixture
-def post(client, csrf):
-    def run(url, **data):
-        return client.post(url, data={"csrf_token": csrf("/manage/catalog"), **data})
-
-    return run
-
-
-def errors_beside(html: str, field: str) -> str:
-    """The error list rendered right after the field."""
-    found = re.search(rf'<ul class="field-errors" id="{field}-errors"[^>]*>(.*?)</ul>', html, re.S)
-    assert found, f"no errors beside {field}"
-    return html_module.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).strip()
 
 
 def test_a_manager_lands_on_live_today_after_signing_in(make_staff, sign_in, client):

@@ -7,13 +7,35 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from pos_plugin.database import write_transaction
-from pos_plugin.services import schedule, shifts
+from pos_plugin.services import schedule, shift_limits, shifts
+from pos_plugin.services.limits import Limit
 from pos_plugin.services.schedule import TemplateFields
+from pos_plugin.services.shift_limits import LimitState
 from pos_plugin.services.store import get_store
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import WEEKDAY_LABELS, OverrideForm, TemplateForm
 
 HISTORY_PAGE = 10
+
+
+def limit_name(state: LimitState) -> str:
+    """A limit as the manager reads it, naming whom or what it blocks."""
+    if state.limit is Limit.ALLOWANCE:
+        return _("the shift's money")
+    if state.limit is Limit.MAX_COMPS:
+        return _("the shift's count of comps")
+    if state.limit is Limit.MAX_COMPS_PER_STAFF:
+        return _("each barista's own cap")
+    return _("%(item)s's limit per shift", item=state.item)
+
+
+def _still_blocking(limits: shift_limits.RunningLimits) -> str:
+    return "; ".join(
+        _("%(limit)s blocks %(whom)s", limit=limit_name(state), whom=", ".join(state.blocked))
+        if state.blocked
+        else limit_name(state)
+        for state in limits.blocking
+    )
 
 
 def _fields(form: TemplateForm) -> TemplateFields:
@@ -37,7 +59,8 @@ def _render(
     store = get_store()
     # The running shift opens on first look, as it does on the first tap.
     with write_transaction():
-        running = shifts.current_tally(actor, store, clock())
+        limits = shift_limits.running_limits(actor, store, clock())
+    running = limits.tally
     history = shifts.override_history(
         actor, offset=request.args.get("offset", 0, type=int), limit=HISTORY_PAGE
     )
@@ -49,6 +72,8 @@ def _render(
         "allowances.html",
         week=schedule.week(actor, store),
         running=running,
+        limits=limits,
+        limit_name=limit_name,
         history=history,
         add_form=add_form or TemplateForm(formdata=None),
         override_form=override_form,
@@ -139,5 +164,9 @@ def override() -> ResponseReturnValue:
         )
         if done is not None:
             flash(_("The %(name)s shift's allowance is changed.", name=done.shift.name), "ok")
+            with write_transaction():
+                after = shift_limits.running_limits(manager(), get_store(), clock())
+            if after.blocking:
+                flash(_("Still blocking: %(limits)s.", limits=_still_blocking(after)), "error")
             return redirect(url_for("manage.allowances"))
     return _render(override_form=form, status=422)

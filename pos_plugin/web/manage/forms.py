@@ -30,15 +30,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    NumberRange,
-    Optional,
+    Length,
+    Regexp,
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from pos_plugin.api.schemas import INT32_MAX
 from pos_plugin.money import Money
+from pos_plugin.services import catalog, playbook, schedule, staff, tokens
+from pos_plugin.services.amounts import amount_range, in_range
 from pos_plugin.services.events import EVENTS
 from pos_plugin.text import looks_empty
 
@@ -58,7 +60,30 @@ WEEKDAY_LABELS = (
     _l("Saturday"),
     _l("Sunday"),
 )
-COUNT = NumberRange(min=1, max=INT32_MAX, message=_l("Use a whole number of at least 1."))
+
+
+def _at_most(characters: int) -> Length:
+    """The service's length rule, checked with the form's others so all show at once."""
+    return Length(max=characters, message=_l("Use at most %(max)d characters."))
+
+
+class CountField(IntegerField):
+    """A count cap: a whole number from 1, or empty for no cap; one message for any slip."""
+
+    widget = NumberInput(min=1)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            return
+        try:
+            number = int(text)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= INT32_MAX:
+            raise ValueError(_("Use a whole number of at least 1, or leave it empty."))
+        self.data = number
 
 
 class TextRequired:
@@ -87,6 +112,11 @@ def _currency() -> str:
     return currency
 
 
+def _locale() -> str:
+    locale: str = current_app.config["POS_PLUGIN_SETTINGS"].store.locale
+    return locale
+
+
 class MoneyField(StringField):
     """An amount typed in the store's currency ("2.50"), held as `Money` in minor units."""
 
@@ -106,8 +136,9 @@ class MoneyField(StringField):
         minor = amount.scaleb(places)
         if minor != minor.to_integral_value() or not minor.is_finite():
             raise ValueError(_("Use at most %(places)s decimal places.", places=places))
-        if not 0 <= minor <= INT32_MAX:
-            raise ValueError(_("Use an amount of 0 or more."))
+        if not in_range(int(minor)):
+            low, high = amount_range(currency, _locale())
+            raise ValueError(_("Use an amount between %(low)s and %(high)s.", low=low, high=high))
         self.data = Money(int(minor), currency)
 
     def money(self) -> Money:
@@ -128,7 +159,10 @@ def _money_required(form: FlaskForm, field: Field) -> None:
 
 
 class TemplateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[TextRequired(_l("Name the shift, e.g. Morning."))])
+    name = StringField(
+        _l("Name"),
+        validators=[TextRequired(_l("Name the shift, e.g. Morning.")), _at_most(schedule.NAME_MAX)],
+    )
     weekday = SelectField(
         _l("Day"),
         coerce=int,
@@ -138,23 +172,23 @@ class TemplateForm(FlaskForm):
     starts = TimeField(_l("Starts"), validators=[InputRequired(_l("When does it start?"))])
     ends = TimeField(_l("Ends"), validators=[InputRequired(_l("When does it end?"))])
     allowance = MoneyField(_l("Allowance"), validators=[_money_required])
-    max_comps = IntegerField(_l("Most comps in the shift"), validators=[Optional(), COUNT])
-    max_comps_per_staff = IntegerField(_l("Most comps per barista"), validators=[Optional(), COUNT])
+    max_comps = CountField(_l("Most comps in the shift"))
+    max_comps_per_staff = CountField(_l("Most comps per barista"))
 
 
 class OverrideForm(FlaskForm):
     allowance = MoneyField(_l("New allowance for this shift"), validators=[_money_required])
-    max_comps = IntegerField(_l("Most comps (empty: no cap)"), validators=[Optional(), COUNT])
+    max_comps = CountField(_l("Most comps (empty: no cap)"))
     reason = TextAreaField(_l("Why"), validators=[TextRequired(_l("Say why, for the history."))])
 
 
 class ItemForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[TextRequired(_l("Name the item."))])
+    name = StringField(
+        _l("Name"), validators=[TextRequired(_l("Name the item.")), _at_most(catalog.NAME_MAX)]
+    )
     value = MoneyField(_l("Value"), validators=[_money_required])
     icon = StringField(_l("Icon (an emoji)"), validators=[TextRequired(_l("Pick an icon."))])
-    per_shift_limit = IntegerField(
-        _l("Most per shift (empty: no limit)"), validators=[Optional(), COUNT]
-    )
+    per_shift_limit = CountField(_l("Most per shift (empty: no limit)"))
     prints_note = BooleanField(_l("Prints a friendly note"), default=True)
     suggested_notes = TextAreaField(_l("Suggested notes, one per line"))
 
@@ -163,11 +197,20 @@ class ItemForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[TextRequired(_l("Give the staff member a name."))])
+    name = StringField(
+        _l("Name"),
+        validators=[TextRequired(_l("Give the staff member a name.")), _at_most(staff.NAME_MAX)],
+    )
     role = SelectField(
         _l("Role"), choices=options([("barista", _l("Barista")), ("manager", _l("Manager"))])
     )
-    pin = PasswordField(_l("PIN (4 to 8 digits)"), validators=[DataRequired(_l("Choose a PIN."))])
+    pin = PasswordField(
+        _l("PIN (4 to 8 digits)"),
+        validators=[
+            DataRequired(_l("Choose a PIN.")),
+            Regexp(rf"^(?:{staff.PIN_PATTERN.pattern})$", message=_l("A PIN is 4 to 8 digits.")),
+        ],
+    )
     password = PasswordField(_l("Console password (managers, optional)"))
 
 
@@ -180,7 +223,10 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("What it is for"), validators=[TextRequired(_l("Say what it is for."))])
+    name = StringField(
+        _l("What it is for"),
+        validators=[TextRequired(_l("Say what it is for.")), _at_most(tokens.NAME_MAX)],
+    )
     role = SelectField(
         _l("Role"),
         choices=options(
@@ -193,7 +239,10 @@ class TokenForm(FlaskForm):
 
 
 class BreakdownForm(FlaskForm):
-    title = StringField(_l("What went wrong"), validators=[TextRequired(_l("Name the breakdown."))])
+    title = StringField(
+        _l("What went wrong"),
+        validators=[TextRequired(_l("Name the breakdown.")), _at_most(playbook.TITLE_MAX)],
+    )
     recovery = TextAreaField(_l("The recovery to offer"))
     suggested_item_id = SelectField(
         _l("Suggested comp"), coerce=int, choices=options([(0, _l("none"))])

@@ -20,6 +20,7 @@
   var breakdowns = {};
   data.breakdowns.forEach(function (b) { breakdowns[b.id] = b; });
   var inFlight = {};
+  var retired = {};
   var lastTally = null;
   var online = true;
 
@@ -193,13 +194,71 @@
       setText("meter-own", say(strings.own_left,
         { left: tally.own_remaining_comps, max: tally.max_comps_per_staff }));
     }
-    // What the server's numbers say is out of reach; a tap still asks the server.
-    var nothingLeft = tally.remaining_comps === 0 || tally.own_remaining_comps === 0;
+    showBlocks();
+  }
+
+  // -- which limit blocks a tile: the server's rule (services/limits.py), read off the tally --
+  function blockOf(item) {
+    if (retired[item.id]) return "item_retired";
+    var tally = lastTally;
+    if (!tally) return null;
+    if (tally.remaining_comps === 0) return "max_comps";
+    if (tally.own_remaining_comps === 0) return "max_comps_per_staff";
+    if ((tally.items_remaining || {})[item.id] === 0) return "per_item";
+    if (item.value.amount > tally.remaining.amount) return "allowance";
+    return null;
+  }
+
+  // The words for a limit, from the refusal's fields (or the tally's, before a tap).
+  function facts(item, problem) {
+    var tally = lastTally || {};
+    var source = problem || tally;
+    var remaining = source.remaining || tally.remaining;
+    return {
+      what: item ? item.name : "",
+      value: item ? shown(item.value) : "",
+      left: remaining ? shown(remaining) : "",
+      shift: tally.name || "",
+      max: { max_comps: source.max_comps, max_comps_per_staff: source.max_comps_per_staff,
+             per_item: item ? item.per_shift_limit : "" },
+    };
+  }
+
+  function tileText(limit, item) {
+    var words = facts(item);
+    return say(strings.tile[limit], { left: words.left, max: words.max[limit] });
+  }
+
+  function whyText(limit, item, problem) {
+    var words = facts(item, problem);
+    return say(strings.why[limit], Object.assign({}, words, { max: words.max[limit] }));
+  }
+
+  // What is left of each limit, one line for the dialog: money, the shift's count, your own.
+  function leftText(problem) {
+    var tally = lastTally;
+    if (!tally) return "";
+    var source = problem || tally;
+    var parts = [say(strings.left_money,
+      { left: shown(source.remaining || tally.remaining), allowance: shown(tally.allowance) })];
+    if (source.remaining_comps !== null && source.remaining_comps !== undefined) {
+      parts.push(say(strings.comps_left, { left: source.remaining_comps, max: tally.max_comps }));
+    }
+    if (source.own_remaining_comps !== null && source.own_remaining_comps !== undefined) {
+      parts.push(say(strings.own_left,
+        { left: source.own_remaining_comps, max: tally.max_comps_per_staff }));
+    }
+    return parts.join(" · ");
+  }
+
+  // What the server's numbers say is out of reach; a tap still asks the server.
+  function showBlocks() {
     document.querySelectorAll("[data-give]").forEach(function (button) {
       var item = items[button.dataset.give];
-      var over = nothingLeft || item.value.amount > tally.remaining.amount;
-      button.dataset.over = over ? "true" : "false";
-      setText("state-" + item.id, over ? strings.over : "");
+      var limit = blockOf(item);
+      button.dataset.over = limit ? "true" : "false";
+      if (limit) button.dataset.limit = limit; else delete button.dataset.limit;
+      setText("state-" + item.id, limit ? tileText(limit, item) : "");
     });
     showPending(mine(loadQueue()));
   }
@@ -299,8 +358,7 @@
         if (answer.status === 403) window.location.reload();
       } else {
         dequeue(entry.key);
-        if (answer.status === 409) askManager(entry.body, answer.body.detail);
-        else toast(say(strings.refused, { why: answer.body.detail || strings.error }));
+        refused(entry.body, answer);
         refresh();
       }
       showWaiting();
@@ -336,18 +394,37 @@
     return body;
   }
 
-  function overWhy(itemId) {
-    var item = items[itemId];
-    if (!lastTally || !item || item.value.amount <= lastTally.remaining.amount) return strings.over;
-    return say(strings.over_detail,
-      { what: item.name, value: shown(item.value), left: shown(lastTally.remaining) });
+  // A refused tap: a limit a manager can lift asks one; a retired item leaves its tile blocked.
+  function refused(body, answer) {
+    var item = items[body.item_id];
+    var limit = answer.body.limit;
+    if (limit === "item_retired") {
+      retired[body.item_id] = true;
+      showBlocks();
+      toast(say(strings.refused, { why: whyText(limit, item) }));
+    } else if (answer.status === 409 && strings.why[limit]) {
+      askManager(body, limit, answer.body);
+    } else {
+      toast(say(strings.refused, { why: answer.body.detail || strings.error }));
+    }
+  }
+
+  // A tap on a blocked tile: a retired item cannot be given; any other limit asks a manager.
+  function blockedTap(body, button) {
+    var limit = button && button.dataset.limit;
+    if (!limit) return false;
+    if (limit === "item_retired") {
+      toast(say(strings.refused, { why: whyText(limit, items[body.item_id]) }));
+    } else {
+      askManager(body, limit);
+    }
+    return true;
   }
 
   document.querySelectorAll("[data-give]").forEach(function (button) {
     button.addEventListener("click", function () {
       var body = { item_id: Number(button.dataset.give) };
-      if (button.dataset.over === "true") askManager(body, overWhy(body.item_id));
-      else give(body);
+      if (!blockedTap(body, button)) give(body);
     });
   });
 
@@ -402,8 +479,7 @@
     });
     sheet.close();
     var button = document.querySelector('[data-give="' + body.item_id + '"]');
-    if (button && button.dataset.over === "true") askManager(body, overWhy(body.item_id));
-    else give(body);
+    if (!blockedTap(body, button)) give(body);
   });
 
   // -- ask a manager: their tile, their PIN, one comp over the allowance ---------------------------
@@ -411,10 +487,12 @@
   var pending = null;
   var managerId = null;
 
-  function askManager(body, why) {
+  function askManager(body, limit, problem) {
     pending = body;
     managerId = null;
-    $("approve-why").textContent = why || "";
+    approve.dataset.limit = limit;
+    $("approve-why").textContent = whyText(limit, items[body.item_id], problem);
+    $("approve-left").textContent = leftText(problem);
     $("approve-who").hidden = false;
     $("approve-pin").hidden = true;
     $("approve-error").hidden = true;
@@ -450,8 +528,12 @@
       } else if (answer.status === 401 && !answer.body.type.endsWith("wrong-credentials")) {
         signedOut();
       } else {
+        var retiredNow = answer.body.limit === "item_retired";
+        if (retiredNow) { retired[pending.item_id] = true; showBlocks(); }
         $("approve-pin-input").value = "";
-        $("approve-error").textContent = answer.body.detail || strings.error;
+        $("approve-error").textContent = retiredNow
+          ? whyText("item_retired", items[pending.item_id])
+          : answer.body.detail || strings.error;
         $("approve-error").hidden = false;
       }
     }, function () {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html as html_module
 import io
 import re
 from datetime import time, timedelta

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, scoped_session
@@ -30,7 +31,7 @@ def lock_end(failures: Sequence[datetime], limit: int, now: datetime) -> datetim
     return until if until > now else None
 
 
-def serialise_on(session: Session | scoped_session[Session], key: str) -> None:
+def serialise_on(session: Session | scoped_session[Any], key: str) -> None:
     """Tries counted under `key` run one at a time, until the transaction ends.
 
     PostgreSQL: a transaction-level advisory lock (there may be no row to lock, as for

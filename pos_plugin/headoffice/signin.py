@@ -100,7 +100,7 @@ def find(session: Session, token: str, now: datetime) -> User | None:
     ).first()
     if found is None:
         return None
-    record, user = found.tuple()
+    record, user = found
     if record.ended_at is not None:
         return None
     if now - record.started_at > LIFETIME[user.role] or now - record.last_seen_at > IDLE[user.role]:

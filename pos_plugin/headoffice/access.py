@@ -71,8 +71,9 @@ def init_app(app: Flask, *, pages: bool) -> None:
     from pos_plugin.headoffice import admin
     from pos_plugin.headoffice import pages as report_pages
 
-    settings = app.config["POS_PLUGIN_SETTINGS"]
-    security.configure_cookies(app, settings.home, COOKIE, SECRET_KEY_FILE)
+    home = app.config["POS_PLUGIN_SETTINGS"].home
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # `serve` made it; a test may not have
+    security.configure_cookies(app, home, COOKIE, SECRET_KEY_FILE)
     app.register_blueprint(bp)
     app.register_blueprint(report_pages.bp)
     app.register_blueprint(admin.bp)
@@ -88,7 +89,8 @@ def now() -> datetime:
 
 
 def _check_csrf() -> None:
-    if request.method in WRITE_METHODS and request.blueprint != "upload":
+    # No endpoint: the answer is a 404 or 405, which a CSRF refusal would only hide.
+    if request.method in WRITE_METHODS and request.blueprint != "upload" and request.endpoint:
         csrf.protect()
 
 

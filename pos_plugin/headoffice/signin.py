@@ -26,9 +26,15 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.models import SignInTry, User, UserRole, UserSession
+from pos_plugin.headoffice.users import clean_name
 from pos_plugin.passwords import hash_secret, verify_secret
 from pos_plugin.secret_tokens import digest, new_token
-from pos_plugin.services.errors import DomainError, SignInLocked, WrongCredentials
+from pos_plugin.services.errors import (
+    DomainError,
+    InvalidInput,
+    SignInLocked,
+    WrongCredentials,
+)
 from pos_plugin.services.lockout import LOOK_BACK, lock_end, serialise_on
 
 USER_MAX_FAILURES = 5
@@ -58,7 +64,12 @@ def sign_in(
     """Check one try of `password` for `name` from `address`; record it; on success a
     new session whose token is for the browser's cookie."""
     serialise_on(session, f"headoffice-signin:{address}")
-    user = session.scalars(select(User).where(User.name == name).with_for_update()).first()
+    try:
+        name = clean_name(name)
+    except InvalidInput:
+        user = None  # nobody is called that; the try still counts against the address
+    else:
+        user = session.scalars(select(User).where(User.name == name).with_for_update()).first()
     locked = _lock_in_force(session, user, address, now)
     if locked is not None:
         return SignInOutcome(None, refusal=locked)

@@ -3,6 +3,7 @@ whether they are disabled."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,7 +64,11 @@ def list_stores(session: Session) -> list[RegisteredStore]:
 
 def set_disabled(session: Session, store_id: str, disabled: bool, now: datetime) -> RegisteredStore:
     """Disable a store (its upload token is refused from now on) or enable it again."""
-    store = session.get(RegisteredStore, store_id, with_for_update=True)
+    store = (
+        session.get(RegisteredStore, store_id, with_for_update=True)
+        if re.fullmatch(STORE_ID_PATTERN, store_id)
+        else None
+    )
     if store is None:
         raise NotFound(f"No store {store_id} is registered.", field="store_id")
     store.disabled_at = now if disabled else None

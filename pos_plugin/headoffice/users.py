@@ -22,7 +22,7 @@ NAME_MAX = 80
 
 def add_user(session: Session, name: str, role: UserRole, password: str, now: datetime) -> User:
     """A new person who may sign in; `InvalidInput` for a taken name or a weak password."""
-    name = required_text(name, field="name", max_length=NAME_MAX, empty="Give the person a name.")
+    name = clean_name(name)
     if _by_name(session, name) is not None:
         raise InvalidInput(f"There is already someone called {name!r}.", field="name")
     user = User(name=name, role=role, password_hash=hash_secret(_checked(password)), created_at=now)
@@ -36,7 +36,7 @@ def list_users(session: Session) -> list[User]:
 
 
 def get_user(session: Session, name: str) -> User:
-    user = _by_name(session, name)
+    user = _by_name(session, clean_name(name))
     if user is None:
         raise NotFound(f"Nobody called {name!r} signs in to head office.", field="name")
     return user
@@ -78,6 +78,11 @@ def end_sessions(session: Session, user_id: int, now: datetime, why: str) -> int
         record.ended_why = why
     session.flush()
     return len(live)
+
+
+def clean_name(name: str) -> str:
+    """A person's name as kept; `InvalidInput` for an empty, dirty or overlong one."""
+    return required_text(name, field="name", max_length=NAME_MAX, empty="Give the person a name.")
 
 
 def _by_name(session: Session, name: str) -> User | None:

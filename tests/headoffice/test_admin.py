@@ -137,3 +137,21 @@ def test_user_password_and_remove_from_the_command_line(ho_cli):
     assert "Nobody called 'Nobody'" in nobody.output
     assert last_admin.exit_code == 2
     assert ho_cli("list").output == "Ada\tadmin\n"
+
+
+def test_names_and_keys_no_one_could_have_are_clear_refusals_on_the_pages(admin):
+    assert post(admin, "/admin/users/Nobody%00/remove").status_code == 422
+    assert post(admin, "/admin/users/Nobody/password", password=PASSWORD).status_code == 404
+    assert post(admin, "/admin/stores/Cafe%00/disable").status_code == 404
+    bad_key = post(admin, "/admin/stores", store_id="cafe-west", key="ed25519:\x00")
+    assert bad_key.status_code == 422
+    added = post(
+        admin, "/admin/users", name="Bea\x00", role="viewer", password=PASSWORD, confirm=PASSWORD
+    )
+    assert added.status_code == 422
+    assert (
+        post(
+            admin, "/admin/users", name="Bea", role="owner", password=PASSWORD, confirm=PASSWORD
+        ).status_code
+        == 422
+    )

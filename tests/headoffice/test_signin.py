@@ -178,3 +178,11 @@ def test_every_answer_carries_the_security_headers_and_hsts_only_over_https(ho_a
     over_tls = ho_app.test_client().get("/signin", base_url="https://localhost")
     assert over_tls.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "<style" not in viewer.get("/").get_data(as_text=True)
+
+
+def test_a_name_no_one_could_have_is_a_wrong_try_not_an_error(ho_app, make_user):
+    make_user("Olu")
+    client = ho_app.test_client()
+
+    for name in ("Olu\x00", "x" * 5000, ""):
+        assert sign_in(client, name=name).status_code == 401

@@ -360,6 +360,9 @@ class HeadOfficeSettings:
     tls_cert: str = _setting("", _path())
     tls_key: str = _setting("", _path())
     max_upload_bytes: int = _setting(256 * 1024 * 1024, _whole(1024))
+    # With a port, the report pages listen here apart and host:port serves only uploads.
+    reports_host: str = _setting("127.0.0.1", _host())
+    reports_port: int | None = _setting(None, _whole(1, 65535))
 
 
 @dataclass(frozen=True)

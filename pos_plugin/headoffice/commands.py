@@ -1,10 +1,11 @@
-"""`pos-plugin headoffice ...`: register stores, ingest file sets, serve uploads and reports."""
+"""`pos-plugin headoffice ...`: register stores, ingest file sets, serve uploads and reports,
+and the people who sign in to them."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +13,15 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
-from pos_plugin.headoffice import database, ingest, stores
+from pos_plugin.headoffice import database, ingest, stores, users
+from pos_plugin.headoffice.models import UserRole
 from pos_plugin.private_files import NotPrivate, secure_data_directory
+from pos_plugin.services.errors import DomainError
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
 
@@ -107,44 +111,116 @@ def ingest_command(paths: tuple[Path, ...], url: str | None, quarantine: Path | 
         raise click.ClickException(f"{refused} of {len(outcomes)} file set(s) refused.")
 
 
+def _listen_address(value: str | None) -> tuple[str, int] | None:
+    """HOST:PORT (an IPv6 host in brackets) as a (host, port)."""
+    if value is None:
+        return None
+    found = re.fullmatch(r"\[?([^\[\]]+?)\]?:(\d{1,5})", value.strip())
+    if found is None or not 1 <= int(found[2]) <= 65535:
+        raise click.BadParameter(
+            "use HOST:PORT, as in 127.0.0.1:8444", param_hint="--reports-listen"
+        )
+    return found[1], int(found[2])
+
+
 @headoffice.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default: [headoffice] host).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+@click.option(
+    "--reports-listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Serve the report pages here apart; --host/--port then take only uploads "
+    "(default: [headoffice] reports_host/reports_port, unset: one address for both).",
+)
 @DB_OPTION
-def serve(host: str | None, port: int | None, url: str | None) -> None:
+def serve(host: str | None, port: int | None, reports_listen: str | None, url: str | None) -> None:
     """Receive uploads from https stores and serve the reports across stores."""
     from pos_plugin.headoffice.receiver import create_app
-    from pos_plugin.headoffice.server import bound_port, make_server
+    from pos_plugin.headoffice.server import Listener, serve_all
 
+    reports = _listen_address(reports_listen)
     with _database(url) as (settings, engine):
         # A file of its own: two servers rotating one file would lose lines.
         start_logging(settings, logging_setup.HEADOFFICE_LOG_FILENAME)
         ho = settings.headoffice
+        if reports is None and ho.reports_port is not None:
+            reports = (ho.reports_host, ho.reports_port)
         cert = settings.in_home(ho.tls_cert) if ho.tls_cert else None
         key = settings.in_home(ho.tls_key) if ho.tls_key else None
         for path in (cert, key):
             if path is not None and not path.is_file():
                 raise click.ClickException(f"{path}: no such file ([headoffice] tls_cert/tls_key).")
-        server = make_server(
-            create_app(settings, engine), host or ho.host, port or ho.port, cert, key
-        )
+        main = (host or ho.host, port or ho.port)
+        if reports is None:
+            listeners = [Listener(create_app(settings, engine), main, "reports and uploads")]
+        else:
+            listeners = [
+                Listener(create_app(settings, engine, reports=False), main, "uploads"),
+                Listener(create_app(settings, engine, uploads=False), reports, "reports"),
+            ]
         try:
-            server.prepare()
+            serve_all(listeners, cert, key, click.echo)
         except OSError as error:
-            raise click.ClickException(
-                f"Cannot listen on {host or ho.host}:{port or ho.port}: {error}"
-            ) from None
-        scheme = "https" if cert else "http"
-        log.info(
-            "Head office is serving on %s://%s:%s/", scheme, host or ho.host, bound_port(server)
-        )
-        click.echo(
-            f"Head office is serving on {scheme}://{host or ho.host}:{bound_port(server)}/ "
-            "(reports; uploads at /api/v1/sync/upload/). Ctrl+C stops it."
-        )
+            raise click.ClickException(str(error)) from None
+
+
+@headoffice.group("user")
+def user() -> None:
+    """People who sign in to head office's report pages (viewers and admins)."""
+
+
+def _ask_password() -> str:
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _user_change(url: str | None, change: Callable[[Session], object]) -> None:
+    with _database(url) as (_, engine), database.write_session(engine) as session:
         try:
-            server.serve()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.stop()
+            change(session)
+        except DomainError as error:
+            raise click.BadParameter(error.detail, param_hint=error.field or "NAME") from None
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
+@DB_OPTION
+def user_add(name: str, role: str, url: str | None) -> None:
+    """Add a person; asks for their password twice (at least 10 characters)."""
+    password = _ask_password()
+    now = datetime.now(UTC)
+    _user_change(url, lambda s: users.add_user(s, name, UserRole(role), password, now))
+    click.echo(
+        f"{name} may sign in to head office as {'an admin' if role == 'admin' else 'a viewer'}."
+    )
+
+
+@user.command("list")
+@DB_OPTION
+def user_list(url: str | None) -> None:
+    """Everyone who may sign in, with their role."""
+    with _database(url) as (_, engine), database.read_session(engine) as session:
+        for person in users.list_users(session):
+            click.echo(f"{person.name}\t{person.role.value}")
+
+
+@user.command("remove")
+@click.argument("name")
+@DB_OPTION
+def user_remove(name: str, url: str | None) -> None:
+    """Remove a person: they are signed out and can no longer sign in."""
+    _user_change(url, lambda s: users.remove_user(s, name))
+    click.echo(f"{name} can no longer sign in.")
+
+
+@user.command("password")
+@click.argument("name")
+@DB_OPTION
+def user_password(name: str, url: str | None) -> None:
+    """Set a new password (asked twice); the person is signed out everywhere."""
+    password = _ask_password()
+    now = datetime.now(UTC)
+    _user_change(url, lambda s: users.set_password(s, name, password, now))
+    click.echo(f"{name} has a new password.")

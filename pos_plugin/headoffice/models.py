@@ -1,4 +1,5 @@
-"""Head office tables: registered stores, ingested sets, and the stores' comps, shifts, stories.
+"""Head office tables: registered stores, ingested sets, the stores' comps, shifts, stories,
+and the people who sign in to the reports (users, their sessions and sign-in tries).
 
 Comps are partitioned by business date on PostgreSQL (one partition a month,
 made when a set first needs it) and keyed by (business date, store, comp),
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -43,6 +45,8 @@ class RegisteredStore(HeadOfficeBase):
     # sha256 of the store's upload token for the HTTPS receiver.
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A disabled store's upload token is refused; its sets already loaded stay.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SetState(enum.StrEnum):
@@ -144,6 +148,59 @@ class StoreStory(HeadOfficeBase):
     item_name: Mapped[str] = mapped_column(Text)
     customer_name: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRole(enum.StrEnum):
+    """Viewers read the reports; admins also manage stores and users."""
+
+    VIEWER = "viewer"
+    ADMIN = "admin"
+
+
+class User(HeadOfficeBase):
+    """A person who signs in to head office's pages (`pos-plugin headoffice user add`)."""
+
+    __tablename__ = "ho_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[UserRole] = mapped_column(string_enum(UserRole, "ho_user_role"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Wrong tries before this no longer count: a new password unlocks.
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(HeadOfficeBase):
+    """One signed-in browser: its cookie holds the token whose hash is `token_hash`."""
+
+    __tablename__ = "ho_user_session"
+    __table_args__ = (Index("ix_ho_user_session_user_ended", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ho_user.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(45))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_why: Mapped[str | None] = mapped_column(String(40))
+
+
+class SignInTry(HeadOfficeBase):
+    """Every try at signing in; a name nobody has is kept with no user, against its address."""
+
+    __tablename__ = "ho_signin_try"
+    __table_args__ = (
+        Index("ix_ho_signin_try_user_at", "user_id", "at"),
+        Index("ix_ho_signin_try_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ho_user.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
 
 
 ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

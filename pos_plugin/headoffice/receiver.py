@@ -31,8 +31,14 @@ bp = Blueprint("upload", __name__)
 
 
 def create_app(
-    settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    engine: Engine,
+    clock: Callable[[], datetime] | None = None,
+    *,
+    uploads: bool = True,
+    reports: bool = True,
 ) -> Flask:
+    """The app of one listener: the upload endpoint, the signed-in pages, or both."""
     app = Flask(__name__)
     app.config.update(
         POS_PLUGIN_SETTINGS=settings,
@@ -40,10 +46,11 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.headoffice.max_upload_bytes,
     )
     app.extensions[ENGINE] = engine
-    from pos_plugin.headoffice import pages
+    from pos_plugin.headoffice import access
 
-    app.register_blueprint(bp)
-    app.register_blueprint(pages.bp)
+    if uploads:
+        app.register_blueprint(bp)
+    access.init_app(app, pages=reports)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Serving the head office app: cheroot, with TLS when a certificate is configured.
+"""Serving the head office apps: cheroot, with TLS when a certificate is configured; one
+address for uploads and reports, or one for each.
 
 cheroot rather than waitress here because stores upload over HTTPS and
 waitress has no TLS of its own.
@@ -6,6 +7,11 @@ waitress has no TLS of its own.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from cheroot import wsgi
@@ -13,6 +19,16 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
 THREADS = 8
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One address and the app it serves (`serves` says what, for the start-up line)."""
+
+    app: Flask
+    address: tuple[str, int]
+    serves: str
 
 
 def make_server(
@@ -27,3 +43,34 @@ def make_server(
 
 def bound_port(server: wsgi.Server) -> int:
     return int(server.bind_addr[1])
+
+
+def serve_all(
+    listeners: list[Listener],
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    say: Callable[[str], object],
+) -> None:
+    """Bind every listener (an `OSError` naming the address that cannot), then serve them
+    all until Ctrl+C: the first in this thread, the others in threads of their own."""
+    servers: list[wsgi.Server] = []
+    try:
+        for listener in listeners:
+            host, port = listener.address
+            server = make_server(listener.app, host, port, tls_cert, tls_key)
+            try:
+                server.prepare()
+            except OSError as error:
+                raise OSError(f"Cannot listen on {host}:{port}: {error}") from None
+            servers.append(server)
+            where = f"{'https' if tls_cert else 'http'}://{host}:{bound_port(server)}/"
+            log.info("Head office is serving on %s (%s)", where, listener.serves)
+            say(f"Head office is serving on {where} ({listener.serves})")
+        for server in servers[1:]:
+            threading.Thread(target=server.serve, daemon=True).start()
+        say("Uploads go to /api/v1/sync/upload/. Ctrl+C stops it.")
+        with contextlib.suppress(KeyboardInterrupt):
+            servers[0].serve()
+    finally:
+        for server in servers:
+            server.stop()

@@ -1,7 +1,9 @@
-"""Stores registered at head office: their signing key, and the upload token for HTTPS."""
+"""Stores registered at head office: their signing key, the upload token for HTTPS, and
+whether they are disabled."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.models import RegisteredStore
 from pos_plugin.secret_tokens import digest, new_token
+from pos_plugin.services.errors import NotFound
 from pos_plugin.sync import signing
 
 TOKEN_PREFIX = "ho_"
@@ -43,10 +46,31 @@ def add_store(session: Session, store_id: str, public_key: str, now: datetime) -
 
 
 def by_token(session: Session, token: str) -> RegisteredStore | None:
-    query = select(RegisteredStore).where(RegisteredStore.token_sha256 == digest(token))
+    """The store whose upload token this is; a disabled store's token opens nothing."""
+    query = select(RegisteredStore).where(
+        RegisteredStore.token_sha256 == digest(token), RegisteredStore.disabled_at.is_(None)
+    )
     return session.scalars(query).first()
 
 
 def public_key_of(session: Session, store_id: str) -> str | None:
     store = session.get(RegisteredStore, store_id)
     return None if store is None else store.public_key
+
+
+def list_stores(session: Session) -> list[RegisteredStore]:
+    return list(session.scalars(select(RegisteredStore).order_by(RegisteredStore.id)))
+
+
+def set_disabled(session: Session, store_id: str, disabled: bool, now: datetime) -> RegisteredStore:
+    """Disable a store (its upload token is refused from now on) or enable it again."""
+    store = (
+        session.get(RegisteredStore, store_id, with_for_update=True)
+        if re.fullmatch(STORE_ID_PATTERN, store_id)
+        else None
+    )
+    if store is None:
+        raise NotFound(f"No store {store_id} is registered.", field="store_id")
+    store.disabled_at = now if disabled else None
+    session.flush()
+    return store

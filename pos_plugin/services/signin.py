@@ -43,13 +43,12 @@ from pos_plugin.services.errors import (
     SignInLocked,
     WrongCredentials,
 )
+from pos_plugin.services.lockout import FAILURE_WINDOW, LOOK_BACK, lock_end, serialise_on
 from pos_plugin.services.staff import check_password, check_pin
 
 STAFF_MAX_FAILURES = 5
 DEVICE_MAX_FAILURES = 10
 ADDRESS_MAX_FAILURES = 3
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -153,9 +152,8 @@ def _lock_place(place: Place) -> None:
     """Tries from one place run one at a time, as tries for one person do."""
     if place.device is not None:
         db.session.get(Device, place.device.id, with_for_update=True, populate_existing=True)
-    elif db.session.get_bind().dialect.name == "postgresql":
-        # No row to lock for an address; SQLite's write transaction already runs one at a time.
-        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(place.scope))))
+    else:
+        serialise_on(db.session, place.scope)  # no row to lock for an address
 
 
 def _person_failures(staff: Staff, place: Place) -> ColumnElement[bool]:
@@ -230,21 +228,13 @@ def _tries_left(counted: _Counted, now: datetime) -> int:
 
 
 def _lock_end(where: ColumnElement[bool], limit: int, now: datetime) -> datetime | None:
-    """`limit` failures within FAILURE_WINDOW lock for LOCKOUT after the last of them."""
     recent = db.session.scalars(
         select(SignInAttempt.at)
-        .where(
-            where,
-            SignInAttempt.succeeded.is_(False),
-            SignInAttempt.at > now - LOCKOUT - FAILURE_WINDOW,
-        )
+        .where(where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > now - LOOK_BACK)
         .order_by(SignInAttempt.at.desc())
         .limit(limit)
     ).all()
-    if len(recent) < limit or recent[0] - recent[-1] > FAILURE_WINDOW:
-        return None
-    until = recent[0] + LOCKOUT
-    return until if until > now else None
+    return lock_end(recent, limit, now)
 
 
 def _locked(store: Store, what: str, until: datetime, now: datetime, why: str) -> SignInLocked:

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 
-from argon2 import PasswordHasher, profiles
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
 from pos_plugin.models import ApiToken, Role, Staff
+from pos_plugin.passwords import hash_secret, verify_secret
 from pos_plugin.services import audit, sessions
 from pos_plugin.services.actors import Actor, Permission
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.services.text_input import required_text
-
-# The test suite hashes with argon2's cheapest profile: at production cost its sign-in and
-# permission tests took four times as long (235 s against 56 s). A stored hash carries its
-# own parameters, so either hasher verifies the other's.
-CHEAP_HASHES_FOR_TESTS = "POS_PLUGIN_CHEAP_HASHES_FOR_TESTS"
-_hasher = (
-    PasswordHasher.from_parameters(profiles.CHEAPEST)
-    if os.environ.get(CHEAP_HASHES_FOR_TESTS) == "1"
-    else PasswordHasher()  # argon2-cffi's default: RFC 9106's low-memory profile
-)
-
-
-def hash_secret(secret: str) -> str:
-    """An Argon2 hash of a PIN or password, with its parameters in it."""
-    return _hasher.hash(secret)
-
 
 NAME_MAX = 80
 PIN_PATTERN = re.compile(r"\d{4,8}")
@@ -79,20 +61,12 @@ def add_staff(
 
 
 def check_pin(staff: Staff, pin: str) -> bool:
-    try:
-        return _hasher.verify(staff.pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+    return verify_secret(staff.pin_hash, pin)
 
 
 def check_password(staff: Staff, password: str) -> bool:
     """A manager's console password; staff without one cannot sign in by password."""
-    if staff.password_hash is None:
-        return False
-    try:
-        return _hasher.verify(staff.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return verify_secret(staff.password_hash, password)
 
 
 def list_staff() -> list[Staff]:

@@ -57,25 +57,27 @@ SECURITY_HEADERS = {
 # are not cached.
 _SECURITY = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
 _SECURITY_NO_STORE = [*_SECURITY, ("cache-control", "Cache-Control", "no-store")]
+# A year: browsers that saw it once over HTTPS never try plain HTTP for this host again.
+_HSTS = ("strict-transport-security", "Strict-Transport-Security", "max-age=31536000")
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
-def load_or_create_secret_key(home: Path) -> str:
-    """The key in POS_PLUGIN_HOME, created on first start readable by this user only.
+def load_or_create_secret_key(home: Path, name: str = SECRET_KEY_FILE) -> str:
+    """The key in POS_PLUGIN_HOME/`name`, created on first start readable by this user only.
 
     A missing file is made anew; so is an empty one (a disk that filled, a hand
     that truncated it), with a warning, as every signed-in browser is then signed out.
     """
-    path = home / SECRET_KEY_FILE
+    path = home / name
     key = _read_key(path)
     if key:
         return key
     if key is None:
-        _link_new_key(home, path)
+        _link_new_key(path)
     else:
-        _replace_empty_key(home, path)
+        _replace_empty_key(path)
     return path.read_text().strip()
 
 
@@ -87,9 +89,9 @@ def _read_key(path: Path) -> str | None:
         return None
 
 
-def _draft_key(home: Path) -> Path:
+def _draft_key(path: Path) -> Path:
     """A new key written whole under a private name: no reader sees half of it."""
-    draft = home / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w") as file:
@@ -102,10 +104,10 @@ def _draft_key(home: Path) -> Path:
     return draft
 
 
-def _link_new_key(home: Path, path: Path) -> None:
+def _link_new_key(path: Path) -> None:
     # Linked into place, which fails if the name exists: two processes starting at once
     # agree on one key, the first linked.
-    draft = _draft_key(home)
+    draft = _draft_key(path)
     try:
         with contextlib.suppress(FileExistsError):
             os.link(draft, path)
@@ -113,7 +115,7 @@ def _link_new_key(home: Path, path: Path) -> None:
         draft.unlink()
 
 
-def _replace_empty_key(home: Path, path: Path) -> None:
+def _replace_empty_key(path: Path) -> None:
     """Put a new key in place of an empty file, atomically (a draft, then `os.replace`).
 
     Under a lock: two processes that both found the file empty would otherwise both
@@ -124,14 +126,14 @@ def _replace_empty_key(home: Path, path: Path) -> None:
     """
     from filelock import FileLock  # only here: a start with a good key does not load it
 
-    with FileLock(home / f".{SECRET_KEY_FILE}.lock", mode=0o600):
+    with FileLock(path.with_name(f".{path.name}.lock"), mode=0o600):
         now = _read_key(path)
         if now is None:
-            _link_new_key(home, path)  # deleted meanwhile: the ordinary first start
+            _link_new_key(path)  # deleted meanwhile: the ordinary first start
             return
         if now:
             return  # another process replaced it first: theirs is the key
-        draft = _draft_key(home)
+        draft = _draft_key(path)
         try:
             os.replace(draft, path)
         except BaseException:
@@ -165,11 +167,17 @@ class _PagesOnlySessionInterface(SecureCookieSessionInterface):
         return cookies_secure(app)
 
 
-def init_app(app: Flask) -> None:
-    settings = app.config["POS_PLUGIN_SETTINGS"]
+def configure_cookies(
+    app: Flask, home: Path, cookie_name: str, key_file: str = SECRET_KEY_FILE
+) -> None:
+    """The signed session cookie (key in `home`/`key_file`) and Flask-WTF's CSRF tokens.
+
+    The app checks CSRF itself (`csrf.protect()` in a hook): which requests are exempt
+    differs between the store and head office.
+    """
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = load_or_create_secret_key(settings.home)
-    app.config["SESSION_COOKIE_NAME"] = "pos_session"
+        app.config["SECRET_KEY"] = load_or_create_secret_key(home, key_file)
+    app.config["SESSION_COOKIE_NAME"] = cookie_name
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     # A tablet may stay open all day; the session's idle timeout ends it, not the token's age.
@@ -177,6 +185,27 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.session_interface = _PagesOnlySessionInterface()
     csrf.init_app(app)
+
+
+def add_security_headers(app: Flask, static_endpoint: str, *, hsts: bool = False) -> None:
+    """The security headers on every answer; `no-store` on all but static files; with
+    `hsts`, Strict-Transport-Security on answers that went over HTTPS."""
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        # One pass over the response's headers, not one per header added (on every tap).
+        present = {name.lower() for name, _ in response.headers}
+        wanted = _SECURITY if request.endpoint == static_endpoint else _SECURITY_NO_STORE
+        if hsts and request.is_secure:
+            wanted = [*wanted, _HSTS]
+        response.headers.extend(
+            [(name, value) for key, name, value in wanted if key not in present]
+        )
+        return response
+
+
+def init_app(app: Flask) -> None:
+    configure_cookies(app, app.config["POS_PLUGIN_SETTINGS"].home, "pos_session")
 
     @app.before_request
     def _check_csrf() -> None:
@@ -186,12 +215,4 @@ def init_app(app: Flask) -> None:
             return  # neither token nor session: the API answers 401 itself
         csrf.protect()
 
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        # One pass over the response's headers, not one per header added (on every tap).
-        present = {name.lower() for name, _ in response.headers}
-        wanted = _SECURITY if request.endpoint == "web.static" else _SECURITY_NO_STORE
-        response.headers.extend(
-            [(name, value) for key, name, value in wanted if key not in present]
-        )
-        return response
+    add_security_headers(app, "web.static")

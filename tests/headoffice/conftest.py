@@ -1,11 +1,13 @@
 """Head office fixtures: its database on SQLite and PostgreSQL, registered stores, file sets.
 
 `make_set` writes a signed set with the real format code (no store database
-needed), so tests can tamper with any byte of it.
+needed), so tests can tamper with any byte of it. `viewer` and `admin` are browsers
+signed in to head office's pages (`ho_app`, on `ho_clock`).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,10 +17,15 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine
+from werkzeug.test import TestResponse
 
 from pos_plugin import csv_cells
-from pos_plugin.headoffice import database, ingest, stores
+from pos_plugin.headoffice import database, ingest, stores, users
+from pos_plugin.headoffice.models import UserRole
+from pos_plugin.headoffice.receiver import create_app
 from pos_plugin.sync import manifest, signing
 from pos_plugin.sync.fileset import DATA_KINDS, SetName, sha256_hex, write_atomic
 
@@ -169,3 +176,78 @@ def ingest_one(ho_engine: Engine, quarantine: Path) -> Callable[[Path], ingest.O
         return ingest.ingest(ho_engine, path, quarantine, NOW)
 
     return run
+
+
+class MovingClock:
+    """A clock a test moves (past the idle timeout, say): `clock.now += timedelta(...)`."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: FlaskClient, path: str = "/signin") -> str:
+    """The CSRF token of a page's forms, as a browser would read it."""
+    found = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert found, f"no CSRF token on {path}"
+    return found[1]
+
+
+@pytest.fixture
+def ho_clock() -> MovingClock:
+    return MovingClock()
+
+
+@pytest.fixture
+def ho_app(
+    ho_engine: Engine,
+    settings_for: Callable[..., Any],
+    tmp_path: Path,
+    empty_database_url: str,
+    ho_clock: MovingClock,
+) -> Flask:
+    home = tmp_path / "ho-home"
+    home.mkdir(mode=0o700)
+    return create_app(settings_for(home, empty_database_url), ho_engine, clock=ho_clock)
+
+
+@pytest.fixture
+def make_user(ho_engine: Engine) -> Callable[..., None]:
+    """`make_user("Olu", UserRole.ADMIN)`: someone who signs in with PASSWORD."""
+
+    def run(name: str = "Olu", role: UserRole = UserRole.VIEWER, password: str = PASSWORD) -> None:
+        with database.write_session(ho_engine) as session:
+            users.add_user(session, name, role, password, NOW)
+
+    return run
+
+
+def sign_in(
+    client: FlaskClient, name: str = "Olu", password: str = PASSWORD, **form: str
+) -> TestResponse:
+    data = {"name": name, "password": password, "csrf_token": csrf_of(client), **form}
+    return client.post("/signin", data=data)
+
+
+@pytest.fixture
+def viewer(ho_app: Flask, make_user: Callable[..., None]) -> FlaskClient:
+    """A browser signed in as a viewer."""
+    make_user("Olu", UserRole.VIEWER)
+    client = ho_app.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin(ho_app: Flask, make_user: Callable[..., None]) -> FlaskClient:
+    """A browser signed in as an admin."""
+    make_user("Ada", UserRole.ADMIN)
+    client = ho_app.test_client()
+    assert sign_in(client, "Ada").status_code == 302
+    return client

@@ -8,15 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from pos_plugin.headoffice.receiver import create_app
-
-from .conftest import DAY, NOW, comp_row, story_row
+from .conftest import DAY, comp_row, story_row
 
 
 @pytest.fixture
-def pages(ho_engine, settings_for, tmp_path, empty_database_url):
-    settings = settings_for(tmp_path / "ho-home", empty_database_url)
-    return create_app(settings, ho_engine, clock=lambda: NOW).test_client()
+def pages(viewer):
+    return viewer
 
 
 @pytest.fixture

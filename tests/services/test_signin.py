@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Device, Role, SignInAttempt, Staff
-from pos_plugin.services import devices, signin
+from pos_plugin.services import devices, lockout, signin
 from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.devices import Place
 from pos_plugin.services.errors import (
@@ -161,7 +161,7 @@ def test_the_lock_ends_after_the_lockout(ana, try_pin, clock):
     fail(try_pin, ana, signin.STAFF_MAX_FAILURES - 1)
     with pytest.raises(SignInLocked):
         try_pin(ana, "0000")
-    clock.now += signin.LOCKOUT - timedelta(seconds=1)
+    clock.now += lockout.LOCKOUT - timedelta(seconds=1)
     with pytest.raises(SignInLocked):
         try_pin(ana, "2468")
     clock.now += timedelta(seconds=2)
@@ -171,7 +171,7 @@ def test_the_lock_ends_after_the_lockout(ana, try_pin, clock):
 def test_failures_spread_wider_than_the_window_do_not_lock(ana, try_pin, clock):
     for _ in range(signin.STAFF_MAX_FAILURES + 2):
         fail(try_pin, ana, 1)
-        clock.now += signin.FAILURE_WINDOW / (signin.STAFF_MAX_FAILURES - 2)
+        clock.now += lockout.FAILURE_WINDOW / (signin.STAFF_MAX_FAILURES - 2)
     assert try_pin(ana, "2468").id == ana.id
 
 

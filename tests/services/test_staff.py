@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import argon2
 import pytest
 
+from pos_plugin import passwords
 from pos_plugin.models import Role
 from pos_plugin.services import staff, tokens
 from pos_plugin.services.errors import InvalidInput, NotAuthenticated, PermissionDenied
@@ -116,13 +117,13 @@ def test_a_barista_may_not_manage_staff(app_ctx, manager, barista, do):
 
 def test_pins_are_hashed_with_argon2s_production_parameters_outside_the_tests():
     """The suite hashes cheaply (tests/conftest.py); a store never does."""
-    env = {k: v for k, v in os.environ.items() if k != staff.CHEAP_HASHES_FOR_TESTS}
-    script = "from pos_plugin.services.staff import hash_secret; print(hash_secret('1234'))"
+    env = {k: v for k, v in os.environ.items() if k != passwords.CHEAP_HASHES_FOR_TESTS}
+    script = "from pos_plugin.passwords import hash_secret; print(hash_secret('1234'))"
     printed = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert argon2.extract_parameters(printed) == argon2.profiles.RFC_9106_LOW_MEMORY
     assert argon2.PasswordHasher().verify(printed, "1234")
     # The suite's own hashes are the cheapest, and verify all the same.
-    cheap = staff.hash_secret("1234")
+    cheap = passwords.hash_secret("1234")
     assert argon2.extract_parameters(cheap) == argon2.profiles.CHEAPEST

@@ -360,6 +360,10 @@ class HeadOfficeSettings:
     tls_cert: str = _setting("", _path())
     tls_key: str = _setting("", _path())
     max_upload_bytes: int = _setting(256 * 1024 * 1024, _whole(1024))
+    # Per store: files uploaded whose set's manifest has not come (yet). Past either, an upload
+    # is answered 429 until the worker removes those waiting longer than a day.
+    max_waiting_files: int = _setting(12, _whole(3))
+    max_waiting_bytes: int = _setting(512 * 1024 * 1024, _whole(1024))
 
 
 @dataclass(frozen=True)

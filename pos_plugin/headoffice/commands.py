@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
-from pos_plugin.headoffice import database, ingest, stores
+from pos_plugin.headoffice import database, inbox, ingest, stores
 from pos_plugin.private_files import NotPrivate, secure_data_directory
 from pos_plugin.settings import Settings, SettingsError
 from pos_plugin.sync.signing import SigningKeyError
@@ -95,6 +95,9 @@ def ingest_command(paths: tuple[Path, ...], url: str | None, quarantine: Path | 
     """Verify and ingest file sets (manifests, any file of a set, or folders of sets)."""
     with _database(url) as (settings, engine):
         folder = quarantine or settings.in_home(settings.headoffice.quarantine)
+        for path in paths:
+            if path.is_dir() and (removed := inbox.sweep(path, datetime.now(UTC))):
+                click.echo(f"Removed from {path}, waiting over a day: {', '.join(removed)}")
         manifests = ingest.manifests_in(paths)
         if not manifests:
             raise click.ClickException("No file sets found (looked for *.manifest.json).")
@@ -115,6 +118,7 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
     """Receive uploads from https stores and serve the reports across stores."""
     from pos_plugin.headoffice.receiver import create_app
     from pos_plugin.headoffice.server import bound_port, make_server
+    from pos_plugin.headoffice.worker import start_worker
 
     with _database(url) as (settings, engine):
         # A file of its own: two servers rotating one file would lose lines.
@@ -125,9 +129,8 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
         for path in (cert, key):
             if path is not None and not path.is_file():
                 raise click.ClickException(f"{path}: no such file ([headoffice] tls_cert/tls_key).")
-        server = make_server(
-            create_app(settings, engine), host or ho.host, port or ho.port, cert, key
-        )
+        app = create_app(settings, engine)
+        server = make_server(app, host or ho.host, port or ho.port, cert, key)
         try:
             server.prepare()
         except OSError as error:
@@ -142,9 +145,11 @@ def serve(host: str | None, port: int | None, url: str | None) -> None:
             f"Head office is serving on {scheme}://{host or ho.host}:{bound_port(server)}/ "
             "(reports; uploads at /api/v1/sync/upload/). Ctrl+C stops it."
         )
+        worker = start_worker(app, settings, engine)
         try:
             server.serve()
         except KeyboardInterrupt:
             pass
         finally:
             server.stop()
+            worker.stop()

@@ -20,6 +20,10 @@ def make_server(
 ) -> wsgi.Server:
     """A server not yet listening: `prepare()` binds it, `serve()` runs it, `stop()` ends it."""
     server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="pos-plugin-headoffice")
+    # No keep-alive: on a connection it would keep, cheroot reads the rest of a body the
+    # app refused (a 300 MiB upload with a wrong token) before it answers. Closing after
+    # each answer sends a refusal at once, and the store reads it after its send breaks off.
+    server.keep_alive_conn_limit = 0
     if tls_cert is not None and tls_key is not None:
         server.ssl_adapter = BuiltinSSLAdapter(str(tls_cert), str(tls_key))
     return server

@@ -62,23 +62,15 @@ class HttpsTransport:
 
     def send(self, directory: Path, names: list[str]) -> Sent:
         manifest = names[-1]  # the manifest is last
-        earlier = self._outcome(manifest)
-        if earlier is not None:
-            return earlier  # this set reached head office before; a refused one goes again
-        for name in names:
-            status, detail = self._request("POST", name, directory / name)
-            if status == 200 and name == manifest:
-                return Sent(acknowledged=True, answer=detail)  # a receiver that ingests at once
-        return self._await(manifest)
-
-    def _outcome(self, manifest: str) -> Sent | None:
-        """What head office says became of this set: None when it must be sent (again)."""
         status, detail = self._request("GET", manifest)
         if status == 200:
-            return Sent(acknowledged=True, answer=detail)
-        if status == 202:
-            return Sent(acknowledged=False, answer=detail)
-        return None  # 404 never received, 422 refused before, 405 a receiver without outcomes
+            return Sent(acknowledged=True, answer=detail)  # it arrived before; the answer was lost
+        if status != 202:  # not there (404), refused before (422): send it (again)
+            for name in names:
+                status, detail = self._request("POST", name, directory / name)
+                if status == 200 and name == manifest:
+                    return Sent(acknowledged=True, answer=detail)  # a receiver ingesting at once
+        return self._await(manifest)
 
     def _await(self, manifest: str) -> Sent:
         """Ask for the set's outcome until `timeout`; still queued then, the next try asks."""

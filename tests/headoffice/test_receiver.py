@@ -45,7 +45,8 @@ def post(client, keys, path: Path, name: str | None = None):
 def upload_set(client, keys, manifest: Path) -> list[int]:
     parsed = parse_name(manifest.name)
     assert parsed is not None
-    return [post(client, keys, manifest.parent / name).status_code for name in parsed[0].all_files()]
+    names = parsed[0].all_files()
+    return [post(client, keys, manifest.parent / name).status_code for name in names]
 
 
 def ask(client, keys, manifest: Path):
@@ -101,7 +102,8 @@ def test_a_refused_set_is_answered_with_the_file_and_reason_and_no_server_path(
     detail = answer.json["detail"]
     assert detail.startswith("cafe-001_2026-11-23_001.comps.csv: line 2: value_amount '-5' is")
     assert "moved to quarantine/cafe-001_2026-11-23_001." in detail
-    assert str(tmp_path) not in detail and str(settings.home.resolve()) not in detail
+    assert str(tmp_path) not in detail
+    assert str(settings.home.resolve()) not in detail
 
 
 def test_files_waiting_without_a_manifest_are_held_to_the_store_s_quota(
@@ -120,9 +122,7 @@ def test_files_waiting_without_a_manifest_are_held_to_the_store_s_quota(
 
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "3600"
-    assert refused.json["detail"].startswith(
-        "cafe-001_2026-11-23_008.shifts.csv: 4 files ("
-    )
+    assert refused.json["detail"].startswith("cafe-001_2026-11-23_008.shifts.csv: 4 files (")
     assert "at most 4 files or 4000 bytes may" in refused.json["detail"]
     # A set's manifest is never held back: it is what ends the wait.
     assert upload_set(client, keys, parked[0])[-1] == 202
@@ -176,9 +176,10 @@ def test_a_token_asks_only_about_its_own_store_s_sets(head_office, register, mak
     assert ask(client, mine, manifest).status_code == 403
     assert ask(client, theirs, manifest).status_code == 404
     data = manifest.name.replace("manifest.json", "comps.csv")
-    assert client.get(UPLOAD + data, headers={"Authorization": f"Bearer {theirs.token}"}).json[
-        "title"
-    ] == "Not a manifest"
+    assert (
+        client.get(UPLOAD + data, headers={"Authorization": f"Bearer {theirs.token}"}).json["title"]
+        == "Not a manifest"
+    )
     anonymous = client.get(UPLOAD + manifest.name)
     assert anonymous.status_code == 401
     assert anonymous.json["detail"].startswith(manifest.name)

@@ -29,7 +29,7 @@ from pos_plugin.headoffice.database import read_session
 from pos_plugin.headoffice.inbox import OverQuota, Quota, forget_outcome, outcome_of
 from pos_plugin.headoffice.worker import WORKER
 from pos_plugin.settings import Settings
-from pos_plugin.sync.fileset import SetName, fsync_directory, parse_name
+from pos_plugin.sync.fileset import fsync_directory, parse_name
 
 CHUNK = 1024 * 1024
 ENGINE = "pos_plugin.headoffice.engine"
@@ -86,8 +86,14 @@ class Rejected(Exception):
         self.answer = answer
 
 
-def _store_for(name: str) -> tuple[str, SetName, str]:
-    """(store id, set, kind) of an upload the token may send; `Rejected` otherwise."""
+@bp.errorhandler(Rejected)
+def _rejected(rejected: Rejected) -> Response:
+    return rejected.answer
+
+
+def _store_for(name: str) -> tuple[Path, str]:
+    """(the store's inbox folder, the file's kind) of a file the token may send or ask about;
+    `Rejected` otherwise."""
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     with read_session(engine()) as session:
@@ -108,22 +114,18 @@ def _store_for(name: str) -> tuple[str, SetName, str]:
                 f"{name}: this token uploads for {store_id}, not {parsed[0].store_id}.",
             )
         )
-    return store_id, parsed[0], parsed[1]
+    return _settings().in_home(_settings().headoffice.inbox) / store_id, parsed[1]
 
 
 @bp.post("/api/v1/sync/upload/<name>")
 def upload(name: str) -> Response:
-    try:
-        store_id, _, kind = _store_for(name)
-    except Rejected as rejected:
-        return rejected.answer
+    inbox, kind = _store_for(name)
     limit = _settings().headoffice.max_upload_bytes
     length = request.content_length
     if length is None and request.headers.get("Transfer-Encoding", "").lower() != "chunked":
         return problem(411, "Length required", f"{name}: send a Content-Length header.")
     if length is not None and length > limit:
         return problem(413, "Too large", f"{name}: {length} bytes is over the {limit}-byte limit.")
-    inbox = _settings().in_home(_settings().headoffice.inbox) / store_id
     quota: Quota = current_app.extensions[QUOTA]
     try:
         if kind == "manifest.json":
@@ -161,13 +163,9 @@ def _over_quota(name: str, over: OverQuota, quota: Quota) -> Response:
 @bp.get("/api/v1/sync/upload/<name>")
 def outcome(name: str) -> Response:
     """What became of the set whose manifest is `name`: the store's acknowledgement."""
-    try:
-        store_id, _, kind = _store_for(name)
-    except Rejected as rejected:
-        return rejected.answer
+    inbox, kind = _store_for(name)
     if kind != "manifest.json":
         return problem(400, "Not a manifest", f"{name}: only a set's manifest has an outcome.")
-    inbox = _settings().in_home(_settings().headoffice.inbox) / store_id
     if (inbox / name).exists():
         return _json(202, status="queued", detail=f"{name}: the set is queued to be ingested")
     found = outcome_of(inbox, name)

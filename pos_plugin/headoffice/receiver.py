@@ -26,9 +26,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from pos_plugin.headoffice import ingest, stores
 from pos_plugin.headoffice.database import read_session
-from pos_plugin.headoffice.inbox import OverQuota, Quota, forget_outcome, outcome_of
+from pos_plugin.headoffice.inbox import MANIFEST_KIND, OverQuota, Quota, forget_outcome, outcome_of
 from pos_plugin.headoffice.worker import WORKER
 from pos_plugin.settings import Settings
+from pos_plugin.sync import manifest
 from pos_plugin.sync.fileset import fsync_directory, parse_name
 
 CHUNK = 1024 * 1024
@@ -121,6 +122,8 @@ def _store_for(name: str) -> tuple[Path, str]:
 def upload(name: str) -> Response:
     inbox, kind = _store_for(name)
     limit = _settings().headoffice.max_upload_bytes
+    if kind == MANIFEST_KIND:  # a manifest is small; a large one would only fill quarantine
+        limit = min(limit, manifest.MANIFEST_MAX_BYTES)
     length = request.content_length
     if length is None and request.headers.get("Transfer-Encoding", "").lower() != "chunked":
         return problem(411, "Length required", f"{name}: send a Content-Length header.")
@@ -128,7 +131,7 @@ def upload(name: str) -> Response:
         return problem(413, "Too large", f"{name}: {length} bytes is over the {limit}-byte limit.")
     quota: Quota = current_app.extensions[QUOTA]
     try:
-        if kind == "manifest.json":
+        if kind == MANIFEST_KIND:
             path = _receive(inbox, name, length, limit)
         else:
             with quota.admit(inbox, name, limit if length is None else length):
@@ -139,7 +142,7 @@ def upload(name: str) -> Response:
         return problem(413, "Too large", f"{name}: the body is over the {limit}-byte limit.")
     except ValueError as error:
         return problem(400, "Incomplete upload", f"{name}: {error}")
-    if kind != "manifest.json":
+    if kind != MANIFEST_KIND:
         return _json(201, status="stored", detail=f"stored {name}")
     forget_outcome(inbox, path.name)
     worker = current_app.extensions.get(WORKER)
@@ -164,7 +167,7 @@ def _over_quota(name: str, over: OverQuota, quota: Quota) -> Response:
 def outcome(name: str) -> Response:
     """What became of the set whose manifest is `name`: the store's acknowledgement."""
     inbox, kind = _store_for(name)
-    if kind != "manifest.json":
+    if kind != MANIFEST_KIND:
         return problem(400, "Not a manifest", f"{name}: only a set's manifest has an outcome.")
     if (inbox / name).exists():
         return _json(202, status="queued", detail=f"{name}: the set is queued to be ingested")

@@ -183,3 +183,17 @@ def test_a_token_asks_only_about_its_own_store_s_sets(head_office, register, mak
     anonymous = client.get(UPLOAD + manifest.name)
     assert anonymous.status_code == 401
     assert anonymous.json["detail"].startswith(manifest.name)
+
+
+def test_a_manifest_larger_than_any_manifest_is_refused_before_it_is_stored(head_office, register):
+    settings, client, _ = head_office
+    keys = register()
+    name = "cafe-001_2026-11-23_005.manifest.json"
+
+    answer = client.post(
+        UPLOAD + name, data=b"{" * 70_000, headers={"Authorization": f"Bearer {keys.token}"}
+    )
+
+    assert answer.status_code == 413
+    assert answer.json["detail"] == f"{name}: 70000 bytes is over the 65536-byte limit."
+    assert not (inbox_of(settings) / name).exists()

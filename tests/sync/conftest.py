@@ -167,7 +167,7 @@ class HeadOffice:
 @pytest.fixture
 def serve_head_office(app, empty_database_url, tmp_path, settings):
     """`serve_head_office(**headoffice_keys)`: `headoffice serve` over TLS on loopback, its
-    ingest worker running, with this store registered."""
+    ingest worker running (unless `worker_running=False`), with this store registered."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
     cert_file, ca_file = tmp_path / "cert.pem", tmp_path / "ca.pem"
@@ -179,7 +179,7 @@ def serve_head_office(app, empty_database_url, tmp_path, settings):
         token = add_store(session, "test-cafe", public, REGISTERED).token
     running = []
 
-    def serve(**keys):
+    def serve(worker_running=True, **keys):
         ho_settings = dataclasses.replace(
             settings,
             home=tmp_path / "ho-home",
@@ -191,7 +191,7 @@ def serve_head_office(app, empty_database_url, tmp_path, settings):
         # answers, so the fault proxy can tell an answer from the handshake by counting bytes.
         server.ssl_adapter.context.num_tickets = 0
         server.prepare()
-        worker = start_worker(ho_app, ho_settings, engine)
+        worker = start_worker(ho_app, ho_settings, engine) if worker_running else None
         thread = threading.Thread(target=server.serve, daemon=True)
         thread.start()
         running.append((server, worker, thread))
@@ -200,7 +200,8 @@ def serve_head_office(app, empty_database_url, tmp_path, settings):
     yield serve
     for server, worker, thread in running:
         server.stop()
-        worker.stop()
+        if worker is not None:
+            worker.stop()
         thread.join(10)
     engine.dispose()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from pos_plugin.headoffice.worker import IngestWorker
 from pos_plugin.models import BatchState
 from pos_plugin.sync.deliver import deliver_due
 
@@ -98,3 +99,30 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(head_office)
 
     assert error.value.code == 413
     assert json.loads(error.value.read())["title"] == "Too large"
+
+
+def test_a_set_still_queued_is_asked_about_on_the_next_try_not_sent_again(
+    app, serve_head_office, give, sync_cli, clock, settings
+):
+    head_office = serve_head_office(worker_running=False)
+    give(MONDAY)
+    sync_cli("export")
+    proxy = FaultyProxy(head_office.port)
+    transport = dataclasses.replace(https(head_office, proxy.port), timeout=0.2)
+    try:
+        with app.app_context():
+            [queued] = deliver_due(transport, lambda: clock.now, 3600)
+        assert queued.batch.state is BatchState.DELIVERED
+        assert queued.detail == "test-cafe_2026-11-23_001.manifest.json: queued at head office"
+        ho_settings = dataclasses.replace(settings, home=head_office.home)
+        IngestWorker(ho_settings, head_office.engine, lambda: MONDAY).run_once()
+        sent = proxy.connections
+        with app.app_context():
+            [later] = deliver_due(transport, lambda: clock.now, 3600, waiting_too=True)
+    finally:
+        proxy.close()
+
+    assert later.batch.state is BatchState.ACKNOWLEDGED
+    assert later.detail == "ingested: 1 comps of test-cafe on 2026-11-23"
+    assert proxy.connections == sent + 1  # one question, no file sent again
+    assert sets_and_comps(head_office.engine) == (1, 1)

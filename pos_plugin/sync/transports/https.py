@@ -83,7 +83,7 @@ class HttpsTransport:
             if status == 422:
                 raise Refused(f"head office refused {manifest}: {detail}")
             if time.monotonic() + pause > deadline:
-                return Sent(acknowledged=False, answer=f"queued at head office: {detail}")
+                return Sent(acknowledged=False, answer=f"{manifest}: queued at head office")
             time.sleep(pause)
             pause = min(1.0, pause * 2)
 
@@ -98,7 +98,13 @@ class HttpsTransport:
                 "Content-Length": str(body_path.stat().st_size),
                 "X-Content-SHA256": sha256_of_file(body_path),
             }
-        what = "no answer to the manifest" if name.endswith(MANIFEST_SUFFIX) else "upload"
+        what = (
+            "no answer about the set"
+            if method == "GET"
+            else "no answer to the manifest"
+            if name.endswith(MANIFEST_SUFFIX)
+            else "upload"
+        )
         connection = self._connection()
         broke: OSError | http.client.HTTPException | None = None
         try:

@@ -363,6 +363,10 @@ class HeadOfficeSettings:
     # With a port, the report pages listen here apart and host:port serves only uploads.
     reports_host: str = _setting("127.0.0.1", _host())
     reports_port: int | None = _setting(None, _whole(1, 65535))
+    # Per store: files uploaded whose set's manifest has not come (yet). Past either, an upload
+    # is answered 429 until the worker removes those waiting longer than a day.
+    max_waiting_files: int = _setting(12, _whole(3))
+    max_waiting_bytes: int = _setting(512 * 1024 * 1024, _whole(1024))
 
 
 @dataclass(frozen=True)

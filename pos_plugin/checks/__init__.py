@@ -21,6 +21,7 @@ _AFTER_DATABASE: tuple[CheckFn, ...] = (
     files.private,
     sync.destination,
     sync.last_day,
+    sync.refused,
     backup.newest,
 )
 DOCTOR: tuple[CheckFn, ...] = (config.loaded, database.thorough, *_AFTER_DATABASE)

@@ -2,7 +2,8 @@
 
 `destination` writes a scratch file in the outbox and reaches the configured
 transport (a folder, an SFTP server or the HTTPS receiver) within `[sync]
-timeout`; `last_day` reads only the database, so /readyz can afford it.
+timeout`; `last_day` reads only the database, so /readyz can afford it;
+`refused` names a set head office refused, which waits for a person.
 """
 
 from __future__ import annotations
@@ -130,5 +131,27 @@ def last_day(settings: Settings, now: datetime) -> Finding:
             "(it sends each night at %(at)s), or run `pos-plugin sync run`.",
             have=have,
             at=at,
+        )
+    )
+
+
+@check("sync refused")
+def refused(settings: Settings, now: datetime) -> Finding:
+    """A set refused for good (no next attempt) needs a person, however recent it is."""
+    batch = db.session.scalars(
+        select(SyncBatch)
+        .where(SyncBatch.state == BatchState.FAILED, SyncBatch.next_attempt_at.is_(None))
+        .order_by(SyncBatch.business_date.desc(), SyncBatch.sequence.desc())
+        .limit(1)
+    ).first()
+    if batch is None:
+        return ok(_l("Head office has refused none of the file sets sent to it."))
+    return fail(
+        _l(
+            "Head office refused the file set of %(day)s (sequence %(sequence)s): %(error)s. "
+            "It is not sent again by itself: fix the cause, then run `pos-plugin sync run`.",
+            day=batch.business_date.isoformat(),
+            sequence=batch.sequence,
+            error=batch.last_error or "",
         )
     )

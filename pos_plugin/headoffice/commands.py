@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
-from pos_plugin.headoffice import database, ingest, stores, users
+from pos_plugin.headoffice import database, inbox, ingest, stores, users
 from pos_plugin.headoffice.models import UserRole
 from pos_plugin.private_files import NotPrivate, secure_data_directory
 from pos_plugin.services.errors import DomainError
@@ -99,6 +99,9 @@ def ingest_command(paths: tuple[Path, ...], url: str | None, quarantine: Path | 
     """Verify and ingest file sets (manifests, any file of a set, or folders of sets)."""
     with _database(url) as (settings, engine):
         folder = quarantine or settings.in_home(settings.headoffice.quarantine)
+        for path in paths:
+            if path.is_dir() and (removed := inbox.sweep(path, datetime.now(UTC))):
+                click.echo(f"Removed from {path}, waiting over a day: {', '.join(removed)}")
         manifests = ingest.manifests_in(paths)
         if not manifests:
             raise click.ClickException("No file sets found (looked for *.manifest.json).")
@@ -138,6 +141,7 @@ def serve(host: str | None, port: int | None, reports_listen: str | None, url: s
     """Receive uploads from https stores and serve the reports across stores."""
     from pos_plugin.headoffice.receiver import create_app
     from pos_plugin.headoffice.server import Listener, serve_all
+    from pos_plugin.headoffice.worker import start_worker
 
     reports = _listen_address(reports_listen)
     with _database(url) as (settings, engine):
@@ -157,12 +161,16 @@ def serve(host: str | None, port: int | None, reports_listen: str | None, url: s
         else:
             listeners = [
                 Listener(create_app(settings, engine, reports=False), main, "uploads"),
-                Listener(create_app(settings, engine, uploads=False), reports, "reports"),
+                Listener(create_app(settings, engine, uploads=False), reports, "reports", False),
             ]
+        # The first listener takes the uploads: its receiver wakes the worker for each manifest.
+        worker = start_worker(listeners[0].app, settings, engine)
         try:
             serve_all(listeners, cert, key, click.echo)
         except OSError as error:
             raise click.ClickException(str(error)) from None
+        finally:
+            worker.stop()
 
 
 @headoffice.group("user")

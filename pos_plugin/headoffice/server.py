@@ -29,13 +29,26 @@ class Listener:
     app: Flask
     address: tuple[str, int]
     serves: str
+    takes_uploads: bool = True
 
 
 def make_server(
-    app: Flask, host: str, port: int, tls_cert: Path | None = None, tls_key: Path | None = None
+    app: Flask,
+    host: str,
+    port: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    *,
+    takes_uploads: bool = True,
 ) -> wsgi.Server:
     """A server not yet listening: `prepare()` binds it, `serve()` runs it, `stop()` ends it."""
     server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="pos-plugin-headoffice")
+    if takes_uploads:
+        # No keep-alive: on a connection it would keep, cheroot reads the rest of a body the
+        # app refused (a 300 MiB upload with a wrong token) before it answers. Closing after
+        # each answer sends a refusal at once, and the store reads it after its send breaks
+        # off. Report pages served apart keep their connections.
+        server.keep_alive_conn_limit = 0
     if tls_cert is not None and tls_key is not None:
         server.ssl_adapter = BuiltinSSLAdapter(str(tls_cert), str(tls_key))
     return server
@@ -57,7 +70,9 @@ def serve_all(
     try:
         for listener in listeners:
             host, port = listener.address
-            server = make_server(listener.app, host, port, tls_cert, tls_key)
+            server = make_server(
+                listener.app, host, port, tls_cert, tls_key, takes_uploads=listener.takes_uploads
+            )
             try:
                 server.prepare()
             except OSError as error:

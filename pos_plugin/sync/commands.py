@@ -121,6 +121,8 @@ def status(limit: int) -> None:
         if batch.next_attempt_at is not None and batch.state in WAITING:
             when = batch.next_attempt_at.astimezone(store.zone).strftime("%Y-%m-%d %H:%M")
             detail += f" (next try {when})"
+        elif batch.state is BatchState.FAILED:
+            detail += " (refused: not tried again by itself; fix it, then `pos-plugin sync run`)"
         click.echo(
             f"{batch.business_date!s:<12}  {batch.sequence:>3}  {batch.state.value:<12}  "
             f"{exported:<16}  {detail}".rstrip()

@@ -2,8 +2,10 @@
 
 Network work happens outside any database transaction; each batch's outcome
 is then recorded in a short one. A set sent but not confirmed (an HTTPS
-answer lost on the way) stays due and is sent again later: head office
-answers a repeat as a replay, which confirms it.
+answer lost on the way, or a set still queued at head office) stays due and is
+tried again later: the HTTPS transport first asks what became of it, and head
+office answers a set sent again as a replay; either confirms it. A refusal
+(`transports.Refused`) is not tried again by itself.
 """
 
 from __future__ import annotations

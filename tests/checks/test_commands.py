@@ -70,6 +70,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
         "files",
         "sync destination",
         "sync",
+        "sync refused",
         "backup",
     ]
     assert found["config"] == f"ok  Settings read from {tmp_path / 'pos-plugin.toml'}."
@@ -79,6 +80,7 @@ def test_doctor_on_the_demo_cafe_after_its_sync_finds_nothing_wrong(tmp_path):
     )
     assert found["printer"] == "ok  No receipt printer is set up."
     assert found["sync"].startswith("ok  Head office has every closed business day, up to ")
+    assert found["sync refused"] == "ok  Head office has refused none of the file sets sent to it."
     assert found["backup"].startswith("ok  The newest backup is from ")
     assert "FAIL" not in doctor.stdout
     assert doctor.stderr == ""

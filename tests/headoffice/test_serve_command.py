@@ -1,8 +1,10 @@
 """`pos-plugin headoffice serve` as head office runs it: its log file of its own, and the
-report pages on an address apart from the uploads."""
+report pages on an address apart from the uploads, and the ingest worker beside the web
+server."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -10,8 +12,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from urllib.error import HTTPError
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from pos_plugin.headoffice import database, stores
+from pos_plugin.sync.fileset import parse_name
+
+from .conftest import NOW, StoreKeys
 
 
 def free_port() -> int:
@@ -21,7 +30,15 @@ def free_port() -> int:
 
 
 @pytest.mark.console_script
-def test_headoffice_serve_logs_to_a_file_of_its_own_beside_the_store_s(tmp_path):
+def test_headoffice_serve_logs_to_a_file_of_its_own_and_its_worker_ingests_uploads(
+    tmp_path, make_set
+):
+    engine = database.open_database(f"sqlite:///{tmp_path / 'headoffice.db'}")
+    keys = StoreKeys("cafe-001", Ed25519PrivateKey.generate())
+    with database.write_session(engine) as session:
+        keys.token = stores.add_store(session, keys.store_id, keys.public, NOW).token
+    engine.dispose()
+    manifest = make_set(keys, folder=tmp_path / "store")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POS_PLUGIN_")}
     server = subprocess.Popen(
@@ -37,9 +54,12 @@ def test_headoffice_serve_logs_to_a_file_of_its_own_beside_the_store_s(tmp_path)
             assert server.poll() is None, "headoffice serve ended"
             assert time.monotonic() < deadline, "no log line"
             time.sleep(0.05)
+        answers = upload(port, keys.token, manifest)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+    assert answers == [201, 201, 201, 202, "ingested: 1 comps of cafe-001 on 2026-11-23"]
 
     assert f"Head office is serving on http://127.0.0.1:{port}/" in log.read_text()
     assert not (tmp_path / "logs" / "pos-plugin.log").exists()
@@ -91,3 +111,30 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 NO_REDIRECTS = urllib.request.build_opener(_NoRedirects)
+
+
+def upload(port: int, token: str, manifest) -> list[object]:
+    """Each file's answer, then the set's outcome once the worker has it."""
+    url = f"http://127.0.0.1:{port}/api/v1/sync/upload/"
+    auth = {"Authorization": f"Bearer {token}"}
+    parsed = parse_name(manifest.name)
+    assert parsed is not None
+    answers: list[object] = []
+    for name in parsed[0].all_files():
+        body = (manifest.parent / name).read_bytes()
+        request = urllib.request.Request(url + name, body, auth, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answers.append(answer.status)
+    deadline = time.monotonic() + 30  # a bound on waiting, not a claim about speed
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(url + manifest.name, headers=auth), timeout=10
+            ) as answer:
+                found = json.load(answer)
+        except HTTPError as error:
+            return [*answers, error.code]
+        if answer.status == 200:
+            return [*answers, found["detail"]]
+        time.sleep(0.05)
+    return [*answers, "still queued"]

@@ -1,27 +1,42 @@
 """Sync-test helpers: comps given (approved over the allowance or not), voided and starred at
-chosen moments, through the services staff use; and the sync commands run."""
+chosen moments, through the services staff use; the sync commands run; and a head office
+served over TLS on loopback for the HTTPS transport."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from flask import Flask
+from sqlalchemy import func, select
 
 from pos_plugin.cli import cli
 from pos_plugin.database import write_transaction
+from pos_plugin.headoffice import database
+from pos_plugin.headoffice.database import read_session
+from pos_plugin.headoffice.models import IngestedSet, StoreComp
+from pos_plugin.headoffice.receiver import create_app
+from pos_plugin.headoffice.server import bound_port, make_server
+from pos_plugin.headoffice.stores import add_store
+from pos_plugin.headoffice.worker import start_worker
 from pos_plugin.models import CatalogItem, Comp, Role, Staff
 from pos_plugin.services import comps, delight, signin
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
+from pos_plugin.sync import signing
+from pos_plugin.sync.transports.https import HttpsTransport
 
 MANAGER = Actor(role=Role.MANAGER, label="Manager Mo")
+REGISTERED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -138,3 +153,75 @@ def bulk_comps(app: Flask, cookie: CatalogItem) -> Callable[..., int]:
         return n
 
     return run
+
+
+@dataclasses.dataclass
+class HeadOffice:
+    port: int
+    ca_file: Path
+    token: str
+    engine: object
+    home: Path
+
+
+@pytest.fixture
+def serve_head_office(app, empty_database_url, tmp_path, settings):
+    """`serve_head_office(**headoffice_keys)`: `headoffice serve` over TLS on loopback, its
+    ingest worker running (unless `worker_running=False`), with this store registered."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert_file, ca_file = tmp_path / "cert.pem", tmp_path / "ca.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    ca.cert_pem.write_to_path(str(ca_file))
+    engine = database.open_database(empty_database_url)
+    with database.write_session(engine) as session:
+        public = signing.public_key_text(signing.load_or_create(settings.home))
+        token = add_store(session, "test-cafe", public, REGISTERED).token
+    running = []
+
+    def serve(worker_running=True, **keys):
+        ho_settings = dataclasses.replace(
+            settings,
+            home=tmp_path / "ho-home",
+            headoffice=dataclasses.replace(settings.headoffice, **keys),
+        )
+        ho_app = create_app(ho_settings, engine)
+        server = make_server(ho_app, "127.0.0.1", 0, cert_file, cert_file)
+        # No TLS 1.3 session tickets: after the handshake the server sends nothing but
+        # answers, so the fault proxy can tell an answer from the handshake by counting bytes.
+        server.ssl_adapter.context.num_tickets = 0
+        server.prepare()
+        worker = start_worker(ho_app, ho_settings, engine) if worker_running else None
+        thread = threading.Thread(target=server.serve, daemon=True)
+        thread.start()
+        running.append((server, worker, thread))
+        return HeadOffice(bound_port(server), ca_file, token, engine, ho_settings.home)
+
+    yield serve
+    for server, worker, thread in running:
+        server.stop()
+        if worker is not None:
+            worker.stop()
+        thread.join(10)
+    engine.dispose()
+
+
+@pytest.fixture
+def head_office(serve_head_office):
+    return serve_head_office()
+
+
+def sets_and_comps(engine):
+    with read_session(engine) as session:
+        sets = session.scalar(select(func.count()).select_from(IngestedSet))
+        comps = session.scalar(select(func.count()).select_from(StoreComp))
+    return sets, comps
+
+
+def https(head_office, port, token=None):
+    return HttpsTransport(
+        url=f"https://127.0.0.1:{port}/",
+        token=token or head_office.token,
+        ca_file=head_office.ca_file,
+        timeout=10,
+    )

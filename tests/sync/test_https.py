@@ -1,94 +1,38 @@
-"""HTTPS delivery to `headoffice serve`: TLS verified, token checked, a lost answer retried."""
+"""HTTPS delivery to `headoffice serve`: TLS verified, token checked, a lost answer retried.
+
+The served head office (`head_office`, `serve_head_office`) is in conftest.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import trustme
-from sqlalchemy import func, select
 
-from pos_plugin.headoffice import database
-from pos_plugin.headoffice.database import read_session
-from pos_plugin.headoffice.models import IngestedSet, StoreComp
-from pos_plugin.headoffice.receiver import create_app
-from pos_plugin.headoffice.server import bound_port, make_server
-from pos_plugin.headoffice.stores import add_store
+from pos_plugin.headoffice.worker import IngestWorker
 from pos_plugin.models import BatchState
-from pos_plugin.sync import signing
 from pos_plugin.sync.deliver import deliver_due
-from pos_plugin.sync.transports.https import HttpsTransport
 
+from .conftest import https, sets_and_comps
 from .faults import FaultyProxy
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-@dataclasses.dataclass
-class HeadOffice:
-    port: int
-    ca_file: Path
-    token: str
-    engine: object
-    home: Path
-
-
-@pytest.fixture
-def head_office(app, empty_database_url, tmp_path, settings):
-    """`headoffice serve` over TLS on loopback, with this store registered."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    cert_file, ca_file = tmp_path / "cert.pem", tmp_path / "ca.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
-    ca.cert_pem.write_to_path(str(ca_file))
-    engine = database.open_database(empty_database_url)
-    with database.write_session(engine) as session:
-        public = signing.public_key_text(signing.load_or_create(settings.home))
-        token = add_store(session, "test-cafe", public, MONDAY).token
-    ho_settings = dataclasses.replace(settings, home=tmp_path / "ho-home")
-    server = make_server(create_app(ho_settings, engine), "127.0.0.1", 0, cert_file, cert_file)
-    # No TLS 1.3 session tickets: after the handshake the server sends nothing but answers,
-    # so the fault proxy can tell an answer from the handshake by counting bytes.
-    server.ssl_adapter.context.num_tickets = 0
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    yield HeadOffice(bound_port(server), ca_file, token, engine, ho_settings.home)
-    server.stop()
-    thread.join(10)
-    engine.dispose()
-
-
-def sets_and_comps(engine):
-    with read_session(engine) as session:
-        sets = session.scalar(select(func.count()).select_from(IngestedSet))
-        comps = session.scalar(select(func.count()).select_from(StoreComp))
-    return sets, comps
-
-
-def https(head_office, port, token=None):
-    return HttpsTransport(
-        url=f"https://127.0.0.1:{port}/",
-        token=token or head_office.token,
-        ca_file=head_office.ca_file,
-        timeout=10,
-    )
-
-
-def test_an_upload_whose_answer_is_lost_is_sent_again_and_ingested_once(
+def test_an_upload_whose_answer_is_lost_is_asked_about_and_ingested_once(
     app, head_office, give, sync_cli, clock
 ):
     give(MONDAY)
     give(MONDAY, note="Happy birthday!")
     assert sync_cli("export").exit_code == 0
-    # Files go one per connection, the manifest (4th) last: its answer never arrives.
+    # One connection per request: the question (1), three data files, the manifest (5) last,
+    # whose answer never arrives.
     manifest = next((Path(app.config["POS_PLUGIN_SETTINGS"].home) / "outbox").glob("*.json"))
-    proxy = FaultyProxy(head_office.port, swallow_answer={4: manifest.stat().st_size})
+    proxy = FaultyProxy(head_office.port, swallow_answer={5: manifest.stat().st_size})
     try:
         with app.app_context():
             [delivery] = deliver_due(
@@ -97,10 +41,10 @@ def test_an_upload_whose_answer_is_lost_is_sent_again_and_ingested_once(
     finally:
         proxy.close()
 
-    assert proxy.broken == [4]
-    assert proxy.connections == 8
+    assert proxy.broken == [5]
     assert delivery.batch.state is BatchState.ACKNOWLEDGED
-    assert delivery.batch.acknowledgement.startswith("already ingested")
+    # The second try asked what became of the set instead of sending it again.
+    assert delivery.batch.acknowledgement == "ingested: 2 comps of test-cafe on 2026-11-23"
     assert sets_and_comps(head_office.engine) == (1, 2)
     archive = head_office.home / "headoffice/inbox/test-cafe/archive"
     assert len(list(archive.iterdir())) == 4
@@ -155,3 +99,30 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(head_office)
 
     assert error.value.code == 413
     assert json.loads(error.value.read())["title"] == "Too large"
+
+
+def test_a_set_still_queued_is_asked_about_on_the_next_try_not_sent_again(
+    app, serve_head_office, give, sync_cli, clock, settings
+):
+    head_office = serve_head_office(worker_running=False)
+    give(MONDAY)
+    sync_cli("export")
+    proxy = FaultyProxy(head_office.port)
+    transport = dataclasses.replace(https(head_office, proxy.port), timeout=0.2)
+    try:
+        with app.app_context():
+            [queued] = deliver_due(transport, lambda: clock.now, 3600)
+        assert queued.batch.state is BatchState.DELIVERED
+        assert queued.detail == "test-cafe_2026-11-23_001.manifest.json: queued at head office"
+        ho_settings = dataclasses.replace(settings, home=head_office.home)
+        IngestWorker(ho_settings, head_office.engine, lambda: MONDAY).run_once()
+        sent = proxy.connections
+        with app.app_context():
+            [later] = deliver_due(transport, lambda: clock.now, 3600, waiting_too=True)
+    finally:
+        proxy.close()
+
+    assert later.batch.state is BatchState.ACKNOWLEDGED
+    assert later.detail == "ingested: 1 comps of test-cafe on 2026-11-23"
+    assert proxy.connections == sent + 1  # one question, no file sent again
+    assert sets_and_comps(head_office.engine) == (1, 1)

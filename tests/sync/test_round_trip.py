@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -142,3 +143,31 @@ def test_add_store_with_a_key_that_is_not_one_refuses_it(headoffice):
 
     assert result.exit_code == 2
     assert "A store key starts with 'ed25519:'" in result.output
+
+
+def test_ingest_removes_what_waited_in_the_folder_over_a_day_and_keeps_the_rest(
+    give, sync_cli, headoffice, share
+):
+    give(MONDAY)
+    store_id, key = sync_cli("key").output.split()
+    headoffice("add-store", store_id, "--key", key)
+    assert sync_cli("run").exit_code == 0
+    broken = share / ".test-cafe_2026-11-22_001.comps.csv.31337.part"  # an SFTP try that broke
+    orphan = share / "test-cafe_2026-11-21_001.comps.csv"  # its manifest never came
+    fresh = share / "test-cafe_2026-11-20_001.comps.csv"  # its manifest may still come
+    for path in (broken, orphan, fresh):
+        path.write_bytes(b"half")
+    day_old = (datetime.now(UTC) - timedelta(hours=25)).timestamp()
+    for path in [broken, orphan, *share.glob("test-cafe_2026-11-23_001.*")]:
+        os.utime(path, (day_old, day_old))
+
+    result = headoffice("ingest", str(share))
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        f"Removed from {share}, waiting over a day: {broken.name}, {orphan.name}\n"
+    )
+    assert "test-cafe_2026-11-23_001.manifest.json: ingested: 1 comps" in result.output
+    assert fresh.exists()
+    assert not broken.exists()
+    assert not orphan.exists()

@@ -98,21 +98,29 @@ def transport_for(sshd: Sshd, remote: Path, port: int, known_hosts: Path) -> Sft
     )
 
 
-def test_a_connection_dropped_mid_upload_is_retried_and_nothing_arrives_twice(
-    app, sshd, remote, tmp_path, bulk_comps, sync_cli, clock
-):
-    bulk_comps(MONDAY, 400)  # a comps file of about 200 kB
-    assert sync_cli("export").exit_code == 0
+def deliver_over_a_line_cut_once(app, sshd, remote, tmp_path, clock, **tries):
+    """Deliver the due sets through a proxy that cuts the first connection 60 kB in."""
     proxy = FaultyProxy(sshd.port, cut_after={1: 60_000})
     transport = transport_for(
         sshd, remote, proxy.port, sshd.known_hosts(tmp_path / "known_hosts", proxy.port)
     )
     try:
         with app.app_context():
-            [delivery] = deliver_due(transport, lambda: clock.now, 3600, tries=3, first_pause=0.01)
+            [delivery] = deliver_due(transport, lambda: clock.now, 3600, **tries)
     finally:
         transport.close()
         proxy.close()
+    return delivery, proxy
+
+
+def test_a_connection_dropped_mid_upload_is_retried_and_nothing_arrives_twice(
+    app, sshd, remote, tmp_path, bulk_comps, sync_cli, clock
+):
+    bulk_comps(MONDAY, 400)  # a comps file of about 200 kB
+    assert sync_cli("export").exit_code == 0
+    delivery, proxy = deliver_over_a_line_cut_once(
+        app, sshd, remote, tmp_path, clock, tries=3, first_pause=0.01
+    )
 
     assert proxy.broken == [1]
     assert proxy.connections == 2
@@ -144,3 +152,26 @@ def test_a_server_whose_host_key_is_not_known_is_refused(
     assert "host key of 127.0.0.1 differs" in delivery.detail
     assert status[0].next_attempt_at is None  # a person must look: no automatic retry
     assert list(remote.iterdir()) == []
+
+
+def test_a_broken_upload_s_temporary_file_is_replaced_by_a_retry_from_another_process(
+    app, sshd, remote, tmp_path, bulk_comps, sync_cli, clock, monkeypatch
+):
+    bulk_comps(MONDAY, 400)  # a comps file of about 200 kB
+    assert sync_cli("export").exit_code == 0
+    first, _ = deliver_over_a_line_cut_once(app, sshd, remote, tmp_path, clock)
+    assert first.batch.state is BatchState.FAILED
+    left = [p.name for p in remote.iterdir()]
+    assert left == [".test-cafe_2026-11-23_001.comps.csv.part"]
+
+    # `sync run` from cron the next time: another process, another pid.
+    monkeypatch.setattr("os.getpid", lambda: 424242)
+    retry = transport_for(sshd, remote, sshd.port, sshd.known_hosts(tmp_path / "kh", sshd.port))
+    try:
+        with app.app_context():
+            [second] = deliver_due(retry, lambda: clock.now, 3600, waiting_too=True)
+    finally:
+        retry.close()
+
+    assert second.batch.state is BatchState.ACKNOWLEDGED
+    assert not [p.name for p in remote.iterdir() if p.name.startswith(".")]

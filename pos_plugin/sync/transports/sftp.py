@@ -2,8 +2,9 @@
 
 The server's host key must already be in `[sync] sftp_known_hosts`; an unknown
 or changed key is refused, never learnt. A connection that breaks is thrown
-away and the next try starts afresh; since names are fixed per set, a retry
-overwrites what a broken try left, so nothing arrives twice.
+away and the next try starts afresh; since names, temporary ones included, are
+fixed per set, a retry overwrites what a broken try left, so nothing arrives
+twice and no `.part` file is left behind for good.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 import paramiko
 
 from pos_plugin.settings import Settings
-from pos_plugin.sync.fileset import temp_name
 from pos_plugin.sync.transports import DeliveryError, Refused, Sent
 
 
@@ -93,7 +93,9 @@ class SftpTransport:
         try:
             for name in names:  # the manifest is last
                 final = posixpath.join(self.remote_dir, name)
-                temp = posixpath.join(self.remote_dir, temp_name(name))
+                # One temporary name per file, whichever process sends it: the next try
+                # overwrites what a broken one left, instead of leaving it there for good.
+                temp = posixpath.join(self.remote_dir, f".{name}.part")
                 sftp.put(str(directory / name), temp, confirm=True)
                 sftp.posix_rename(temp, final)
         except FileNotFoundError as error:

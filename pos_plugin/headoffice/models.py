@@ -22,8 +22,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,15 +51,15 @@ class SetState(enum.StrEnum):
 
 
 class IngestedSet(HeadOfficeBase):
-    """One (store, business date, sequence) loaded; the day's rows are its latest sequence's."""
+    """One (store, business date, sequence) loaded; the day's rows are its latest sequence's.
+
+    Keyed by what it is, store first, so Citus can distribute it by store (ho_0005)."""
 
     __tablename__ = "ho_set"
-    __table_args__ = (UniqueConstraint("store_id", "business_date", "sequence"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[str] = mapped_column(ForeignKey("ho_store.id"))
-    business_date: Mapped[date] = mapped_column(Date)
-    sequence: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(ForeignKey("ho_store.id"), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -76,6 +76,21 @@ class StoreComp(HeadOfficeBase):
     __tablename__ = "ho_comp"
     __table_args__ = (
         Index("ix_ho_comp_store_day", "store_id", "business_date"),
+        # The detail reports read the first rows of these in day order, never a whole range.
+        Index(
+            "ix_ho_comp_voided_day",
+            "business_date",
+            "store_id",
+            postgresql_where=text("status = 'voided'"),
+            sqlite_where=text("status = 'voided'"),
+        ),
+        Index(
+            "ix_ho_comp_approved_day",
+            "business_date",
+            "store_id",
+            postgresql_where=text("approved_by_id IS NOT NULL"),
+            sqlite_where=text("approved_by_id IS NOT NULL"),
+        ),
         {"postgresql_partition_by": "RANGE (business_date)"},
     )
 
@@ -108,7 +123,16 @@ class StoreComp(HeadOfficeBase):
 
 class StoreShift(HeadOfficeBase):
     __tablename__ = "ho_shift"
-    __table_args__ = (Index("ix_ho_shift_store_day", "store_id", "business_date"),)
+    __table_args__ = (
+        Index("ix_ho_shift_store_day", "store_id", "business_date"),
+        Index(
+            "ix_ho_shift_overridden_day",
+            "business_date",
+            "store_id",
+            postgresql_where=text("overridden_at IS NOT NULL"),
+            sqlite_where=text("overridden_at IS NOT NULL"),
+        ),
+    )
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -144,6 +168,25 @@ class StoreStory(HeadOfficeBase):
     item_name: Mapped[str] = mapped_column(Text)
     customer_name: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class DayRollup(HeadOfficeBase):
+    """One store's business day of comps summed by item, barista or breakdown.
+
+    Rewritten from the raw rows whenever a set loads the day (`rollups.refresh`),
+    so the reports read a few rows per store-day however many comps it had."""
+
+    __tablename__ = "ho_rollup"
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # "item", "staff" or "breakdown"; `name` is the item's, barista's or breakdown's name.
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    comps: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(BigInteger)
+    voids: Mapped[int] = mapped_column(Integer)
 
 
 ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

@@ -1,7 +1,9 @@
 """Reports across stores, over a range of business days: each a title, columns and rows.
 
 The rows are those of each day's current sequence (a superseding set
-replaced the earlier rows), so every report reads the latest truth.
+replaced the earlier rows), so every report reads the latest truth. The
+summaries read the store-day rollups (`rollups`), the detail lists at most
+DETAIL_LIMIT rows through partial indexes: neither grows with the raw rows.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pos_plugin.headoffice.models import StoreComp, StoreShift, StoreStory
+from pos_plugin.headoffice import rollups
+from pos_plugin.headoffice.models import DayRollup, StoreComp, StoreShift, StoreStory
 
 DETAIL_LIMIT = 5000
 
@@ -27,59 +30,47 @@ class Report:
     rows: list[tuple[Any, ...]]
 
 
-_active = case((StoreComp.status == "active", 1), else_=0)
-_active_value = case((StoreComp.status == "active", StoreComp.value_amount), else_=0)
-_voided = case((StoreComp.status == "voided", 1), else_=0)
-SUMS = (
-    func.sum(_active).label("comps"),
-    func.sum(_active_value).label("value"),
-    func.sum(_voided).label("voids"),
-)
-
-
 def _in_range(query: Any, model: Any, start: date, end: date) -> Any:
     return query.where(model.business_date >= start, model.business_date <= end)
 
 
-def _grouped(session: Session, start: date, end: date, *keys: Any) -> list[tuple[Any, ...]]:
-    query = _in_range(select(*keys, StoreComp.currency, *SUMS), StoreComp, start, end)
-    query = query.group_by(*keys, StoreComp.currency).order_by(*keys, StoreComp.currency)
+def _summed(
+    session: Session, start: date, end: date, dimension: str, key: Any
+) -> list[tuple[Any, ...]]:
+    """The rollups of one dimension in the range, summed by key and currency."""
+    sums = [func.sum(getattr(DayRollup, column)) for column in rollups.SUM_COLUMNS]
+    query = _in_range(select(key, DayRollup.currency, *sums), DayRollup, start, end)
+    query = query.where(DayRollup.dimension == dimension)
+    query = query.group_by(key, DayRollup.currency).order_by(key, DayRollup.currency)
     return [tuple(row) for row in session.execute(query)]
 
 
+SUMMED = ("currency", "comps", "value", "voids")
+
+
 def by_store(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.store_id)
-    return Report(
-        "stores", "Comps by store", ("store", "currency", "comps", "value", "voids"), rows
-    )
+    rows = _summed(session, start, end, "item", DayRollup.store_id)
+    return Report("stores", "Comps by store", ("store", *SUMMED), rows)
 
 
 def by_day(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.business_date)
-    return Report(
-        "days", "Comps by day", ("business day", "currency", "comps", "value", "voids"), rows
-    )
+    rows = _summed(session, start, end, "item", DayRollup.business_date)
+    return Report("days", "Comps by day", ("business day", *SUMMED), rows)
 
 
 def by_item(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.item_name)
-    return Report("items", "Comps by item", ("item", "currency", "comps", "value", "voids"), rows)
+    rows = _summed(session, start, end, "item", DayRollup.name)
+    return Report("items", "Comps by item", ("item", *SUMMED), rows)
+
+
+def by_barista(session: Session, start: date, end: date) -> Report:
+    rows = _summed(session, start, end, "staff", DayRollup.name)
+    return Report("baristas", "Comps by barista", ("barista", *SUMMED), rows)
 
 
 def by_breakdown(session: Session, start: date, end: date) -> Report:
-    query = _in_range(
-        select(StoreComp.breakdown_title, StoreComp.currency, *SUMS), StoreComp, start, end
-    ).where(StoreComp.breakdown_title.is_not(None))
-    query = query.group_by(StoreComp.breakdown_title, StoreComp.currency).order_by(
-        StoreComp.breakdown_title
-    )
-    rows = [tuple(row) for row in session.execute(query)]
-    return Report(
-        "breakdowns",
-        "Comps by playbook breakdown",
-        ("breakdown", "currency", "comps", "value", "voids"),
-        rows,
-    )
+    rows = _summed(session, start, end, "breakdown", DayRollup.name)
+    return Report("breakdowns", "Comps by playbook breakdown", ("breakdown", *SUMMED), rows)
 
 
 def overrides(session: Session, start: date, end: date) -> Report:
@@ -188,6 +179,7 @@ REPORTS: dict[str, Callable[[Session, date, date], Report]] = {
     "stores": by_store,
     "days": by_day,
     "items": by_item,
+    "baristas": by_barista,
     "breakdowns": by_breakdown,
     "overrides": overrides,
     "voids": voids,

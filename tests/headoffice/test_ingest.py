@@ -30,7 +30,9 @@ def sets_of(engine):
     with read_session(engine) as session:
         return [
             (s.store_id, s.business_date, s.sequence, s.state)
-            for s in session.scalars(select(IngestedSet).order_by(IngestedSet.id))
+            for s in session.scalars(
+                select(IngestedSet).order_by(IngestedSet.business_date, IngestedSet.sequence)
+            )
         ]
 
 

@@ -57,7 +57,7 @@ def test_sets_ingested_before_version_2_are_marked_format_1_and_the_way_back_wor
         assert "story" in columns
         assert "customer_name" not in columns
         database.upgrade(engine)
-        assert database.current_revision(engine) == "ho_0003_starred_by_optional"
+        assert database.current_revision(engine) == "ho_0005_rollups"
     finally:
         engine.dispose()
 

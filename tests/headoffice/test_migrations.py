@@ -13,6 +13,12 @@ from pos_plugin.headoffice.models import HeadOfficeBase
 from .conftest import DAY, NOW
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Migrations start from an empty database: the Citus one is made once and distributed."""
+    return str(request.param)
+
+
 def test_upgrade_from_empty_matches_the_models(empty_database_url):
     engine = database.open_database(empty_database_url)
     try:

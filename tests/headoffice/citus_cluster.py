@@ -1,0 +1,93 @@
+"""A three-node Citus cluster for head office's tests, started once per test run.
+
+`../shared/citus/cluster.sh` (beside the project) starts a coordinator and two
+workers on free loopback ports in a temporary folder. The pytest-xdist workers
+share one cluster: the first to need it starts it, each counts itself in and
+out under a file lock, and the last one out stops it. Each worker gets its own
+database, each test its own schema in it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+SHARED_CITUS = Path(__file__).resolve().parents[2].parent / "shared" / "citus"
+CLUSTER_SH = SHARED_CITUS / "cluster.sh"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    port: int
+    folder: str
+
+
+def absent_reason() -> str | None:
+    if not CLUSTER_SH.is_file():
+        return f"no Citus here: {SHARED_CITUS} is absent (see docs/head-office-scale.md)"
+    if shutil.which("pg_config") is None:
+        return "no Citus here: PostgreSQL's pg_config is not installed"
+    return None
+
+
+def _three_free_ports() -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port + 2 < 65536 and all(_free(port + n) for n in (1, 2)):
+            return port
+    raise RuntimeError("no three free ports in a row on 127.0.0.1")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _run(*args: str) -> None:
+    subprocess.run(["bash", str(CLUSTER_SH), *args], check=True, capture_output=True, timeout=300)
+
+
+def join(state_file: Path) -> Cluster:
+    """The run's cluster, started if no one has yet; this process is counted in."""
+    with FileLock(f"{state_file}.lock"):
+        state = json.loads(state_file.read_text()) if state_file.exists() else None
+        if state is None:
+            folder = tempfile.mkdtemp(prefix="pos-citus-")  # in /tmp: postgres must reach it
+            port = _three_free_ports()
+            _run("start", folder, str(port))
+            state = {"port": port, "folder": folder, "users": 0}
+        state["users"] += 1
+        state_file.write_text(json.dumps(state))
+        return Cluster(state["port"], state["folder"])
+
+
+def leave(state_file: Path) -> None:
+    """Counted out; the last process out stops the cluster and removes its folder."""
+    with FileLock(f"{state_file}.lock"):
+        state = json.loads(state_file.read_text())
+        state["users"] -= 1
+        if state["users"] > 0:
+            state_file.write_text(json.dumps(state))
+            return
+        _run("stop", state["folder"])
+        shutil.rmtree(state["folder"], ignore_errors=True)
+        state_file.unlink()
+
+
+def createdb(cluster: Cluster, name: str) -> str:
+    """A database on every node with citus and the nodes registered; its URL."""
+    _run("createdb", name, str(cluster.port))
+    return f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/{name}"

@@ -170,23 +170,42 @@ class StoreStory(HeadOfficeBase):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class DayRollup(HeadOfficeBase):
-    """One store's business day of comps summed by item, barista or breakdown.
+class _DayRollup:
+    """One store's business day of comps, summed: active comps, their value, voided comps.
 
     Rewritten from the raw rows whenever a set loads the day (`rollups.refresh`),
-    so the reports read a few rows per store-day however many comps it had."""
-
-    __tablename__ = "ho_rollup"
+    so the reports read a few rows per store-day however many comps it had. One
+    table for each way of summing, so a report reads only the rows it sums."""
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    # "item", "staff" or "breakdown"; `name` is the item's, barista's or breakdown's name.
-    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
-    name: Mapped[str] = mapped_column(Text, primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     comps: Mapped[int] = mapped_column(Integer)
     value: Mapped[int] = mapped_column(BigInteger)
     voids: Mapped[int] = mapped_column(Integer)
+
+
+class DayTotal(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_day"
+
+
+class ItemRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_item"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class BaristaRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_barista"
+
+    # The barista's name as the store recorded it; "" for comps no barista made.
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class BreakdownRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_breakdown"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

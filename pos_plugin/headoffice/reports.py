@@ -17,9 +17,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import rollups
-from pos_plugin.headoffice.models import DayRollup, StoreComp, StoreShift, StoreStory
+from pos_plugin.headoffice.models import (
+    BaristaRollup,
+    BreakdownRollup,
+    DayTotal,
+    ItemRollup,
+    StoreComp,
+    StoreShift,
+    StoreStory,
+)
 
 DETAIL_LIMIT = 5000
+"""The most rows a detail report (one row a comp, shift or story) gives; its `limit`."""
 
 
 @dataclass(frozen=True)
@@ -34,14 +43,12 @@ def _in_range(query: Any, model: Any, start: date, end: date) -> Any:
     return query.where(model.business_date >= start, model.business_date <= end)
 
 
-def _summed(
-    session: Session, start: date, end: date, dimension: str, key: Any
-) -> list[tuple[Any, ...]]:
-    """The rollups of one dimension in the range, summed by key and currency."""
-    sums = [func.sum(getattr(DayRollup, column)) for column in rollups.SUM_COLUMNS]
-    query = _in_range(select(key, DayRollup.currency, *sums), DayRollup, start, end)
-    query = query.where(DayRollup.dimension == dimension)
-    query = query.group_by(key, DayRollup.currency).order_by(key, DayRollup.currency)
+def _summed(session: Session, start: date, end: date, key: Any) -> list[tuple[Any, ...]]:
+    """One rollup's rows in the range, summed by key (one of its columns) and currency."""
+    rollup = key.class_
+    sums = [func.sum(getattr(rollup, column)) for column in rollups.SUM_COLUMNS]
+    query = _in_range(select(key, rollup.currency, *sums), rollup, start, end)
+    query = query.group_by(key, rollup.currency).order_by(key, rollup.currency)
     return [tuple(row) for row in session.execute(query)]
 
 
@@ -49,31 +56,31 @@ SUMMED = ("currency", "comps", "value", "voids")
 
 
 def by_store(session: Session, start: date, end: date) -> Report:
-    rows = _summed(session, start, end, "item", DayRollup.store_id)
+    rows = _summed(session, start, end, DayTotal.store_id)
     return Report("stores", "Comps by store", ("store", *SUMMED), rows)
 
 
 def by_day(session: Session, start: date, end: date) -> Report:
-    rows = _summed(session, start, end, "item", DayRollup.business_date)
+    rows = _summed(session, start, end, DayTotal.business_date)
     return Report("days", "Comps by day", ("business day", *SUMMED), rows)
 
 
 def by_item(session: Session, start: date, end: date) -> Report:
-    rows = _summed(session, start, end, "item", DayRollup.name)
+    rows = _summed(session, start, end, ItemRollup.name)
     return Report("items", "Comps by item", ("item", *SUMMED), rows)
 
 
 def by_barista(session: Session, start: date, end: date) -> Report:
-    rows = _summed(session, start, end, "staff", DayRollup.name)
+    rows = _summed(session, start, end, BaristaRollup.name)
     return Report("baristas", "Comps by barista", ("barista", *SUMMED), rows)
 
 
 def by_breakdown(session: Session, start: date, end: date) -> Report:
-    rows = _summed(session, start, end, "breakdown", DayRollup.name)
+    rows = _summed(session, start, end, BreakdownRollup.name)
     return Report("breakdowns", "Comps by playbook breakdown", ("breakdown", *SUMMED), rows)
 
 
-def overrides(session: Session, start: date, end: date) -> Report:
+def overrides(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreShift.store_id,
@@ -89,12 +96,12 @@ def overrides(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreShift.overridden_at.is_not(None))
-    query = query.order_by(StoreShift.business_date, StoreShift.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreShift.business_date, StoreShift.store_id).limit(limit)
     columns = ("store", "business day", "shift", "currency", "allowance", "used", "by", "at")
     return Report("overrides", "Allowance overrides", columns, _rows(session, query))
 
 
-def voids(session: Session, start: date, end: date) -> Report:
+def voids(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreComp.store_id,
@@ -110,12 +117,12 @@ def voids(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreComp.status == "voided")
-    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(limit)
     columns = ("store", "business day", "item", "currency", "value", "voided by", "reason", "at")
     return Report("voids", "Voids", columns, _rows(session, query))
 
 
-def approvals(session: Session, start: date, end: date) -> Report:
+def approvals(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreComp.store_id,
@@ -132,7 +139,7 @@ def approvals(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreComp.approved_by_id.is_not(None))
-    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(limit)
     columns = (
         "store",
         "business day",
@@ -147,7 +154,7 @@ def approvals(session: Session, start: date, end: date) -> Report:
     return Report("approvals", "Comps approved over the allowance", columns, _rows(session, query))
 
 
-def stories(session: Session, start: date, end: date) -> Report:
+def stories(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = (
         _in_range(
             select(
@@ -165,7 +172,7 @@ def stories(session: Session, start: date, end: date) -> Report:
             end,
         )
         .order_by(StoreStory.business_date.desc(), StoreStory.starred_at.desc())
-        .limit(DETAIL_LIMIT)
+        .limit(limit)
     )
     columns = ("store", "business day", "staff", "item", "customer", "note", "starred by", "at")
     return Report("stories", "Starred stories", columns, _rows(session, query))
@@ -175,14 +182,17 @@ def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in session.execute(query)]
 
 
-REPORTS: dict[str, Callable[[Session, date, date], Report]] = {
+SUMMARIES: dict[str, Callable[[Session, date, date], Report]] = {
     "stores": by_store,
     "days": by_day,
     "items": by_item,
     "baristas": by_barista,
     "breakdowns": by_breakdown,
+}
+DETAILS: dict[str, Callable[..., Report]] = {
     "overrides": overrides,
     "voids": voids,
     "approvals": approvals,
     "stories": stories,
 }
+REPORTS: dict[str, Callable[..., Report]] = {**SUMMARIES, **DETAILS}

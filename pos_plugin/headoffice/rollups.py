@@ -1,4 +1,4 @@
-"""Rollups: each store's business days of comps summed by item, barista and breakdown.
+"""Rollups: each store's business days of comps summed, in all and by item, barista, breakdown.
 
 `refresh` rewrites a store's days from the raw rows already in the database,
 inside the transaction that loaded them (INSERT ... SELECT ... GROUP BY, so it
@@ -14,10 +14,16 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pos_plugin.headoffice.models import DayRollup, StoreComp
+from pos_plugin.headoffice.models import (
+    BaristaRollup,
+    BreakdownRollup,
+    DayTotal,
+    ItemRollup,
+    StoreComp,
+)
 
 _active = StoreComp.status == "active"
 RAW_SUMS = (
@@ -28,36 +34,32 @@ RAW_SUMS = (
 """Active comps, their value and voided comps: what every rollup row holds."""
 SUM_COLUMNS = ("comps", "value", "voids")
 
-# Each dimension's name in the raw rows; a comp recorded by no barista counts under "".
-DIMENSIONS: dict[str, Any] = {
-    "item": StoreComp.item_name,
-    "staff": func.coalesce(StoreComp.staff_name, ""),
-    "breakdown": StoreComp.breakdown_title,
+# Each rollup and what it sums by in the raw rows, beyond the store, day and currency.
+ROLLUPS: dict[type[Any], tuple[Any, ...]] = {
+    DayTotal: (),
+    ItemRollup: (StoreComp.item_name,),
+    BaristaRollup: (func.coalesce(StoreComp.staff_name, ""),),
+    BreakdownRollup: (StoreComp.breakdown_title,),
 }
 
 
-def raw_totals(dimension: str, store_id: str, days: Collection[date]) -> Any:
-    """The SELECT that sums a store's raw comps on those days by one dimension."""
-    name = DIMENSIONS[dimension]
-    query = select(
-        StoreComp.business_date,
-        StoreComp.store_id,
-        literal(dimension),
-        name,
-        StoreComp.currency,
-        *RAW_SUMS,
-    ).where(StoreComp.store_id == store_id, StoreComp.business_date.in_(days))
-    if dimension == "breakdown":
+def raw_totals(rollup: type[Any], store_id: str, days: Collection[date]) -> Any:
+    """The SELECT that sums a store's raw comps on those days as `rollup` holds them."""
+    keys = (StoreComp.business_date, StoreComp.store_id, StoreComp.currency, *ROLLUPS[rollup])
+    query = select(*keys, *RAW_SUMS).where(
+        StoreComp.store_id == store_id, StoreComp.business_date.in_(days)
+    )
+    if rollup is BreakdownRollup:
         query = query.where(StoreComp.breakdown_title.is_not(None))
-    return query.group_by(StoreComp.business_date, StoreComp.store_id, name, StoreComp.currency)
+    return query.group_by(*keys)
 
 
 def refresh(session: Session, store_id: str, days: Collection[date]) -> None:
     """The store's rollups for these days become the sums of its raw rows on them now."""
-    session.execute(
-        delete(DayRollup).where(DayRollup.store_id == store_id, DayRollup.business_date.in_(days))
-    )
-    columns = ("business_date", "store_id", "dimension", "name", "currency")
-    for dimension in DIMENSIONS:
-        query = raw_totals(dimension, store_id, days)
-        session.execute(insert(DayRollup).from_select([*columns, *SUM_COLUMNS], query))
+    for rollup in ROLLUPS:
+        session.execute(
+            delete(rollup).where(rollup.store_id == store_id, rollup.business_date.in_(days))
+        )
+        columns = ["business_date", "store_id", "currency"] + (["name"] if ROLLUPS[rollup] else [])
+        query = raw_totals(rollup, store_id, days)
+        session.execute(insert(rollup).from_select([*columns, *SUM_COLUMNS], query))

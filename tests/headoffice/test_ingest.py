@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, inspect, select
 
 from pos_plugin.headoffice.database import read_session
-from pos_plugin.headoffice.models import DayRollup, IngestedSet, SetState, StoreComp
+from pos_plugin.headoffice.models import DayTotal, IngestedSet, SetState, StoreComp
 
 from .conftest import DAY, StoreKeys, comp_row
 
@@ -241,7 +241,5 @@ def test_sets_of_different_stores_ingest_side_by_side(register, make_set, ingest
 
     assert [o.status for o in outcomes] == ["ingested"] * 4
     with read_session(ho_engine) as session:
-        by_store = session.execute(
-            select(DayRollup.store_id, DayRollup.comps).where(DayRollup.dimension == "item")
-        ).all()
+        by_store = session.execute(select(DayTotal.store_id, DayTotal.comps)).all()
     assert sorted(by_store) == [(f"cafe-{n}", 2) for n in range(4)]

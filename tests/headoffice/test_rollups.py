@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from pos_plugin.headoffice import rollups
 from pos_plugin.headoffice.database import read_session
-from pos_plugin.headoffice.models import DayRollup
 
 from .conftest import DAY, comp_row
 
@@ -49,23 +48,29 @@ def expected_rollups(current: dict[tuple[str, Any], list[dict[str, Any]]]) -> Co
     sums: Counter = Counter()
     for (store_id, day), rows in current.items():
         for row in rows:
-            names = {"item": row["item_name"], "staff": row["staff_name"] or ""}
+            names = {
+                "ho_rollup_day": (),
+                "ho_rollup_item": (row["item_name"],),
+                "ho_rollup_barista": (row["staff_name"] or "",),
+            }
             if row["breakdown_title"] is not None:
-                names["breakdown"] = row["breakdown_title"]
+                names["ho_rollup_breakdown"] = (row["breakdown_title"],)
             active = row["status"] == "active"
-            for dimension, name in names.items():
-                key = (day, store_id, dimension, name, row["currency"])
+            for table, name in names.items():
+                key = (table, day, store_id, row["currency"], *name)
                 sums[(*key, "comps")] += active
                 sums[(*key, "value")] += row["value_amount"] if active else 0
                 sums[(*key, "voids")] += not active
     return sums
 
 
-def as_counter(rows: list[tuple[Any, ...]]) -> Counter:
+def as_counter(table: str, rows: list[Any]) -> Counter:
+    """Rows of (day, store, currency, [name,] comps, value, voids) keyed as expected."""
     found: Counter = Counter()
     for row in rows:
-        for column, figure in zip(rollups.SUM_COLUMNS, row[5:], strict=True):
-            found[(*row[:5], column)] = int(figure)
+        key, figures = tuple(row[:-3]), row[-3:]
+        for column, figure in zip(rollups.SUM_COLUMNS, figures, strict=True):
+            found[(table, *key, column)] = int(figure)
     return found
 
 
@@ -98,18 +103,18 @@ def test_rollups_equal_the_raw_sums_after_any_ingests_supersedes_and_replays(
             current[(store_keys.store_id, day)] = rows
 
     stores = [k.store_id for k in keys]
+    written: Counter = Counter()
+    raw: Counter = Counter()
     with read_session(ho_engine) as session:
-        written = session.execute(
-            select(DayRollup.business_date, DayRollup.store_id, DayRollup.dimension)
-            .add_columns(DayRollup.name, DayRollup.currency, DayRollup.comps)
-            .add_columns(DayRollup.value, DayRollup.voids)
-            .where(DayRollup.store_id.in_(stores))
-        ).all()
-        raw = [
-            tuple(row)
-            for store_id, day in current
-            for dimension in rollups.DIMENSIONS
-            for row in session.execute(rollups.raw_totals(dimension, store_id, [day]))
-        ]
-    assert as_counter(written) == expected_rollups(current)
-    assert as_counter(written) == as_counter(raw)
+        for rollup, names in rollups.ROLLUPS.items():
+            table = rollup.__tablename__
+            keys_of = [rollup.business_date, rollup.store_id, rollup.currency]
+            keys_of += [rollup.name] if names else []
+            sums = [getattr(rollup, column) for column in rollups.SUM_COLUMNS]
+            found = session.execute(select(*keys_of, *sums).where(rollup.store_id.in_(stores)))
+            written.update(as_counter(table, found.all()))
+            for store_id, day in current:
+                query = rollups.raw_totals(rollup, store_id, [day])
+                raw.update(as_counter(table, session.execute(query).all()))
+    assert written == expected_rollups(current)
+    assert written == raw

@@ -1,6 +1,6 @@
-"""rollups of each store-day's comps by item, barista and breakdown for the reports; ho_set
-keyed by (store, business date, sequence), and partial indexes for the detail reports, so
-every table can be distributed by store on Citus
+"""rollups of each store-day's comps, in all and by item, barista and breakdown, for the
+reports; partial indexes for the detail reports; ho_set keyed by (store, business date,
+sequence), so every table with store rows can be distributed by store on Citus
 
 Revision ID: ho_0005_rollups
 Revises: ho_0003_starred_by_optional
@@ -22,10 +22,12 @@ _SUMS = (
     "SUM(CASE WHEN status = 'active' THEN value_amount ELSE 0 END), "
     "SUM(CASE WHEN status = 'voided' THEN 1 ELSE 0 END)"
 )
-_BACKFILL = {
-    "item": ("item_name", ""),
-    "staff": ("COALESCE(staff_name, '')", ""),
-    "breakdown": ("breakdown_title", "WHERE breakdown_title IS NOT NULL"),
+# Each rollup table: what it sums by beyond store, day and currency, and which comps.
+_ROLLUPS = {
+    "ho_rollup_day": (None, ""),
+    "ho_rollup_item": ("item_name", ""),
+    "ho_rollup_barista": ("COALESCE(staff_name, '')", ""),
+    "ho_rollup_breakdown": ("breakdown_title", "WHERE breakdown_title IS NOT NULL"),
 }
 _PARTIAL = {
     "ix_ho_comp_voided_day": ("ho_comp", "status = 'voided'"),
@@ -35,25 +37,30 @@ _PARTIAL = {
 
 
 def upgrade():
-    op.create_table(
-        "ho_rollup",
-        sa.Column("business_date", sa.Date(), nullable=False),
-        sa.Column("store_id", sa.String(length=40), nullable=False),
-        sa.Column("dimension", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("comps", sa.Integer(), nullable=False),
-        sa.Column("value", sa.BigInteger(), nullable=False),
-        sa.Column("voids", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "business_date", "store_id", "dimension", "name", "currency", name=op.f("pk_ho_rollup")
-        ),
-    )
-    for dimension, (name, where) in _BACKFILL.items():
+    for table, (name, where) in _ROLLUPS.items():
+        named = [sa.Column("name", sa.Text(), nullable=False)] if name else []
+        op.create_table(
+            table,
+            sa.Column("business_date", sa.Date(), nullable=False),
+            sa.Column("store_id", sa.String(length=40), nullable=False),
+            sa.Column("currency", sa.String(length=3), nullable=False),
+            sa.Column("comps", sa.Integer(), nullable=False),
+            sa.Column("value", sa.BigInteger(), nullable=False),
+            sa.Column("voids", sa.Integer(), nullable=False),
+            *named,
+            sa.PrimaryKeyConstraint(
+                "business_date",
+                "store_id",
+                "currency",
+                *(["name"] if name else []),
+                name=op.f(f"pk_{table}"),
+            ),
+        )
+        keys = ", ".join(["business_date", "store_id", "currency", *([name] if name else [])])
+        columns = keys.replace(name, "name") if name else keys
         op.execute(
-            "INSERT INTO ho_rollup (business_date, store_id, dimension, name, currency, comps, "
-            f"value, voids) SELECT business_date, store_id, '{dimension}', {name}, currency, "
-            f"{_SUMS} FROM ho_comp {where} GROUP BY business_date, store_id, {name}, currency"
+            f"INSERT INTO {table} ({columns}, comps, value, voids) "
+            f"SELECT {keys}, {_SUMS} FROM ho_comp {where} GROUP BY {keys}"
         )
     for index, (table, where) in _PARTIAL.items():
         op.create_index(
@@ -89,4 +96,5 @@ def downgrade():
             batch_op.create_primary_key("pk_ho_set", ["id"])
     for index, (table, _) in _PARTIAL.items():
         op.drop_index(index, table_name=table)
-    op.drop_table("ho_rollup")
+    for table in _ROLLUPS:
+        op.drop_table(table)

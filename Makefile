@@ -47,8 +47,10 @@ pytest: install services bytecode
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.
 # The SFTP tests start their own OpenSSH server: install openssh-server where it is missing.
 # The browser tests drive the system Chromium: install chromium where it is missing.
+# Head office's database tests also run on a Citus cluster: build Citus from ../shared/citus.
 services: fonts
 	@bash .ci/services
+	@bash .ci/citus
 	@bash .ci/sshd
 	@bash .ci/chromium
 

@@ -57,7 +57,11 @@ def _free(port: int) -> bool:
 
 
 def _run(*args: str) -> None:
-    subprocess.run(["bash", str(CLUSTER_SH), *args], check=True, capture_output=True, timeout=300)
+    done = subprocess.run(
+        ["bash", str(CLUSTER_SH), *args], capture_output=True, text=True, timeout=300
+    )
+    if done.returncode:  # most often Citus is not built yet: `make services` builds it
+        raise RuntimeError(f"cluster.sh {' '.join(args)} failed: {done.stderr or done.stdout}")
 
 
 def join(state_file: Path) -> Cluster:

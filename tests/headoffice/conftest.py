@@ -38,14 +38,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def citus_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def citus_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This test process's database on the run's Citus cluster (see citus_cluster), with
     head office's tables made and distributed once, on few shards so that is quick."""
     reason = citus_cluster.absent_reason()
     if reason:
         pytest.skip(reason)
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     run_folder = tmp_path_factory.getbasetemp()
-    if worker_id != "master":  # xdist's workers share their run's folder
+    if worker_id != "main":  # xdist's workers share their run's folder
         run_folder = run_folder.parent
     state = run_folder / "citus-cluster.json"
     cluster = citus_cluster.join(state)

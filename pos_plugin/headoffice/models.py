@@ -34,6 +34,12 @@ class HeadOfficeBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _first_days_of(name: str, condition: str) -> Index:
+    """An index of the rows a detail report lists, so it reads the first days' rows only."""
+    where = text(condition)
+    return Index(name, "business_date", "store_id", postgresql_where=where, sqlite_where=where)
+
+
 class RegisteredStore(HeadOfficeBase):
     __tablename__ = "ho_store"
 
@@ -76,21 +82,8 @@ class StoreComp(HeadOfficeBase):
     __tablename__ = "ho_comp"
     __table_args__ = (
         Index("ix_ho_comp_store_day", "store_id", "business_date"),
-        # The detail reports read the first rows of these in day order, never a whole range.
-        Index(
-            "ix_ho_comp_voided_day",
-            "business_date",
-            "store_id",
-            postgresql_where=text("status = 'voided'"),
-            sqlite_where=text("status = 'voided'"),
-        ),
-        Index(
-            "ix_ho_comp_approved_day",
-            "business_date",
-            "store_id",
-            postgresql_where=text("approved_by_id IS NOT NULL"),
-            sqlite_where=text("approved_by_id IS NOT NULL"),
-        ),
+        _first_days_of("ix_ho_comp_voided_day", "status = 'voided'"),
+        _first_days_of("ix_ho_comp_approved_day", "approved_by_id IS NOT NULL"),
         {"postgresql_partition_by": "RANGE (business_date)"},
     )
 
@@ -125,13 +118,7 @@ class StoreShift(HeadOfficeBase):
     __tablename__ = "ho_shift"
     __table_args__ = (
         Index("ix_ho_shift_store_day", "store_id", "business_date"),
-        Index(
-            "ix_ho_shift_overridden_day",
-            "business_date",
-            "store_id",
-            postgresql_where=text("overridden_at IS NOT NULL"),
-            sqlite_where=text("overridden_at IS NOT NULL"),
-        ),
+        _first_days_of("ix_ho_shift_overridden_day", "overridden_at IS NOT NULL"),
     )
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)

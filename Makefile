@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
-	bench-passthrough clean
+	bench-passthrough bench-ho-reports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ bench-backup: install bytecode
 # The latency the receipt pass-through adds to a till's receipt, beside a direct print (~10 s).
 bench-passthrough: install bytecode
 	cd benchmarks && ../$(BIN)/python passthrough.py
+
+# Head office's overview page on 500 stores x 30 days (2.25 M comps) in a throwaway schema of
+# the PostgreSQL on 127.0.0.1:5432, beside a bare count/sum (about 3 minutes). HO_DB=URL of a
+# Citus coordinator measures the same on a cluster.
+HO_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench-ho-reports: install services bytecode
+	$(BIN)/python benchmarks/ho_reports.py --db $(HO_DB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

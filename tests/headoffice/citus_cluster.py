@@ -14,19 +14,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
 SHARED_CITUS = Path(__file__).resolve().parents[2].parent / "shared" / "citus"
 CLUSTER_SH = SHARED_CITUS / "cluster.sh"
-
-
-@dataclass(frozen=True)
-class Cluster:
-    port: int
-    folder: str
 
 
 def absent_reason() -> str | None:
@@ -64,34 +57,44 @@ def _run(*args: str) -> None:
         raise RuntimeError(f"cluster.sh {' '.join(args)} failed: {done.stderr or done.stdout}")
 
 
-def join(state_file: Path) -> Cluster:
-    """The run's cluster, started if no one has yet; this process is counted in."""
+def join(state_file: Path, database: str) -> str:
+    """A database of this process's own on the run's cluster, started if no one has yet;
+    this process is counted in. Its URL.
+
+    Under the lock: two `createdb` at once on one cluster fail ("tuple concurrently updated").
+    """
     with FileLock(f"{state_file}.lock"):
         state = json.loads(state_file.read_text()) if state_file.exists() else None
         if state is None:
             folder = tempfile.mkdtemp(prefix="pos-citus-")  # in /tmp: postgres must reach it
             port = _three_free_ports()
-            _run("start", folder, str(port))
+            try:
+                _run("start", folder, str(port))
+            except RuntimeError:
+                _stop(folder)  # whichever nodes did start
+                raise
             state = {"port": port, "folder": folder, "users": 0}
         state["users"] += 1
         state_file.write_text(json.dumps(state))
-        return Cluster(state["port"], state["folder"])
+        _run("createdb", database, str(state["port"]))
+        return f"postgresql+psycopg://postgres@127.0.0.1:{state['port']}/{database}"
 
 
 def leave(state_file: Path) -> None:
-    """Counted out; the last process out stops the cluster and removes its folder."""
+    """Counted out (even when `join` failed half-way); the last process out stops the
+    cluster and removes its folder."""
     with FileLock(f"{state_file}.lock"):
+        if not state_file.exists():
+            return
         state = json.loads(state_file.read_text())
         state["users"] -= 1
         if state["users"] > 0:
             state_file.write_text(json.dumps(state))
             return
-        _run("stop", state["folder"])
-        shutil.rmtree(state["folder"], ignore_errors=True)
+        _stop(state["folder"])
         state_file.unlink()
 
 
-def createdb(cluster: Cluster, name: str) -> str:
-    """A database on every node with citus and the nodes registered; its URL."""
-    _run("createdb", name, str(cluster.port))
-    return f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/{name}"
+def _stop(folder: str) -> None:
+    _run("stop", folder)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -49,9 +49,8 @@ def citus_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if worker_id != "main":  # xdist's workers share their run's folder
         run_folder = run_folder.parent
     state = run_folder / "citus-cluster.json"
-    cluster = citus_cluster.join(state)
     try:
-        url = citus_cluster.createdb(cluster, f"pos_ho_{worker_id}_{os.getpid()}")
+        url = citus_cluster.join(state, f"pos_ho_{worker_id}_{os.getpid()}")
         url = sa.make_url(url).update_query_dict({"options": "-ccitus.shard_count=4"})
         engine = database.open_database(url.render_as_string(hide_password=False))
         with database.write_session(engine) as session:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from pos_plugin.headoffice import reports
+from pos_plugin.headoffice.database import read_session
 from pos_plugin.headoffice.receiver import create_app
 
 from .conftest import DAY, NOW, comp_row, story_row
@@ -122,3 +124,16 @@ def test_every_summary_report_sums_what_the_latest_sequences_hold(
     assert csv_of("baristas") == [["", "GBP", "1", "50", "0"], ["Ben", "GBP", "0", "0", "1"]]
     assert csv_of("breakdowns") == [["Wrong drink", "GBP", "0", "0", "1"]]
     assert "Comps by barista" in pages.get("/").get_data(as_text=True)
+
+
+def test_every_report_downloads_as_csv_with_the_rows_the_report_holds(pages, two_stores, ho_engine):
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    for name, make in reports.REPORTS.items():
+        response = pages.get(f"/reports/{name}.csv?from={start}&to={end}")
+
+        assert response.status_code == 200, name
+        with read_session(ho_engine) as session:
+            report = make(session, start, end)
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert rows[0] == list(report.columns), name
+        assert len(rows) == 1 + len(report.rows), name

@@ -106,8 +106,13 @@ def database_url(backend: str, tmp_path: Path, postgres: PostgresSchema) -> str:
 
 
 @pytest.fixture
-def empty_database_url(backend: str, tmp_path: Path, postgres: PostgresSchema) -> Iterator[str]:
+def empty_database_url(
+    backend: str, tmp_path: Path, postgres: PostgresSchema, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """A database with no tables at all, for migration and `init` tests."""
+    if backend == "citus":  # head office's tables, made on the cluster once and emptied
+        yield request.getfixturevalue("citus_database_url")
+        return
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return

@@ -126,6 +126,21 @@ def _listen_address(value: str | None) -> tuple[str, int] | None:
     return found[1], int(found[2])
 
 
+@headoffice.command("distribute")
+@DB_OPTION
+def distribute_command(url: str | None) -> None:
+    """On Citus, distribute head office's tables by store (elsewhere, say that it cannot)."""
+    from pos_plugin.headoffice import distribute
+
+    with _database(url) as (_, engine), database.write_session(engine) as session:
+        try:
+            told = distribute.distribute(session)
+        except distribute.NoCitus as error:
+            raise click.ClickException(str(error)) from None
+    for line in told:
+        click.echo(line)
+
+
 @headoffice.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default: [headoffice] host).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from pos_plugin.headoffice import stores
+from pos_plugin.headoffice import rollups, stores
 from pos_plugin.headoffice.database import read_session, write_session
 from pos_plugin.headoffice.load import replace_day
 from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
@@ -107,6 +107,7 @@ def _load(session: Session, checked: CheckedSet, now: datetime) -> str:
             f"and this older sequence {name.sequence} would undo it",
         )
     replace_day(session, name.store_id, name.business_date, name.sequence, checked.rows)
+    rollups.refresh(session, name.store_id, [name.business_date])
     for done in earlier:
         done.state = SetState.SUPERSEDED
     session.add(

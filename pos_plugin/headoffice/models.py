@@ -24,8 +24,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,6 +34,12 @@ from pos_plugin.database import NAMING_CONVENTION, UTCDateTime, string_enum
 
 class HeadOfficeBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _first_days_of(name: str, condition: str) -> Index:
+    """An index of the rows a detail report lists, so it reads the first days' rows only."""
+    where = text(condition)
+    return Index(name, "business_date", "store_id", postgresql_where=where, sqlite_where=where)
 
 
 class RegisteredStore(HeadOfficeBase):
@@ -55,15 +61,15 @@ class SetState(enum.StrEnum):
 
 
 class IngestedSet(HeadOfficeBase):
-    """One (store, business date, sequence) loaded; the day's rows are its latest sequence's."""
+    """One (store, business date, sequence) loaded; the day's rows are its latest sequence's.
+
+    Keyed by what it is, store first, so Citus can distribute it by store (ho_0005)."""
 
     __tablename__ = "ho_set"
-    __table_args__ = (UniqueConstraint("store_id", "business_date", "sequence"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[str] = mapped_column(ForeignKey("ho_store.id"))
-    business_date: Mapped[date] = mapped_column(Date)
-    sequence: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(ForeignKey("ho_store.id"), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -80,6 +86,8 @@ class StoreComp(HeadOfficeBase):
     __tablename__ = "ho_comp"
     __table_args__ = (
         Index("ix_ho_comp_store_day", "store_id", "business_date"),
+        _first_days_of("ix_ho_comp_voided_day", "status = 'voided'"),
+        _first_days_of("ix_ho_comp_approved_day", "approved_by_id IS NOT NULL"),
         {"postgresql_partition_by": "RANGE (business_date)"},
     )
 
@@ -112,7 +120,10 @@ class StoreComp(HeadOfficeBase):
 
 class StoreShift(HeadOfficeBase):
     __tablename__ = "ho_shift"
-    __table_args__ = (Index("ix_ho_shift_store_day", "store_id", "business_date"),)
+    __table_args__ = (
+        Index("ix_ho_shift_store_day", "store_id", "business_date"),
+        _first_days_of("ix_ho_shift_overridden_day", "overridden_at IS NOT NULL"),
+    )
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -201,6 +212,44 @@ class SignInTry(HeadOfficeBase):
     address: Mapped[str] = mapped_column(String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class _DayRollup:
+    """One store's business day of comps, summed: active comps, their value, voided comps.
+
+    Rewritten from the raw rows whenever a set loads the day (`rollups.refresh`),
+    so the reports read a few rows per store-day however many comps it had. One
+    table for each way of summing, so a report reads only the rows it sums."""
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    comps: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(BigInteger)
+    voids: Mapped[int] = mapped_column(Integer)
+
+
+class DayTotal(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_day"
+
+
+class ItemRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_item"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class BaristaRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_barista"
+
+    # The barista's name as the store recorded it; "" for comps no barista made.
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class BreakdownRollup(_DayRollup, HeadOfficeBase):
+    __tablename__ = "ho_rollup_breakdown"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 ROW_TABLES = {"comps": StoreComp, "shifts": StoreShift, "stories": StoreStory}

@@ -12,6 +12,7 @@ from pos_plugin.headoffice.database import read_session
 from pos_plugin.headoffice.receiver import engine, problem
 
 DEFAULT_DAYS = 14
+ON_PAGE = 200  # rows of a detail report the overview shows; its CSV has them all
 MAX_DAYS = 366
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -38,13 +39,15 @@ def overview() -> Response | str:
         return span
     start, end = span
     with read_session(engine()) as session:
-        found = [make(session, start, end) for make in reports.REPORTS.values()]
+        found = [make(session, start, end) for make in reports.SUMMARIES.values()]
+        found += [make(session, start, end, limit=ON_PAGE + 1) for make in reports.DETAILS.values()]
     stores, days = found[0], found[1]
     return render_template(
         "report.html",
         start=start,
         end=end,
         reports=found,
+        on_page=ON_PAGE,
         store_chart=charts.bar_chart(
             "Comp value by store (minor units)",
             [f"{r[0]} {r[1]}" for r in stores.rows],

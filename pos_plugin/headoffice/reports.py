@@ -1,7 +1,9 @@
 """Reports across stores, over a range of business days: each a title, columns and rows.
 
 The rows are those of each day's current sequence (a superseding set
-replaced the earlier rows), so every report reads the latest truth.
+replaced the earlier rows), so every report reads the latest truth. The
+summaries read the store-day rollups (`rollups`), the detail lists at most
+DETAIL_LIMIT rows through partial indexes: neither grows with the raw rows.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pos_plugin.headoffice.models import StoreComp, StoreShift, StoreStory
+from pos_plugin.headoffice import rollups
+from pos_plugin.headoffice.models import (
+    BaristaRollup,
+    BreakdownRollup,
+    DayTotal,
+    ItemRollup,
+    StoreComp,
+    StoreShift,
+    StoreStory,
+)
 
 DETAIL_LIMIT = 5000
+"""The most rows a detail report (one row a comp, shift or story) gives; its `limit`."""
 
 
 @dataclass(frozen=True)
@@ -27,62 +39,48 @@ class Report:
     rows: list[tuple[Any, ...]]
 
 
-_active = case((StoreComp.status == "active", 1), else_=0)
-_active_value = case((StoreComp.status == "active", StoreComp.value_amount), else_=0)
-_voided = case((StoreComp.status == "voided", 1), else_=0)
-SUMS = (
-    func.sum(_active).label("comps"),
-    func.sum(_active_value).label("value"),
-    func.sum(_voided).label("voids"),
-)
-
-
 def _in_range(query: Any, model: Any, start: date, end: date) -> Any:
     return query.where(model.business_date >= start, model.business_date <= end)
 
 
-def _grouped(session: Session, start: date, end: date, *keys: Any) -> list[tuple[Any, ...]]:
-    query = _in_range(select(*keys, StoreComp.currency, *SUMS), StoreComp, start, end)
-    query = query.group_by(*keys, StoreComp.currency).order_by(*keys, StoreComp.currency)
+def _summed(session: Session, start: date, end: date, key: Any) -> list[tuple[Any, ...]]:
+    """One rollup's rows in the range, summed by key (one of its columns) and currency."""
+    rollup = key.class_
+    sums = [func.sum(getattr(rollup, column)) for column in rollups.SUM_COLUMNS]
+    query = _in_range(select(key, rollup.currency, *sums), rollup, start, end)
+    query = query.group_by(key, rollup.currency).order_by(key, rollup.currency)
     return [tuple(row) for row in session.execute(query)]
 
 
+SUMMED = ("currency", "comps", "value", "voids")
+
+
 def by_store(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.store_id)
-    return Report(
-        "stores", "Comps by store", ("store", "currency", "comps", "value", "voids"), rows
-    )
+    rows = _summed(session, start, end, DayTotal.store_id)
+    return Report("stores", "Comps by store", ("store", *SUMMED), rows)
 
 
 def by_day(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.business_date)
-    return Report(
-        "days", "Comps by day", ("business day", "currency", "comps", "value", "voids"), rows
-    )
+    rows = _summed(session, start, end, DayTotal.business_date)
+    return Report("days", "Comps by day", ("business day", *SUMMED), rows)
 
 
 def by_item(session: Session, start: date, end: date) -> Report:
-    rows = _grouped(session, start, end, StoreComp.item_name)
-    return Report("items", "Comps by item", ("item", "currency", "comps", "value", "voids"), rows)
+    rows = _summed(session, start, end, ItemRollup.name)
+    return Report("items", "Comps by item", ("item", *SUMMED), rows)
+
+
+def by_barista(session: Session, start: date, end: date) -> Report:
+    rows = _summed(session, start, end, BaristaRollup.name)
+    return Report("baristas", "Comps by barista", ("barista", *SUMMED), rows)
 
 
 def by_breakdown(session: Session, start: date, end: date) -> Report:
-    query = _in_range(
-        select(StoreComp.breakdown_title, StoreComp.currency, *SUMS), StoreComp, start, end
-    ).where(StoreComp.breakdown_title.is_not(None))
-    query = query.group_by(StoreComp.breakdown_title, StoreComp.currency).order_by(
-        StoreComp.breakdown_title
-    )
-    rows = [tuple(row) for row in session.execute(query)]
-    return Report(
-        "breakdowns",
-        "Comps by playbook breakdown",
-        ("breakdown", "currency", "comps", "value", "voids"),
-        rows,
-    )
+    rows = _summed(session, start, end, BreakdownRollup.name)
+    return Report("breakdowns", "Comps by playbook breakdown", ("breakdown", *SUMMED), rows)
 
 
-def overrides(session: Session, start: date, end: date) -> Report:
+def overrides(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreShift.store_id,
@@ -98,12 +96,12 @@ def overrides(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreShift.overridden_at.is_not(None))
-    query = query.order_by(StoreShift.business_date, StoreShift.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreShift.business_date, StoreShift.store_id).limit(limit)
     columns = ("store", "business day", "shift", "currency", "allowance", "used", "by", "at")
     return Report("overrides", "Allowance overrides", columns, _rows(session, query))
 
 
-def voids(session: Session, start: date, end: date) -> Report:
+def voids(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreComp.store_id,
@@ -119,12 +117,12 @@ def voids(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreComp.status == "voided")
-    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(limit)
     columns = ("store", "business day", "item", "currency", "value", "voided by", "reason", "at")
     return Report("voids", "Voids", columns, _rows(session, query))
 
 
-def approvals(session: Session, start: date, end: date) -> Report:
+def approvals(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = _in_range(
         select(
             StoreComp.store_id,
@@ -141,7 +139,7 @@ def approvals(session: Session, start: date, end: date) -> Report:
         start,
         end,
     ).where(StoreComp.approved_by_id.is_not(None))
-    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(DETAIL_LIMIT)
+    query = query.order_by(StoreComp.business_date, StoreComp.store_id).limit(limit)
     columns = (
         "store",
         "business day",
@@ -156,7 +154,7 @@ def approvals(session: Session, start: date, end: date) -> Report:
     return Report("approvals", "Comps approved over the allowance", columns, _rows(session, query))
 
 
-def stories(session: Session, start: date, end: date) -> Report:
+def stories(session: Session, start: date, end: date, limit: int = DETAIL_LIMIT) -> Report:
     query = (
         _in_range(
             select(
@@ -174,7 +172,7 @@ def stories(session: Session, start: date, end: date) -> Report:
             end,
         )
         .order_by(StoreStory.business_date.desc(), StoreStory.starred_at.desc())
-        .limit(DETAIL_LIMIT)
+        .limit(limit)
     )
     columns = ("store", "business day", "staff", "item", "customer", "note", "starred by", "at")
     return Report("stories", "Starred stories", columns, _rows(session, query))
@@ -184,13 +182,17 @@ def _rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in session.execute(query)]
 
 
-REPORTS: dict[str, Callable[[Session, date, date], Report]] = {
+SUMMARIES: dict[str, Callable[[Session, date, date], Report]] = {
     "stores": by_store,
     "days": by_day,
     "items": by_item,
+    "baristas": by_barista,
     "breakdowns": by_breakdown,
+}
+DETAILS: dict[str, Callable[..., Report]] = {
     "overrides": overrides,
     "voids": voids,
     "approvals": approvals,
     "stories": stories,
 }
+REPORTS: dict[str, Callable[..., Report]] = {**SUMMARIES, **DETAILS}

@@ -1,4 +1,4 @@
-"""Head office fixtures: its database on SQLite and PostgreSQL, registered stores, file sets.
+"""Head office fixtures: its database on SQLite, PostgreSQL and Citus, stores, file sets.
 
 `make_set` writes a signed set with the real format code (no store database
 needed), so tests can tamper with any byte of it. `viewer` and `admin` are browsers
@@ -7,6 +7,7 @@ signed in to head office's pages (`ho_app`, on `ho_clock`).
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,19 +25,65 @@ from sqlalchemy import Engine
 from werkzeug.test import TestResponse
 
 from pos_plugin import csv_cells
-from pos_plugin.headoffice import database, ingest, stores, users
-from pos_plugin.headoffice.models import UserRole
+from pos_plugin.headoffice import database, distribute, ingest, stores, users
+from pos_plugin.headoffice.models import HeadOfficeBase, UserRole
 from pos_plugin.headoffice.receiver import create_app
 from pos_plugin.sync import manifest, signing
 from pos_plugin.sync.fileset import DATA_KINDS, SetName, sha256_hex, write_atomic
+
+from . import citus_cluster
 
 DAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
 
 
+@pytest.fixture(params=["sqlite", "postgresql", "citus"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Head office's database tests run on a three-node Citus cluster too."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def citus_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This test process's database on the run's Citus cluster (see citus_cluster), with
+    head office's tables made and distributed once, on few shards so that is quick."""
+    reason = citus_cluster.absent_reason()
+    if reason:
+        pytest.skip(reason)
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    run_folder = tmp_path_factory.getbasetemp()
+    if worker_id != "main":  # xdist's workers share their run's folder
+        run_folder = run_folder.parent
+    state = run_folder / "citus-cluster.json"
+    try:
+        url = citus_cluster.join(state, f"pos_ho_{worker_id}_{os.getpid()}")
+        url = sa.make_url(url).update_query_dict({"options": "-ccitus.shard_count=4"})
+        engine = database.open_database(url.render_as_string(hide_password=False))
+        with database.write_session(engine) as session:
+            distribute.distribute(session)
+        yield url.render_as_string(hide_password=False)
+        engine.dispose()
+    finally:
+        citus_cluster.leave(state)
+
+
+@pytest.fixture
+def citus_database_url(citus_database: str) -> str:
+    """The process's cluster database with every head office table emptied.
+
+    Emptied rather than made again for each test: making and distributing the
+    tables takes seconds on a cluster, so the migration tests stay off it."""
+    engine = sa.create_engine(citus_database)
+    with engine.begin() as connection:
+        names = ", ".join(t.name for t in HeadOfficeBase.metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {names}")
+    engine.dispose()
+    return citus_database
+
+
 @pytest.fixture
 def ho_engine(empty_database_url: str) -> Iterator[Engine]:
-    engine = database.open_database(empty_database_url)
+    engine = database.open_database(empty_database_url)  # on Citus, distributed already
     yield engine
     engine.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, inspect, select
 
 from pos_plugin.headoffice.database import read_session
-from pos_plugin.headoffice.models import IngestedSet, SetState, StoreComp
+from pos_plugin.headoffice.models import DayTotal, IngestedSet, SetState, StoreComp
 
 from .conftest import DAY, StoreKeys, comp_row
 
@@ -30,7 +31,9 @@ def sets_of(engine):
     with read_session(engine) as session:
         return [
             (s.store_id, s.business_date, s.sequence, s.state)
-            for s in session.scalars(select(IngestedSet).order_by(IngestedSet.id))
+            for s in session.scalars(
+                select(IngestedSet).order_by(IngestedSet.business_date, IngestedSet.sequence)
+            )
         ]
 
 
@@ -228,3 +231,15 @@ def test_a_manifest_too_deep_or_with_a_key_twice_is_refused_naming_it(
     path.write_text(body)
 
     assert refused(ingest_one(path), f"not a manifest: its JSON {reason}")
+
+
+def test_sets_of_different_stores_ingest_side_by_side(register, make_set, ingest_one, ho_engine):
+    paths = [make_set(register(f"cafe-{n}"), [comp_row(), comp_row()]) for n in range(4)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(ingest_one, paths))
+
+    assert [o.status for o in outcomes] == ["ingested"] * 4
+    with read_session(ho_engine) as session:
+        by_store = session.execute(select(DayTotal.store_id, DayTotal.comps)).all()
+    assert sorted(by_store) == [(f"cafe-{n}", 2) for n in range(4)]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+
+from pos_plugin.headoffice import reports
+from pos_plugin.headoffice.database import read_session
 
 from .conftest import DAY, comp_row, story_row
 
@@ -94,3 +97,41 @@ def test_the_overview_shows_approvals_over_the_allowance_and_starred_stories(
         "at",
     ]
     assert rows[1][2:7] == ["Ana", "Free cookie", "Priya", "Happy birthday, Priya!", "Manager Mo"]
+
+
+def test_every_summary_report_sums_what_the_latest_sequences_hold(
+    pages, register, make_set, ingest_one, tmp_path
+):
+    keys = register()
+    first = comp_row(staff_name="Ben", breakdown_title="Wrong drink")
+    ingest_one(make_set(keys, [first, comp_row(value_amount=99)]))
+    voided = {**first, "status": "voided", "voided_at": "2026-11-23T10:00:00+00:00"}
+    later = [voided, comp_row(staff_name=None, item_name="Extra cream", value_amount=50)]
+    ingest_one(make_set(keys, later, sequence=2, folder=tmp_path / "later"))
+
+    def csv_of(name):
+        text = pages.get(f"/reports/{name}.csv?from=2026-11-01&to=2026-11-30").get_data(True)
+        return list(csv.reader(io.StringIO(text)))[1:]
+
+    assert csv_of("stores") == [["cafe-001", "GBP", "1", "50", "1"]]
+    assert csv_of("days") == [["2026-11-23", "GBP", "1", "50", "1"]]
+    assert csv_of("items") == [
+        ["Extra cream", "GBP", "1", "50", "0"],
+        ["Free cookie", "GBP", "0", "0", "1"],
+    ]
+    assert csv_of("baristas") == [["", "GBP", "1", "50", "0"], ["Ben", "GBP", "0", "0", "1"]]
+    assert csv_of("breakdowns") == [["Wrong drink", "GBP", "0", "0", "1"]]
+    assert "Comps by barista" in pages.get("/").get_data(as_text=True)
+
+
+def test_every_report_downloads_as_csv_with_the_rows_the_report_holds(pages, two_stores, ho_engine):
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    for name, make in reports.REPORTS.items():
+        response = pages.get(f"/reports/{name}.csv?from={start}&to={end}")
+
+        assert response.status_code == 200, name
+        with read_session(ho_engine) as session:
+            report = make(session, start, end)
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert rows[0] == list(report.columns), name
+        assert len(rows) == 1 + len(report.rows), name

@@ -36,7 +36,9 @@ def ho_rows(url, model=None):
             if model is not None:
                 return session.scalars(select(model)).all()
             comps = session.scalars(select(StoreComp).order_by(StoreComp.created_at)).all()
-            sets = session.scalars(select(IngestedSet).order_by(IngestedSet.id)).all()
+            sets = session.scalars(
+                select(IngestedSet).order_by(IngestedSet.business_date, IngestedSet.sequence)
+            ).all()
             return comps, sets
     finally:
         engine.dispose()

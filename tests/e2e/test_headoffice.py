@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from pos_plugin.headoffice import database
+from pos_plugin.headoffice import database, rollups
 from pos_plugin.headoffice.models import StoreComp
 
 PASSWORD = "correct horse battery"
@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def seed_comps(url: str) -> None:
-    """A few comps of two stores, as ingest would have loaded them."""
+    """A few comps of two stores and their rollups, as ingest would have loaded them."""
     engine = database.open_database(url)
     try:
         with database.write_session(engine) as session:
@@ -53,6 +53,9 @@ def seed_comps(url: str) -> None:
                         created_by="Ana",
                     )
                 )
+            session.flush()
+            for store in ("cafe-north", "cafe-south"):
+                rollups.refresh(session, store, [DAY])
     finally:
         engine.dispose()
 

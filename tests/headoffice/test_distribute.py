@@ -18,7 +18,13 @@ def test_every_table_with_store_rows_is_keyed_by_store_as_citus_requires():
         uniques += [i.columns for i in table.indexes if i.unique]
         for columns in [table.primary_key.columns, *uniques]:
             assert "store_id" in columns, f"{table.name}: a unique key without store_id"
-    assert distribute.plan().reference == ["ho_store"]
+    # The stores, and head office's own people, their sessions and sign-in tries.
+    assert set(distribute.plan().reference) == {
+        "ho_store",
+        "ho_user",
+        "ho_user_session",
+        "ho_signin_try",
+    }
 
 
 def test_distribute_splits_the_tables_by_store_on_citus_and_says_it_cannot_elsewhere(

@@ -45,8 +45,3 @@ def add_store(session: Session, store_id: str, public_key: str, now: datetime) -
 def by_token(session: Session, token: str) -> RegisteredStore | None:
     query = select(RegisteredStore).where(RegisteredStore.token_sha256 == digest(token))
     return session.scalars(query).first()
-
-
-def public_key_of(session: Session, store_id: str) -> str | None:
-    store = session.get(RegisteredStore, store_id)
-    return None if store is None else store.public_key

@@ -188,6 +188,25 @@ def _told(signed: SignedManifest, loaded: dict[str, int], newest: IngestedSet | 
     return f"{INGESTED}: {told} of {name.store_id} on {name.business_date}{replaced}{older}"
 
 
+def archive_set(manifest_path: Path, archive: Path) -> Path:
+    """Move an ingested set's files into the store's folder of the archive; that folder."""
+    parsed = parse_name(manifest_path.name)
+    target = archive / (parsed[0].store_id if parsed else "unnamed")
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in parsed[0].all_files() if parsed else [manifest_path.name]:
+        source = manifest_path.parent / name
+        if source.exists():
+            _move(source, target / name)
+    return target
+
+
+def _move(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except OSError:
+        shutil.move(source, target)  # another file system
+
+
 def quarantine_set(manifest_path: Path, refusal: Refused, quarantine: Path, now: datetime) -> Path:
     """Move the set's files (those that exist) to a folder of their own, with the reason."""
     parsed = parse_name(manifest_path.name)
@@ -198,9 +217,6 @@ def quarantine_set(manifest_path: Path, refusal: Refused, quarantine: Path, now:
     for name in names:
         source = manifest_path.parent / name
         if source.exists():
-            try:
-                os.replace(source, target / name)
-            except OSError:
-                shutil.move(source, target / name)  # another file system
+            _move(source, target / name)
     (target / "reason.txt").write_text(f"{refusal}\n", encoding="utf-8")
     return target

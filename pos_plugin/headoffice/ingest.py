@@ -104,15 +104,17 @@ def _load_once(engine: Engine, signed: SignedManifest, now: datetime) -> _Loaded
 
 def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
     name = signed.name
-    # One ingest per store at a time; ingests of other stores go on in parallel.
-    store = session.get(RegisteredStore, name.store_id, with_for_update=True)
-    verify.check_signature(signed, None if store is None else store.public_key)
+    # One ingest per store at a time; ingests of other stores go on in parallel. On
+    # PostgreSQL the same query reads the state of the month's partition.
+    locked = select(RegisteredStore.public_key).where(RegisteredStore.id == name.store_id)
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    if on_postgresql:
+        locked = locked.add_columns(*partitions.state_columns(name.business_date))
+    store = session.execute(locked.with_for_update(of=RegisteredStore)).first()
+    verify.check_signature(signed, None if store is None else store[0])
+    assert store is not None  # check_signature refused a store that is not registered
     verify.check_files(signed)
-    partition = (
-        partitions.state(session, name.business_date)
-        if session.get_bind().dialect.name == "postgresql"
-        else None
-    )
+    partition = partitions.state_of(name.business_date, *store[1:]) if on_postgresql else None
     earlier = session.scalars(
         select(IngestedSet)
         .where(

@@ -18,6 +18,8 @@ from pos_plugin.headoffice.cells import ROW_COLUMNS
 from pos_plugin.headoffice.models import ROW_TABLES
 
 BATCH_ROWS = 1000  # rows per executemany where there is no COPY
+# A file of fewer rows goes in one multi-row INSERT: one round trip, where COPY takes two.
+COPY_FROM_ROWS = 50
 
 
 def replace_day(
@@ -54,16 +56,13 @@ def _insert(
     extra: dict[str, Any],
 ) -> int:
     found = iter(rows)
-    first = next(found, None)  # an empty file opens no COPY
-    if first is None:
-        return 0
-    every = chain([first], found)
     names = (*columns, *extra)
     tail = tuple(extra.values())
+    first = list(islice(found, COPY_FROM_ROWS))  # all of a small file's rows
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if len(first) < COPY_FROM_ROWS or connection.dialect.name != "postgresql":
         count = 0
-        for batch in _batches(every):
+        for batch in _batches(chain(first, found)):
             batch_rows = [dict(zip(names, row + tail, strict=True)) for row in batch]
             session.execute(insert(table), batch_rows)
             count += len(batch)
@@ -74,7 +73,7 @@ def _insert(
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     count = 0
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in every:
+        for row in chain(first, found):
             copy.write_row(row + tail)
             count += 1
     return count

@@ -19,19 +19,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, column, func, select, table, text
 
 from pos_plugin.headoffice.models import StoreComp
 
 PARTITION_LOCK = 0x686F5F636F6D70  # any fixed number: one advisory lock for making partitions
 ANALYZE_LOCK = 0x686F5F616E61  # plus the partition's month: one ANALYZE of a partition at a time
 # A partition is analysed again once the rows changed since its last ANALYZE (inserted or
-# deleted) reach a tenth of the rows it then held, and at least this many: autovacuum's own
-# rule, with a floor that keeps many small sets from analysing a small partition each time.
-ANALYZE_FRACTION = 0.1
-ANALYZE_MIN_ROWS = 1000
+# deleted) reach a fifth of the rows it then held, and at least this many: autovacuum's rule
+# (a tenth), made coarser, so that a month of small sets costs a few dozen ANALYZEs at most.
+ANALYZE_FRACTION = 0.2
+ANALYZE_MIN_ROWS = 5000
+_PG_CLASS = table("pg_class", column("oid"), column("reltuples"))
 
 
 class MissingPartition(Exception):
@@ -58,20 +59,19 @@ def month_of(day: date, months_later: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def state(session: Session, day: date) -> PartitionState:
-    """The month's partition as the statistics know it; `MissingPartition` if there is none."""
-    name = partition_name(day)
-    found = session.execute(
-        text(
-            "SELECT c.reltuples, coalesce(s.n_mod_since_analyze, 0) FROM pg_class c "
-            "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-            "WHERE c.oid = to_regclass(:name)"
-        ),
-        {"name": name},
-    ).first()
-    if found is None:
+def state_columns(day: date) -> tuple[Any, Any]:
+    """The month's partition's estimated rows and rows changed since its last ANALYZE, as
+    two columns to add to a query (NULL, NULL when it is missing): no round trip of its own."""
+    partition = func.to_regclass(partition_name(day))
+    estimated = select(_PG_CLASS.c.reltuples).where(_PG_CLASS.c.oid == partition)
+    return estimated.scalar_subquery(), func.pg_stat_get_mod_since_analyze(partition)
+
+
+def state_of(day: date, estimated: float | None, changed: int | None) -> PartitionState:
+    """`state_columns`' values as a `PartitionState`; `MissingPartition` when there is none."""
+    if estimated is None:
         raise MissingPartition(day)
-    return PartitionState(name, float(found[0]), int(found[1]))
+    return PartitionState(partition_name(day), float(estimated), int(changed or 0))
 
 
 def create(engine: Engine, months: list[date]) -> list[str]:

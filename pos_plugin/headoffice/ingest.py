@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import partitions, verify
@@ -110,11 +111,11 @@ def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
         locked = locked.add_columns(*partitions.state_columns(name.business_date))
-    store = session.execute(locked.with_for_update(of=RegisteredStore)).first()
+    store: Row[Any] | None = session.execute(locked.with_for_update(of=RegisteredStore)).first()
     verify.check_signature(signed, None if store is None else store[0])
     assert store is not None  # check_signature refused a store that is not registered
     verify.check_files(signed)
-    partition = partitions.state_of(name.business_date, *store[1:]) if on_postgresql else None
+    partition = partitions.state_of(name.business_date, store[1], store[2]) if on_postgresql else None
     earlier = session.scalars(
         select(IngestedSet)
         .where(
@@ -199,6 +200,7 @@ def archive_set(manifest_path: Path, archive: Path) -> Path:
         source = manifest_path.parent / name
         if source.exists():
             _move(source, target / name)
+            (target / name).chmod(0o600)  # head office's own copy now, whoever sent it
     return target
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import partitions, verify
@@ -111,11 +111,12 @@ def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     if on_postgresql:
         locked = locked.add_columns(*partitions.state_columns(name.business_date))
-    store: Row[Any] | None = session.execute(locked.with_for_update(of=RegisteredStore)).first()
+    found = session.execute(locked.with_for_update(of=RegisteredStore)).first()
+    store: tuple[Any, ...] | None = None if found is None else tuple(found)
     verify.check_signature(signed, None if store is None else store[0])
     assert store is not None  # check_signature refused a store that is not registered
     verify.check_files(signed)
-    partition = partitions.state_of(name.business_date, store[1], store[2]) if on_postgresql else None
+    partition = partitions.state_of(name.business_date, *store[1:]) if on_postgresql else None
     earlier = session.scalars(
         select(IngestedSet)
         .where(

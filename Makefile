@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
-	bench-passthrough clean
+	bench-passthrough bench-headoffice bench-headoffice-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ bench-backup: install bytecode
 # The latency the receipt pass-through adds to a till's receipt, beside a direct print (~10 s).
 bench-passthrough: install bytecode
 	cd benchmarks && ../$(BIN)/python passthrough.py
+
+# Head office at chain scale (benchmarks/README.md): ingest against plain COPY, 4 processes
+# against 1, the RSS of a 300,000-comp set, the overview page against a bare count/sum.
+# BENCH_ARGS="--also URL" runs it on a second database too, printed beside (minutes).
+bench-headoffice: install services bytecode
+	cd benchmarks && ../$(BIN)/python headoffice.py $(BENCH_ARGS)
+
+bench-headoffice-quick: install services bytecode
+	cd benchmarks && ../$(BIN)/python headoffice.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

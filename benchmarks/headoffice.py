@@ -127,6 +127,15 @@ def _peak_rss(url: str, manifest: Path, quarantine: Path) -> float:
     if outcome.status != ingest.INGESTED:
         raise SystemExit(f"{manifest.name}: {outcome.message}")
     engine.dispose()
+    return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: Linux carries that over from the parent
+    across fork and exec, so a child would report the RSS of the process that made the set."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

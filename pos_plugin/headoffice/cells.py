@@ -11,13 +11,14 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from pos_plugin.text import scrub_text
 
 
 def _text(multiline: bool = False) -> Callable[[str], str]:
-    return lambda raw: scrub_text(raw, multiline=multiline)
+    return partial(scrub_text, multiline=multiline)  # one call a cell, not two
 
 
 _WHOLE = re.compile(r"-?\d{1,18}")

@@ -174,6 +174,14 @@ def write_chain(folder: Path, template: Store, days: list[DayFiles], stores: int
     return Chain(registered, manifests, stores * sum(d.rows["comps"] for d in days))
 
 
+def first_stores(chain: Chain, stores: int) -> Chain:
+    """The part of `chain` that its first `stores` stores send."""
+    kept = chain.stores[:stores]
+    names = {store_id for store_id, _ in kept}
+    manifests = [path for path in chain.manifests if path.parent.name in names]
+    return Chain(kept, manifests, chain.rows * len(kept) // len(chain.stores))
+
+
 def big_set(folder: Path, template: Store, day: DayFiles, comps: int) -> Chain:
     """One store's day of `comps` comps: the template day's rows again and again, each with
     a comp id of its own, through the product's CSV writer and signing."""

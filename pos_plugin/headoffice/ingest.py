@@ -10,6 +10,7 @@ note saying why; an ingested one, by the caller, to the archive (`archive_set`).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import partitions, verify
@@ -28,6 +30,8 @@ from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
 from pos_plugin.headoffice.verify import Refused, SignedManifest
 from pos_plugin.sync.fileset import DATA_KINDS, MANIFEST_SUFFIX, parse_name
 from pos_plugin.sync.manifest import FORMAT_VERSION
+
+log = logging.getLogger(__name__)
 
 INGESTED = "ingested"
 REPLAY = "already ingested"
@@ -81,7 +85,10 @@ def ingest(engine: Engine, manifest_path: Path, quarantine: Path, now: datetime)
         reason = refusal.reason if refusal.path == manifest_path else str(refusal)
         return Outcome(manifest_path, REFUSED, f"{reason}; moved to {moved}")
     if loaded.analyze:
-        partitions.analyze(engine, signed.name.business_date)
+        try:
+            partitions.analyze(engine, signed.name.business_date)
+        except DBAPIError as error:  # the set is committed; fresher statistics can wait
+            log.warning("ANALYZE after %s failed: %s", manifest_path.name, error.orig)
     status = REPLAY if loaded.message.startswith(REPLAY) else INGESTED
     return Outcome(manifest_path, status, loaded.message)
 

@@ -58,7 +58,8 @@ class OutcomePrinter:
         if self._progress is None:
             click.echo(line(outcome), err=outcome.refused)
             return
-        self._progress.console.print(line(outcome), markup=False, highlight=False)
+        # soft_wrap: a long line is left to the terminal to wrap, whole, never cut by rich
+        self._progress.console.print(line(outcome), markup=False, highlight=False, soft_wrap=True)
         assert self._task is not None
         self._progress.advance(self._task)
 

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
-	bench-passthrough bench-tablet bench-ho-reports clean
+	bench-passthrough bench-tablet bench-ho-reports bench-headoffice bench-headoffice-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,15 @@ bench-tablet: install services bytecode
 HO_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench-ho-reports: install services bytecode
 	$(BIN)/python benchmarks/ho_reports.py --db $(HO_DB)
+
+# Head office at chain scale (benchmarks/README.md): ingest against plain COPY, 4 processes
+# against 1, the RSS of a 300,000-comp set, the overview page against a bare count/sum.
+# BENCH_ARGS="--also URL" runs it on a second database too, printed beside (minutes).
+bench-headoffice: install services bytecode
+	cd benchmarks && ../$(BIN)/python headoffice.py $(BENCH_ARGS)
+
+bench-headoffice-quick: install services bytecode
+	cd benchmarks && ../$(BIN)/python headoffice.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

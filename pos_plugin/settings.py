@@ -355,6 +355,8 @@ class HeadOfficeSettings:
     database_url: str = _setting("", Text(min_length=1, max_length=2000))
     inbox: str = _setting("headoffice/inbox", _path())
     quarantine: str = _setting("headoffice/quarantine", _path())
+    # Where `headoffice ingest` moves the sets it ingested, a folder per store.
+    archive: str = _setting("headoffice/archive", _path())
     host: str = _setting("127.0.0.1", _host())
     port: int = _setting(8443, _whole(1, 65535))
     tls_cert: str = _setting("", _path())

@@ -141,6 +141,19 @@ def scrub_text(value: str, *, multiline: bool = False) -> str:
     becomes U+FFFD, so a reader sees that something was there. So does each
     invisible character of text that shows nothing else.
     """
+    # Nearly all stored text is already of this shape: checked in C, it is kept as it is.
+    if (
+        _REFUSED[multiline].search(value) is None
+        and _LINE_BREAKS.search(value) is None
+        and unicodedata.is_normalized("NFC", value)
+        and value.strip(_TRIM) == value
+    ):
+        return _INVISIBLE_CHAR.sub(REPLACEMENT, value) if looks_empty(value) else value
+    return scrub_each_character(value, multiline=multiline)
+
+
+def scrub_each_character(value: str, *, multiline: bool = False) -> str:
+    """`scrub_text` the long way, a character at a time (what its quick check must equal)."""
     value = _LINE_BREAKS.sub("\n", value)
     value = "".join(
         char if _refusal(char, multiline) is None else " " if char == "\n" else REPLACEMENT

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
 from pos_plugin import text
-from pos_plugin.text import REPLACEMENT, Text, TextError, clean_text, scrub_text
+from pos_plugin.text import (
+    REPLACEMENT,
+    Text,
+    TextError,
+    clean_text,
+    scrub_each_character,
+    scrub_text,
+)
 
 # Every code point, surrogates included, with the troublesome ones drawn often.
 ANY_CHARACTER = st.one_of(
@@ -46,6 +53,13 @@ def test_any_string_is_refused_or_comes_back_clean_nfc_and_stable(value, multili
 def test_scrubbing_always_gives_text_the_type_accepts(value, multiline):
     scrubbed = scrub_text(value, multiline=multiline)
     assert clean_text(scrubbed, multiline=multiline) == scrubbed
+
+
+@given(ANY_TEXT, st.booleans())
+def test_scrubbing_clean_text_quickly_gives_what_scrubbing_each_character_gives(value, multiline):
+    assert scrub_text(value, multiline=multiline) == scrub_each_character(
+        value, multiline=multiline
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import click
 from sqlalchemy import Engine
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
-from pos_plugin.headoffice import database, inbox, ingest, stores, users
+from pos_plugin.headoffice import database, inbox, ingest, partitions, progress, stores, users
 from pos_plugin.headoffice.models import UserRole
 from pos_plugin.private_files import NotPrivate, secure_data_directory
 from pos_plugin.services.errors import DomainError
@@ -66,11 +67,26 @@ def headoffice() -> None:
 
 
 @headoffice.command("add-store")
-@click.argument("store_id")
-@click.option("--key", required=True, help="The key `pos-plugin sync key` printed at the store.")
+@click.argument("store_id", required=False)
+@click.option("--key", help="The key `pos-plugin sync key` printed at the store.")
+@click.option(
+    "--from",
+    "store_list",
+    type=click.File("r", encoding="utf-8"),
+    help="A CSV file headed store_id,key: register every store in it, or none.",
+)
 @DB_OPTION
-def add_store(store_id: str, key: str, url: str | None) -> None:
-    """Register a store's signing key; prints its upload token for the https transport."""
+def add_store(
+    store_id: str | None, key: str | None, store_list: TextIO | None, url: str | None
+) -> None:
+    """Register a store's signing key (or many, --from a file); prints each upload token."""
+    if store_list is not None:
+        if store_id or key:
+            raise click.UsageError("Give either STORE_ID --key KEY or --from FILE, not both.")
+        _add_stores(store_list, url)
+        return
+    if not store_id or not key:
+        raise click.UsageError("Give STORE_ID and --key KEY (or --from FILE).")
     if not re.fullmatch(stores.STORE_ID_PATTERN, store_id):
         raise click.BadParameter(
             "use 1-40 lower-case letters, digits and dashes, as in [store] id",
@@ -87,6 +103,21 @@ def add_store(store_id: str, key: str, url: str | None) -> None:
     click.echo(registration.token)
 
 
+def _add_stores(store_list: TextIO, url: str | None) -> None:
+    try:
+        entries = stores.read_store_list(store_list.name, store_list)
+    except stores.StoreListError as error:
+        raise click.ClickException(f"No store was registered:\n{error}") from None
+    with _database(url) as (_, engine), database.write_session(engine) as session:
+        registrations = stores.add_stores(session, entries, datetime.now(UTC))
+    # The tokens are shown only now: as CSV, for the file that hands them to the stores.
+    click.echo("store_id,key_id,upload_token")
+    for registration in registrations:
+        click.echo(f"{registration.store.id},{registration.store.key_id},{registration.token}")
+    rekeyed = sum(1 for r in registrations if r.replaced_key)
+    click.echo(f"Registered {len(registrations)} stores ({rekeyed} of them re-keyed).", err=True)
+
+
 @headoffice.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @DB_OPTION
@@ -95,23 +126,61 @@ def add_store(store_id: str, key: str, url: str | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where refused sets go (default: [headoffice] quarantine).",
 )
-def ingest_command(paths: tuple[Path, ...], url: str | None, quarantine: Path | None) -> None:
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where ingested sets go (default: [headoffice] archive).",
+)
+def ingest_command(
+    paths: tuple[Path, ...], url: str | None, quarantine: Path | None, archive: Path | None
+) -> None:
     """Verify and ingest file sets (manifests, any file of a set, or folders of sets)."""
+    refused = done = 0
     with _database(url) as (settings, engine):
         folder = quarantine or settings.in_home(settings.headoffice.quarantine)
+        archived = archive or settings.in_home(settings.headoffice.archive)
         for path in paths:
             if path.is_dir() and (removed := inbox.sweep(path, datetime.now(UTC))):
                 click.echo(f"Removed from {path}, waiting over a day: {', '.join(removed)}")
         manifests = ingest.manifests_in(paths)
         if not manifests:
             raise click.ClickException("No file sets found (looked for *.manifest.json).")
-        outcomes = [ingest.ingest(engine, path, folder, datetime.now(UTC)) for path in manifests]
-    for outcome in outcomes:
-        line = f"{outcome.path.name}: {outcome.message}"
-        click.echo(f"REFUSED {line}" if outcome.refused else line, err=outcome.refused)
-    refused = sum(1 for o in outcomes if o.refused)
+        with progress.OutcomePrinter(len(manifests), progress.terminal_console()) as printer:
+            for path in manifests:
+                try:
+                    outcome = ingest.ingest(engine, path, folder, datetime.now(UTC))
+                except DBAPIError as error:
+                    raise click.ClickException(
+                        f"The head office database failed at {path.name}: {error.orig}\n"
+                        f"{done} of {len(manifests)} file set(s) were done (listed above); "
+                        "run the same command again for the rest."
+                    ) from None
+                if not outcome.refused:
+                    ingest.archive_set(path, archived)
+                printer.print(outcome)
+                refused += outcome.refused
+                done += 1
     if refused:
-        raise click.ClickException(f"{refused} of {len(outcomes)} file set(s) refused.")
+        raise click.ClickException(f"{refused} of {len(manifests)} file set(s) refused.")
+
+
+@headoffice.command("partitions")
+@click.option(
+    "--months-ahead",
+    type=click.IntRange(0, 120),
+    default=3,
+    show_default=True,
+    help="Make the partitions of this month and of so many months after it.",
+)
+@DB_OPTION
+def partitions_command(months_ahead: int, url: str | None) -> None:
+    """Make ho_comp's monthly partitions ahead of time (PostgreSQL; run it monthly)."""
+    with _database(url) as (_, engine):
+        if engine.dialect.name != "postgresql":
+            click.echo(f"Nothing to do: {engine.dialect.name} has no partitions.")
+            return
+        made = partitions.ahead(engine, datetime.now(UTC).date(), months_ahead)
+    click.echo(f"Made {', '.join(made)}." if made else "Every partition was there already.")
 
 
 def _listen_address(value: str | None) -> tuple[str, int] | None:

@@ -3,7 +3,9 @@ whether they are disabled."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,11 +55,6 @@ def by_token(session: Session, token: str) -> RegisteredStore | None:
     return session.scalars(query).first()
 
 
-def public_key_of(session: Session, store_id: str) -> str | None:
-    store = session.get(RegisteredStore, store_id)
-    return None if store is None else store.public_key
-
-
 def list_stores(session: Session) -> list[RegisteredStore]:
     return list(session.scalars(select(RegisteredStore).order_by(RegisteredStore.id)))
 
@@ -74,3 +71,68 @@ def set_disabled(session: Session, store_id: str, disabled: bool, now: datetime)
     store.disabled_at = now if disabled else None
     session.flush()
     return store
+
+
+class StoreListError(ValueError):
+    """A stores file that cannot be registered; `problems` names each line at fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        super().__init__("\n".join(shown + ([f"... and {more} more"] if more else [])))
+        self.problems = problems
+
+
+STORE_LIST_HEADER = ["store_id", "key"]
+MAX_PROBLEMS_SHOWN = 20
+
+
+def read_store_list(source: str, lines: Iterable[str]) -> list[tuple[str, str]]:
+    """(store id, key) of each line of a CSV file headed `store_id,key`, the key as
+    `pos-plugin sync key` printed it; `StoreListError` naming every line at fault."""
+    problems: list[str] = []
+    found: list[tuple[str, str]] = []
+    first_line: dict[str, int] = {}
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or [cell.strip() for cell in header] != STORE_LIST_HEADER:
+            raise StoreListError([f"{source}, line 1: the header must be store_id,key"])
+        for cells in reader:
+            where = f"{source}, line {reader.line_num}"
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            if len(cells) != len(STORE_LIST_HEADER):
+                problems.append(f"{where}: {len(cells)} cells, not 2 (store_id,key)")
+                continue
+            store_id, key = (cell.strip() for cell in cells)
+            if not re.fullmatch(STORE_ID_PATTERN, store_id):
+                problems.append(
+                    f"{where}: store id {store_id[:40]!r} is not 1-40 lower-case letters, "
+                    "digits and dashes"
+                )
+                continue
+            if store_id in first_line:
+                problems.append(f"{where}: {store_id} again (first on line {first_line[store_id]})")
+                continue
+            first_line[store_id] = reader.line_num
+            try:
+                signing.parse_public_key(key)
+            except signing.SigningKeyError as error:
+                problems.append(f"{where}: the key of {store_id}: {error}")
+                continue
+            found.append((store_id, key))
+    except (csv.Error, UnicodeDecodeError) as error:
+        problems.append(f"{source}, line {reader.line_num}: not a CSV file: {error}")
+    if problems:
+        raise StoreListError(problems)
+    if not found:
+        raise StoreListError([f"{source}: no stores in it"])
+    return found
+
+
+def add_stores(
+    session: Session, entries: Iterable[tuple[str, str]], now: datetime
+) -> list[Registration]:
+    """Register (or re-key) every store of `entries` in the caller's one transaction."""
+    return [add_store(session, store_id, key, now) for store_id, key in entries]

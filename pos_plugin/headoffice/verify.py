@@ -1,21 +1,25 @@
-"""Checking a file set on disk before head office's database is touched.
+"""Checking a file set at head office: its manifest first, then each CSV file as it streams.
 
-In order: the manifest's shape and version, its name against its content,
-the store's registration and signature, each file's size and SHA-256, then
-every CSV row (header, types, the set's own day), row counts and totals. Any
-failure is a `Refused` naming the file and the reason. A set in the older
-format version 1 (from a store not upgraded yet) is read with its own columns
-and its rows given the newer ones empty: no approver, no stories. Text from the files
-goes through `pos_plugin.text.scrub_text`, as all stored text read back does.
+`read_manifest` checks the manifest's shape and version and its name against its
+content; `check_signature` checks it against the key registered for the store;
+`check_files` that every file is there with the size the manifest says. `rows`
+then reads one CSV file once, front to back: it hashes the bytes as they pass,
+yields each row typed (header, types, the set's own day checked), and only at the
+end of the file knows it whole, so it raises there when the SHA-256, the row
+count or (for comps) the totals differ from the signed manifest. The caller loads
+the rows inside a transaction that any `Refused` rolls back: nothing of a set that
+fails late is kept, and no file is ever held in memory whole.
+
+A set in the older format version 1 (from a store not upgraded yet) is read with
+its own columns and its rows given the newer ones empty: no approver, no stories.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-import re
-import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,9 +27,11 @@ from typing import Any
 
 from pos_plugin import json_limits
 from pos_plugin.csv_cells import read_cell
+from pos_plugin.headoffice.cells import ROW_COLUMNS, SPECS, Parser, instant
 from pos_plugin.sync import manifest, signing
 from pos_plugin.sync.fileset import DATA_KINDS, SetName, parse_name, sha256_hex
-from pos_plugin.text import scrub_text
+
+CHUNK = 256 * 1024  # bytes read (and hashed) at a time: memory stays flat whatever the file
 
 
 class Refused(Exception):
@@ -38,164 +44,196 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
-class CheckedSet:
+class SignedManifest:
+    """A manifest of the right shape, not yet trusted: `check_signature` decides that."""
+
     name: SetName
     manifest_path: Path
     manifest_sha256: str
-    exported_at: datetime
     format_version: int
-    totals: dict[str, dict[str, int]]
-    rows: dict[str, list[dict[str, Any]]]
+    exported_at: datetime
+    signed: dict[str, Any]
 
     @property
-    def paths(self) -> list[Path]:
-        return [self.manifest_path.parent / n for n in self.name.all_files()]
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.signed["manifest"]
+        return body
+
+    @property
+    def totals(self) -> Any:
+        return self.body.get("totals")
+
+    def path_of(self, kind: str) -> Path:
+        return self.manifest_path.parent / self.name.data_file(kind)
 
 
-def _text(multiline: bool = False) -> Callable[[str], str]:
-    return lambda raw: scrub_text(raw, multiline=multiline)
-
-
-def _whole(raw: str) -> int:
-    if not re.fullmatch(r"-?\d{1,18}", raw):
-        raise ValueError("not a whole number")
-    return int(raw)
-
-
-def _amount(raw: str) -> int:
-    value = _whole(raw)
-    if value < 0:
-        raise ValueError("a negative amount")
-    return value
-
-
-def _currency(raw: str) -> str:
-    if not re.fullmatch(r"[A-Z]{3}", raw):
-        raise ValueError("not an ISO 4217 code")
-    return raw
-
-
-def _instant(raw: str) -> datetime:
-    value = datetime.fromisoformat(raw)
-    if value.tzinfo is None:
-        raise ValueError("a time without its UTC offset")
-    return value
-
-
-def _status(raw: str) -> str:
-    if raw not in ("active", "voided"):
-        raise ValueError("not active or voided")
-    return raw
-
-
-Parser = Callable[[str], Any]
-# column -> (parser, required), for every column of any readable version (`manifest.COLUMNS`).
-SPECS: dict[str, dict[str, tuple[Parser, bool]]] = {
-    "comps": {
-        "comp_id": (uuid.UUID, True),
-        "business_date": (date.fromisoformat, True),
-        "status": (_status, True),
-        "created_at": (_instant, True),
-        "item_id": (_whole, True),
-        "item_name": (_text(), True),
-        "value_amount": (_amount, True),
-        "currency": (_currency, True),
-        "staff_id": (_whole, False),
-        "staff_name": (_text(), False),
-        "approved_by_id": (_whole, False),
-        "approved_by_name": (_text(), False),
-        "shift_id": (_whole, True),
-        "created_by": (_text(), True),
-        "order_ref": (_text(), False),
-        "breakdown_id": (_whole, False),
-        "breakdown_title": (_text(), False),
-        "reason": (_text(multiline=True), False),
-        "note": (_text(multiline=True), False),
-        "voided_at": (_instant, False),
-        "voided_by": (_text(), False),
-        "void_reason": (_text(multiline=True), False),
-    },
-    "shifts": {
-        "shift_id": (_whole, True),
-        "business_date": (date.fromisoformat, True),
-        "name": (_text(), True),
-        "template_id": (_whole, False),
-        "starts_at": (_instant, True),
-        "ends_at": (_instant, True),
-        "allowance_amount": (_amount, True),
-        "currency": (_currency, True),
-        "max_comps": (_whole, False),
-        "max_comps_per_staff": (_whole, False),
-        "used_amount": (_whole, True),
-        "comps_count": (_whole, True),
-        "overridden_at": (_instant, False),
-        "overridden_by": (_text(), False),
-    },
-    "stories": {
-        "comp_id": (uuid.UUID, True),
-        "starred_at": (_instant, True),
-        "starred_by": (_text(), False),
-        "staff_id": (_whole, False),
-        "staff_name": (_text(), False),
-        "item_name": (_text(), True),
-        "customer_name": (_text(), False),
-        "note": (_text(multiline=True), False),
-    },
-}
-
-
-def check_set(manifest_path: Path, public_key_of: Callable[[str], str | None]) -> CheckedSet:
-    """Everything about the set that can be known without writing; `Refused` otherwise."""
-    raw = _read_manifest(manifest_path)
-    signed = _json(manifest_path, raw)
+def read_manifest(path: Path) -> SignedManifest:
+    """The manifest's shape, format version and name; `Refused` otherwise."""
+    raw = _read_manifest(path)
+    signed = _json(path, raw)
     body = signed.get("manifest")
     if not isinstance(body, dict) or not isinstance(signed.get("signature"), str):
-        raise Refused(manifest_path, "unsigned: the manifest carries no signature")
-    version = _version_of(manifest_path, body)
-    name = _name_of(manifest_path, body)
-    public = public_key_of(name.store_id)
+        raise Refused(path, "unsigned: the manifest carries no signature")
+    version = _version_of(path, body)
+    name = _name_of(path, body)
+    try:
+        exported_at = instant(str(body.get("exported_at")))
+    except ValueError:
+        raise Refused(path, "exported_at is not an ISO 8601 time") from None
+    return SignedManifest(name, path, sha256_hex(raw), version, exported_at, signed)
+
+
+def check_signature(signed: SignedManifest, public: str | None) -> None:
+    """`public` is the key registered for the set's store (None: not registered)."""
+    store_id, path = signed.name.store_id, signed.manifest_path
     if public is None:
         raise Refused(
-            manifest_path,
-            f"unknown store {name.store_id!r}: register it with "
+            path,
+            f"unknown store {store_id!r}: register it with "
             "`pos-plugin headoffice add-store` and the line its `pos-plugin sync key` prints",
         )
-    if not manifest.signature_holds(signed, signing.parse_public_key(public)):
+    if not manifest.signature_holds(signed.signed, signing.parse_public_key(public)):
         raise Refused(
-            manifest_path,
-            f"the signature does not verify with the key registered for {name.store_id} "
-            f"(key {signing.key_id(public)}; the set names key {body.get('key_id')!r}): "
+            path,
+            f"the signature does not verify with the key registered for {store_id} "
+            f"(key {signing.key_id(public)}; the set names key {signed.body.get('key_id')!r}): "
             "signed with another key, or changed after signing",
         )
-    files = body.get("files")
+
+
+def check_files(signed: SignedManifest) -> None:
+    """Every file of the set is there, named and sized as the manifest says."""
+    files = signed.body.get("files")
     if not isinstance(files, dict) or set(files) != set(DATA_KINDS):
-        raise Refused(manifest_path, f"the manifest must list the files {', '.join(DATA_KINDS)}")
-    rows = {
-        kind: _check_file(manifest_path.parent, name, version, kind, files[kind])
-        for kind in DATA_KINDS
-    }
-    totals = body.get("totals")
-    counted = manifest.TotalsBuilder.of(
-        (r["currency"], r["value_amount"], r["status"] == "voided") for r in rows["comps"]
-    )
-    if totals != counted:
         raise Refused(
-            manifest_path.parent / name.data_file("comps"),
-            f"the comps add up to {counted}, not the manifest's totals {totals}",
+            signed.manifest_path, f"the manifest must list the files {', '.join(DATA_KINDS)}"
         )
+    for kind in DATA_KINDS:
+        path, entry = signed.path_of(kind), files[kind]
+        if not isinstance(entry, dict) or entry.get("name") != path.name:
+            raise Refused(path, f"the manifest's {kind} entry does not name this file")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise Refused(path, "missing: the set is incomplete") from None
+        stated = entry.get("bytes")
+        if size != stated:
+            word = "truncated" if isinstance(stated, int) and size < stated else "changed"
+            raise Refused(path, f"{word}: {size} bytes, the manifest says {stated}")
+
+
+class _HashingReader(io.RawIOBase):
+    """The file's bytes as they are read, each counted and hashed once."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:count])
+        self.size += count
+        return count
+
+    def drain(self) -> None:
+        """Hash what has not been read yet (after a row broke off the reading)."""
+        buffer = bytearray(CHUNK)
+        while self.readinto(buffer):
+            pass
+
+
+def rows(signed: SignedManifest, kind: str) -> Iterator[tuple[Any, ...]]:
+    """Each row of the set's `kind` file, typed, in `ROW_COLUMNS[kind]` order; `Refused` at
+    the first bad row, or at the end when the file is not exactly what the manifest signed."""
+    path = signed.path_of(kind)
+    entry = signed.body["files"][kind]
     try:
-        exported_at = _instant(str(body.get("exported_at")))
-    except ValueError:
-        raise Refused(manifest_path, "exported_at is not an ISO 8601 time") from None
-    return CheckedSet(
-        name=name,
-        manifest_path=manifest_path,
-        manifest_sha256=sha256_hex(raw),
-        exported_at=exported_at,
-        format_version=version,
-        totals=counted,
-        rows=rows,
-    )
+        stream = path.open("rb")
+    except OSError as error:
+        raise Refused(path, f"cannot be read: {error.strerror or error}") from None
+    with stream:
+        hashing = _HashingReader(stream)
+        text = io.TextIOWrapper(io.BufferedReader(hashing, CHUNK), encoding="utf-8", newline="")
+        totals = manifest.TotalsBuilder()
+        count = 0
+        failure: Refused | None = None
+        try:
+            for row in _parse(path, signed.format_version, kind, text, signed.name.business_date):
+                if kind == "comps":
+                    totals.add(row[_CURRENCY], row[_VALUE], row[_STATUS] == "voided")
+                count += 1
+                yield row
+        except (UnicodeDecodeError, csv.Error) as error:
+            failure = Refused(path, f"not a valid UTF-8 CSV file: {error}")
+        except Refused as refusal:
+            failure = refusal
+        # A file changed after signing is "tampered", whatever part of it broke first.
+        hashing.drain()
+        if hashing.size != entry.get("bytes") or hashing.digest.hexdigest() != entry.get("sha256"):
+            raise Refused(path, "tampered: its SHA-256 differs from the signed manifest's")
+        if failure is not None:
+            raise failure
+    if count != entry.get("rows"):
+        raise Refused(path, f"{count} rows, the manifest says {entry.get('rows')}")
+    if kind == "comps" and totals.totals != signed.totals:
+        raise Refused(
+            path, f"the comps add up to {totals.totals}, not the manifest's totals {signed.totals}"
+        )
+
+
+_COMPS = ROW_COLUMNS["comps"]
+_CURRENCY, _VALUE, _STATUS = (_COMPS.index(c) for c in ("currency", "value_amount", "status"))
+
+
+def _parse(
+    path: Path, version: int, kind: str, text: io.TextIOWrapper, day: date
+) -> Iterator[tuple[Any, ...]]:
+    columns = manifest.COLUMNS_BY_VERSION[version][kind]
+    # Version 1's stories columns were never written to (its stories file is a header only).
+    unread = [column for column in columns if column not in SPECS[kind]]
+    spec = [(column, *SPECS[kind][column]) for column in columns if column not in unread]
+    older = len(spec) < len(SPECS[kind])  # the newer columns are added, empty
+    dated = columns.index("business_date") if "business_date" in columns else None
+    reader = csv.reader(text, strict=True)
+    header = next(reader, None)
+    if header is None or [read_cell(c) for c in header] != list(columns):
+        raise Refused(path, f"the header is not the {kind} columns of format version {version}")
+    for number, cells in enumerate(reader, start=2):
+        if unread:
+            raise Refused(
+                path, f"line {number}: format version {version} has no {kind} rows to read"
+            )
+        row = _parse_row(path, spec, cells, number)
+        if dated is not None and row[dated] != day:
+            raise Refused(path, f"line {number}: business_date {row[dated]} is not {day}")
+        if older:
+            by_column = dict(zip((column for column, _, _ in spec), row, strict=True))
+            row = tuple(by_column.get(column) for column in ROW_COLUMNS[kind])
+        yield row
+
+
+def _parse_row(
+    path: Path, spec: list[tuple[str, Parser, bool]], cells: list[str], number: int
+) -> tuple[Any, ...]:
+    if len(cells) != len(spec):
+        raise Refused(path, f"line {number} has {len(cells)} cells, not {len(spec)}")
+    values: list[Any] = []
+    for (column, parse, required), cell in zip(spec, cells, strict=True):
+        raw = cell[1:] if cell[:1] == "'" else cell  # `read_cell`, inlined: once per cell
+        if not raw:
+            if required:
+                raise Refused(path, f"line {number}: {column} is empty")
+            values.append(None)
+            continue
+        try:
+            values.append(parse(raw))
+        except ValueError as error:
+            raise Refused(path, f"line {number}: {column} {raw[:40]!r} is {error}") from None
+    return tuple(values)
 
 
 def _read_manifest(path: Path) -> bytes:
@@ -251,75 +289,3 @@ def _name_of(path: Path, body: dict[str, Any]) -> SetName:
     if parsed is None or parsed[0] != claimed or parsed[1] != "manifest.json":
         raise Refused(path, f"the file name does not match its content ({claimed.manifest})")
     return claimed
-
-
-def _check_file(
-    directory: Path, name: SetName, version: int, kind: str, entry: Any
-) -> list[dict[str, Any]]:
-    path = directory / name.data_file(kind)
-    if not isinstance(entry, dict) or entry.get("name") != path.name:
-        raise Refused(path, f"the manifest's {kind} entry does not name this file")
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise Refused(path, "missing: the set is incomplete") from None
-    if size != entry.get("bytes"):
-        word = (
-            "truncated"
-            if isinstance(entry.get("bytes"), int) and size < entry["bytes"]
-            else "changed"
-        )
-        raise Refused(path, f"{word}: {size} bytes, the manifest says {entry.get('bytes')}")
-    data = path.read_bytes()
-    if sha256_hex(data) != entry.get("sha256"):
-        raise Refused(path, "tampered: its SHA-256 differs from the signed manifest's")
-    rows = _parse_csv(path, version, kind, data, name.business_date)
-    if len(rows) != entry.get("rows"):
-        raise Refused(path, f"{len(rows)} rows, the manifest says {entry.get('rows')}")
-    return rows
-
-
-def _parse_csv(path: Path, version: int, kind: str, data: bytes, day: date) -> list[dict[str, Any]]:
-    columns = manifest.COLUMNS_BY_VERSION[version][kind]
-    # Version 1's stories columns were never written to (its stories file is a header only).
-    unread = [column for column in columns if column not in SPECS[kind]]
-    spec = {column: SPECS[kind][column] for column in columns if column not in unread}
-    older = len(spec) < len(SPECS[kind])  # the newer columns are added, empty
-    try:
-        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
-        header = next(reader, None)
-        if header is None or [read_cell(c) for c in header] != list(columns):
-            raise Refused(path, f"the header is not the {kind} columns of format version {version}")
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            if unread:
-                raise Refused(
-                    path, f"line {number}: format version {version} has no {kind} rows to read"
-                )
-            row = _parse_row(path, spec, cells, number, day)
-            rows.append({column: row.get(column) for column in SPECS[kind]} if older else row)
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise Refused(path, f"not a valid UTF-8 CSV file: {error}") from None
-    return rows
-
-
-def _parse_row(
-    path: Path, spec: dict[str, tuple[Parser, bool]], cells: list[str], number: int, day: date
-) -> dict[str, Any]:
-    if len(cells) != len(spec):
-        raise Refused(path, f"line {number} has {len(cells)} cells, not {len(spec)}")
-    row: dict[str, Any] = {}
-    for (column, (parse, required)), cell in zip(spec.items(), cells, strict=True):
-        raw = read_cell(cell)
-        if raw == "":
-            if required:
-                raise Refused(path, f"line {number}: {column} is empty")
-            row[column] = None
-            continue
-        try:
-            row[column] = parse(raw)
-        except ValueError as error:
-            raise Refused(path, f"line {number}: {column} {raw[:40]!r} is {error}") from None
-    if "business_date" in row and row["business_date"] != day:
-        raise Refused(path, f"line {number}: business_date {row['business_date']} is not {day}")
-    return row

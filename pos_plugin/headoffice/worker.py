@@ -10,11 +10,9 @@ after it. Every round also sweeps away what waited too long (`inbox.sweep`).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import Engine
@@ -22,7 +20,6 @@ from sqlalchemy import Engine
 from pos_plugin.headoffice import ingest
 from pos_plugin.headoffice.inbox import SetOutcome, record_outcome, sweep
 from pos_plugin.settings import Settings
-from pos_plugin.sync.fileset import parse_name
 
 log = logging.getLogger(__name__)
 WORKER = "pos_plugin.headoffice.worker"
@@ -34,6 +31,7 @@ class IngestWorker:
     def __init__(self, settings: Settings, engine: Engine, clock: Callable[[], datetime]) -> None:
         self.inbox = settings.in_home(settings.headoffice.inbox)
         self.quarantine = settings.in_home(settings.headoffice.quarantine)
+        self.archive = settings.in_home(settings.headoffice.archive)
         self.engine = engine
         self.clock = clock
         # The head office's own folders, as a store must never read them in an answer.
@@ -87,7 +85,7 @@ class IngestWorker:
                 told = SetOutcome(outcome.status, self.for_store(outcome.message))
                 record_outcome(folder, manifest.name, told)
                 if not outcome.refused:
-                    archive(manifest, folder / "archive")
+                    ingest.archive_set(manifest, self.archive)
                 log.info("%s: %s", manifest.name, outcome.message)
                 outcomes.append(outcome)
         return outcomes
@@ -98,18 +96,6 @@ class IngestWorker:
             for form in {str(path.resolve()), str(path)}:
                 message = message.replace(form, name)
         return message
-
-
-def archive(manifest_path: Path, archive_folder: Path) -> None:
-    """Ingested sets leave the inbox, so it only ever holds sets still to come."""
-    parsed = parse_name(manifest_path.name)
-    if parsed is None:
-        return
-    archive_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for name in parsed[0].all_files():
-        source = manifest_path.parent / name
-        if source.exists():
-            os.replace(source, archive_folder / name)
 
 
 def start_worker(app: Flask, settings: Settings, engine: Engine) -> IngestWorker:

@@ -170,7 +170,7 @@ def export_day(
     if previous is not None and previous.content_sha256 == files.content_sha256:
         return Exported(batch=previous, day=files, written=False)
     name = SetName(store.id, day, 1 if previous is None else previous.sequence + 1)
-    signed = _signed_manifest(store, files, name, key, now, previous)
+    signed = signed_manifest(store, files, name, key, now, previous)
     for kind in DATA_KINDS:
         write_atomic(directory, name.data_file(kind), files.files[kind])
     write_atomic(directory, name.manifest, signed)  # last: its presence means the set is whole
@@ -209,7 +209,7 @@ def _supersede_unsent(day: date) -> None:
         batch.next_attempt_at = None
 
 
-def _signed_manifest(
+def signed_manifest(
     store: Store,
     files: DayFiles,
     name: SetName,

@@ -83,7 +83,9 @@ def test_a_manifest_is_queued_and_only_the_worker_ingests_it(
         "detail": "ingested: 1 comps of cafe-001 on 2026-11-23",
     }
     assert len(sets_of(ho_engine)) == 1
-    assert sorted(p.name for p in inbox_of(settings).iterdir()) == ["archive", "outcomes"]
+    assert sorted(p.name for p in inbox_of(settings).iterdir()) == ["outcomes"]
+    archived = settings.in_home(settings.headoffice.archive) / "cafe-001"
+    assert len(list(archived.iterdir())) == 4  # the set, as `headoffice ingest` archives it
 
 
 def test_a_refused_set_is_answered_with_the_file_and_reason_and_no_server_path(
@@ -164,8 +166,9 @@ def test_what_waited_over_a_day_is_swept_away_and_frees_the_quota(
     worker.run_once()
 
     left = sorted(p.name for p in inbox.iterdir())
-    assert left == [fresh.name, "archive", "outcomes"]  # set 1 ingested and archived
-    assert len(list((inbox / "archive").iterdir())) == 4
+    assert left == [fresh.name, "outcomes"]  # set 1 ingested and archived
+    archived = settings.in_home(settings.headoffice.archive) / "cafe-001"
+    assert len(list(archived.iterdir())) == 4
 
 
 def test_a_token_asks_only_about_its_own_store_s_sets(head_office, register, make_set, tmp_path):

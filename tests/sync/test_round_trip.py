@@ -55,7 +55,7 @@ def share(app, tmp_path):
 
 
 def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
-    give, void_at, sync_cli, headoffice, share, clock, empty_database_url
+    give, void_at, sync_cli, headoffice, share, clock, empty_database_url, tmp_path
 ):
     kept = give(MONDAY, note="Happy birthday!")
     late = give(MONDAY + timedelta(hours=2))
@@ -67,7 +67,9 @@ def test_a_days_comps_travel_through_the_folder_and_are_ingested_once(
 
     assert first.exit_code == 0, first.output
     assert "test-cafe_2026-11-23_001.manifest.json: ingested: 2 comps of test-cafe" in first.output
-    replay = headoffice("ingest", str(share))
+    assert not list(share.glob("*.manifest.json"))  # moved to the archive
+    archived = tmp_path / "ho-home" / "headoffice" / "archive" / "test-cafe"
+    replay = headoffice("ingest", str(archived))
     assert replay.exit_code == 0
     assert "already ingested" in replay.output
 

@@ -83,9 +83,13 @@ def create(engine: Engine, months: list[date]) -> list[str]:
             name = partition_name(month)
             if connection.scalar(text("SELECT to_regclass(:name)"), {"name": name}) is not None:
                 continue
+            # IF NOT EXISTS all the same: after waiting on the advisory lock this backend may
+            # still see its cached "missing" for a partition another ingest has just made
+            # (an advisory lock, unlike a table's, does not read the catalog's news), and
+            # CREATE looks again once it holds the parent's lock.
             connection.execute(
                 text(
-                    f"CREATE TABLE {name} PARTITION OF {StoreComp.__tablename__} "
+                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {StoreComp.__tablename__} "
                     f"FOR VALUES FROM ('{month.isoformat()}') TO ('{month_of(month, 1)}')"
                 )
             )

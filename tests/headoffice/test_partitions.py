@@ -20,6 +20,15 @@ def pg_engine(ho_engine):
     return ho_engine
 
 
+@pytest.fixture
+def one_server_engine(pg_engine, backend):
+    if backend == "citus":
+        # Which months exist is the whole run's on the shared cluster, and Citus keeps a
+        # table's statistics on the workers' shards: the coordinator's pg_class has neither.
+        pytest.skip("partitions made and analysed are read off a single PostgreSQL")
+    return pg_engine
+
+
 def partition_names(engine):
     return sorted(n for n in inspect(engine).get_table_names() if n.startswith("ho_comp_p"))
 
@@ -76,14 +85,14 @@ def test_an_ingest_into_a_month_already_made_takes_no_global_lock(
 
 
 def test_a_set_for_a_month_without_its_partition_makes_it(
-    pg_engine, register, make_set, ingest_one
+    one_server_engine, register, make_set, ingest_one
 ):
     outcome = ingest_one(
         make_set(register(), day=date(2027, 3, 2), comps=[comp_row(date(2027, 3, 2))])
     )
 
     assert outcome.status == "ingested"
-    assert partition_names(pg_engine) == ["ho_comp_p2027_03"]
+    assert partition_names(one_server_engine) == ["ho_comp_p2027_03"]
 
 
 def estimated_rows(engine, day):
@@ -95,8 +104,9 @@ def estimated_rows(engine, day):
 
 
 def test_a_load_that_changes_a_partition_materially_analyses_it_and_a_small_one_does_not(
-    pg_engine, register, make_set, ingest_one, monkeypatch, tmp_path
+    one_server_engine, register, make_set, ingest_one, monkeypatch, tmp_path
 ):
+    pg_engine = one_server_engine
     monkeypatch.setattr(partitions, "ANALYZE_MIN_ROWS", 200)
     keys = register()
     partitions.create(pg_engine, [DAY])

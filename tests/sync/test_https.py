@@ -46,7 +46,7 @@ def test_an_upload_whose_answer_is_lost_is_asked_about_and_ingested_once(
     # The second try asked what became of the set instead of sending it again.
     assert delivery.batch.acknowledgement == "ingested: 2 comps of test-cafe on 2026-11-23"
     assert sets_and_comps(head_office.engine) == (1, 2)
-    archive = head_office.home / "headoffice/inbox/test-cafe/archive"
+    archive = head_office.home / "headoffice/archive/test-cafe"
     assert len(list(archive.iterdir())) == 4
 
 

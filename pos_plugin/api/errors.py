@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -104,9 +105,14 @@ class ProblemApi(Api):
             detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
             if status == 400 and any("Invalid JSON" in p["reason"] for p in params):
                 return problem(
-                    400, "Malformed JSON", "The request body is not valid JSON.", "malformed-json"
+                    400,
+                    _l("Malformed JSON"),
+                    _l("The request body is not valid JSON."),
+                    "malformed-json",
                 )
-            return problem(status, "Invalid input", detail, "invalid-input", invalid_params=params)
+            return problem(
+                status, _l("Invalid input"), detail, "invalid-input", invalid_params=params
+            )
         response = problem(status, error.name, error.description or error.name)
         for name, value in error.get_headers():  # e.g. Allow on a 405
             if name.lower() != "content-type":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.models import Store
 from pos_plugin.printing import queue as print_queue
@@ -104,4 +105,4 @@ def receipt(actor: Actor, store: Store, comp_id: uuid.UUID, fmt: Format) -> byte
     try:
         return receipts().render(store, comp, fmt)
     except (TemplateError, ProfileError) as error:
-        raise InvalidInput(f"The note cannot be drawn: {error}") from None
+        raise InvalidInput(_l("The note cannot be drawn: %(error)s", error=str(error))) from None

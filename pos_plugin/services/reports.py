@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from pos_plugin import csv_cells
@@ -73,7 +74,12 @@ _SUMS = (func.sum(_active), func.sum(_active_value), func.sum(_voided))
 def period(store: Store, now: datetime, days: int) -> tuple[date, date]:
     """The last `days` business days, today's included."""
     if days not in PERIODS:
-        raise InvalidInput(f"Choose the last {' or '.join(map(str, PERIODS))} days.", field="days")
+        raise InvalidInput(
+            _l(
+                "Choose the last %(first)s or %(second)s days.", first=PERIODS[0], second=PERIODS[1]
+            ),
+            field="days",
+        )
     today = business_date_of(now, store.zone, store.business_day_starts)
     return today - timedelta(days=days - 1), today
 
@@ -128,7 +134,13 @@ REPORTS: dict[str, tuple[str, str, Callable[[date, date], list[Row]]]] = {
 def report(actor: Actor, store: Store, name: str, days: int, now: datetime) -> Report:
     actor.require(Permission.MANAGE)
     if name not in REPORTS:
-        raise NotFound(f"There is no report {name!r}; try one of {', '.join(REPORTS)}.")
+        raise NotFound(
+            _l(
+                "There is no report “%(name)s”; try one of %(known)s.",
+                name=name,
+                known=", ".join(REPORTS),
+            )
+        )
     start, end = period(store, now, days)
     title, key, make = REPORTS[name]
     return Report(name, title, key, start, end, store.currency, make(start, end))

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -227,14 +228,18 @@ def override_history(actor: Actor, *, offset: int = 0, limit: int = 20) -> Page[
 def check_allowance_values(store: Store, allowance: Money, **caps: int | None) -> None:
     if allowance.currency != store.currency:
         raise InvalidInput(
-            f"The store counts in {store.currency}, not {allowance.currency}.",
+            _l(
+                "The store counts in %(store)s, not %(given)s.",
+                store=store.currency,
+                given=allowance.currency,
+            ),
             field="allowance.currency",
         )
     if allowance.amount < 0:
-        raise InvalidInput("An allowance cannot be negative.", field="allowance.amount")
+        raise InvalidInput(_l("An allowance cannot be negative."), field="allowance.amount")
     for name, cap in caps.items():
         if cap is not None and cap < 1:
-            raise InvalidInput("Use at least 1, or no cap.", field=name)
+            raise InvalidInput(_l("Use at least 1, or no cap."), field=name)
 
 
 def _planned_shift(store: Store, now: datetime) -> Shift:

@@ -14,6 +14,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
 from pos_plugin.api.schemas import CompCreateSchema, CompSchema, IdempotencyHeaderSchema
@@ -95,7 +96,7 @@ def approve() -> ResponseReturnValue:
     """One comp over the allowance, approved by a manager's PIN on this tablet (JSON)."""
     actor = session_actor()
     if actor is None:
-        raise NotAuthenticated("Sign in on the tablet first.")
+        raise NotAuthenticated(_l("Sign in on the tablet first."))
     try:
         headers = IdempotencyHeaderSchema().load(dict(request.headers))
         body = ApprovalSchema().load(request.get_json(silent=True) or {})

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from pos_plugin.caller import now, session_actor
@@ -40,7 +41,7 @@ def manager_page(view: F) -> F:
 def manager() -> Actor:
     actor = session_actor()
     if actor is None:  # manager_page let the view run, so this cannot happen
-        raise PermissionDenied("Sign in as a manager.")
+        raise PermissionDenied(_l("Sign in as a manager."))
     return actor
 
 
@@ -63,11 +64,11 @@ def show_refusal(form: FlaskForm | None, error: InvalidInput) -> None:
     """The service's words next to the field it names, else above the form (or flashed)."""
     field = _field(form, error.field)
     if field is not None:
-        field.errors = [*field.errors, error.detail]
+        field.errors = [*field.errors, str(error.detail)]
     elif form is not None:
-        form.form_errors.append(error.detail)
+        form.form_errors.append(str(error.detail))
     else:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
 
 
 def _field(form: FlaskForm | None, name: str | None) -> Any:

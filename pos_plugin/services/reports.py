@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
@@ -23,8 +24,8 @@ from pos_plugin.services.business_day import business_date_of
 from pos_plugin.services.errors import InvalidInput, NotFound
 
 PERIODS = (7, 30)
-COLUMNS = ("comps", "value", "voids")
-NO_STAFF = "(till, no barista)"
+COLUMNS = (_l("comps"), _l("value"), _l("voids"))
+NO_STAFF = _l("(till, no barista)")
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ class Row:
 @dataclass(frozen=True)
 class Report:
     name: str
-    title: str
-    key: str
+    title: LazyString
+    key: LazyString
     start: date
     end: date
     currency: str
@@ -55,7 +56,7 @@ class Report:
 
     def csv(self) -> bytes:
         """The report as CSV (formula-safe cells), value in minor units."""
-        header = (self.key, "currency", *COLUMNS)
+        header = [str(name) for name in (self.key, _l("currency"), *COLUMNS)]
         rows = ((r.label, self.currency, r.comps, r.value, r.voids) for r in self.rows)
         data, _ = csv_cells.to_bytes(header, rows)
         return data
@@ -113,7 +114,7 @@ def _by_item(start: date, end: date) -> list[Row]:
 
 def _by_barista(start: date, end: date) -> list[Row]:
     rows = _grouped(Staff.name, start, end, (Staff, Staff.id == Comp.staff_id))
-    return [Row(r.label or NO_STAFF, r.comps, r.value, r.voids) for r in rows]
+    return [Row(r.label or str(NO_STAFF), r.comps, r.value, r.voids) for r in rows]
 
 
 def _by_breakdown(start: date, end: date) -> list[Row]:
@@ -122,12 +123,12 @@ def _by_breakdown(start: date, end: date) -> list[Row]:
 
 
 # name: (title, what a row is, the query)
-REPORTS: dict[str, tuple[str, str, Callable[[date, date], list[Row]]]] = {
-    "day": ("Comps by day", "business day", _by_day),
-    "shift": ("Comps by shift", "shift", _by_shift),
-    "item": ("Comps by item", "item", _by_item),
-    "barista": ("Comps by barista", "barista", _by_barista),
-    "breakdown": ("Comps by playbook breakdown", "breakdown", _by_breakdown),
+REPORTS: dict[str, tuple[LazyString, LazyString, Callable[[date, date], list[Row]]]] = {
+    "day": (_l("Comps by day"), _l("business day"), _by_day),
+    "shift": (_l("Comps by shift"), _l("shift"), _by_shift),
+    "item": (_l("Comps by item"), _l("item"), _by_item),
+    "barista": (_l("Comps by barista"), _l("barista"), _by_barista),
+    "breakdown": (_l("Comps by playbook breakdown"), _l("breakdown"), _by_breakdown),
 }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
@@ -98,15 +97,9 @@ def money(amount: int | None) -> str:
     return Money(amount, store.currency).format(store.locale)
 
 
-def local(moment: datetime | None, pattern: str = "%a %d %b %H:%M") -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(_store_settings().timezone)).strftime(pattern)
-
-
 @bp.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"money": money, "local": local, "now_utc": clock}
+    return {"money": money, "now_utc": clock}
 
 
 @bp.errorhandler(NotFound)

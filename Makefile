@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
-	bench-passthrough clean
+	bench-passthrough clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,18 @@ bench-backup: install bytecode
 # The latency the receipt pass-through adds to a till's receipt, beside a direct print (~10 s).
 bench-passthrough: install bytecode
 	cd benchmarks && ../$(BIN)/python passthrough.py
+
+# Every word a person reads (babel.cfg): extract it, merge it into each language's catalogue
+# (fill the new msgstr in each .po, then run this again), and compile the catalogues.
+I18N_SOURCES := pos_plugin/web pos_plugin/checks pos_plugin/services pos_plugin/api \
+	pos_plugin/printing pos_plugin/webhooks pos_plugin/sync pos_plugin/labels.py \
+	pos_plugin/problems.py pos_plugin/caller.py pos_plugin/text.py
+I18N_DIR := pos_plugin/web/translations
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _ln:1,2 --no-location --sort-output \
+		-o $(I18N_DIR)/messages.pot $(I18N_SOURCES)
+	$(BIN)/pybabel -q update -i $(I18N_DIR)/messages.pot -d $(I18N_DIR) --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d $(I18N_DIR)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

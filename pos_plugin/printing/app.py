@@ -87,11 +87,11 @@ def printer_status(actor: Actor) -> PrinterStatus:
     worker: PrintWorker | None = current_app.extensions.get(WORKER)
     state = worker.state if worker is not None else PrinterState()
     if kind == "none":
-        state = PrinterState("none", "no receipt printer is configured")
+        state = PrinterState("none", _l("no receipt printer is configured"))
     return PrinterStatus(
         kind=kind,
         state=state.state,
-        detail=state.detail,
+        detail=str(state.detail),
         waiting=print_queue.waiting_count(),
         unconfirmed=print_queue.unconfirmed_count(),
         last_printed_at=state.last_printed_at,

@@ -73,7 +73,7 @@ bench-passthrough: install bytecode
 # (fill the new msgstr in each .po, then run this again), and compile the catalogues.
 I18N_SOURCES := pos_plugin/web pos_plugin/checks pos_plugin/services pos_plugin/api \
 	pos_plugin/printing pos_plugin/webhooks pos_plugin/sync pos_plugin/labels.py \
-	pos_plugin/problems.py pos_plugin/caller.py pos_plugin/text.py
+	pos_plugin/problems.py pos_plugin/caller.py pos_plugin/text.py pos_plugin/json_bodies.py
 I18N_DIR := pos_plugin/web/translations
 translations: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _ln:1,2 --no-location --sort-output \

@@ -15,6 +15,7 @@ from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pos_plugin import problems
+from pos_plugin.api.reasons import translated
 from pos_plugin.problems import PROBLEM_MIMETYPE, problem
 from pos_plugin.text import scrub_text
 
@@ -36,7 +37,8 @@ def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list
                 out += _invalid_params(value, location, f"{prefix}.{name}" if prefix else name)
         return out
     reasons = messages if isinstance(messages, list) else [messages]
-    return [{"name": prefix or "(body)", "in": location, "reason": " ".join(map(str, reasons))}]
+    reason = " ".join(translated(str(reason)) for reason in reasons)
+    return [{"name": prefix or "(body)", "in": location, "reason": reason}]
 
 
 class ProblemSchema(Schema):

@@ -7,6 +7,7 @@ A code with no label (a newer action, say) is shown as it is stored.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from flask_babel import LazyString
@@ -104,6 +105,30 @@ ENTITIES: dict[str, LazyString] = {
 def label(code: str | StrEnum) -> LazyString | str:
     """The label of a role or status code, or the code itself when it has none."""
     return LABELS.get(str(code), str(code))
+
+
+# Who did something, as the audit log and the records store it (`Actor.label`).
+_PERSON = re.compile(r"""(barista|manager|till) (?:'(.*)'|"(.*)")""", re.S)
+_TOKEN = re.compile(r"""(barista|manager|till) token (?:'(.*)'|"(.*)")""", re.S)
+ACTORS: dict[str, LazyString] = {
+    "system": _l("system"),
+    "nightly sync": _l("nightly sync"),
+    "privacy retention": _l("privacy retention"),
+    "pos-plugin CLI": _l("pos-plugin on the command line"),
+}
+
+
+def actor_name(stored: str | None) -> LazyString | str:
+    """Who did something, in the store's language: "barista 'Ana'" reads "Ana (Barista)"."""
+    if not stored:
+        return ""
+    token = _TOKEN.fullmatch(stored)
+    if token is not None:
+        return _l("%(role)s token “%(name)s”", role=label(token[1]), name=token[2] or token[3])
+    person = _PERSON.fullmatch(stored)
+    if person is not None:
+        return _l("%(name)s (%(role)s)", name=person[2] or person[3], role=label(person[1]))
+    return ACTORS.get(stored, stored)
 
 
 def action_name(action: str) -> LazyString | str:

@@ -431,7 +431,7 @@ def _english_phrases(language: str) -> list[tuple[str, re.Pattern[str]]]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         pairs += [(english, said) for english in ids for said in strings]
-    translated = "\n".join(said for _, said in pairs)
+    translated = _PLACEHOLDER.sub(" ", "\n".join(said for _, said in pairs))
     pairs = [(english, said) for english, said in pairs if said != english]
     phrases = {}
     for english, _ in pairs:
@@ -474,6 +474,7 @@ def english_left() -> Callable[..., list[str]]:
             for said, strings in _READ_ATTRIBUTES.findall(read)
         ]
         text = html.unescape(re.sub(r"<[^>]+>", " ", read)) + " | " + " | ".join(attributes)
+        text = _PLACEHOLDER.sub(" ", text)  # a script's own {placeholders}
         for typed in sorted(data, key=len, reverse=True):
             text = text.replace(typed, " ")
         text = re.sub(r"\s+", " ", text)

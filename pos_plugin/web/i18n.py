@@ -52,4 +52,5 @@ def init_app(app: Flask) -> None:
         label=labels.label,
         action_name=labels.action_name,
         entity_name=labels.entity_name,
+        actor_name=labels.actor_name,
     )

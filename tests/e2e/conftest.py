@@ -82,10 +82,15 @@ def live(
     request: pytest.FixtureRequest, tmp_path: Path, settings_for: Callable[..., Any]
 ) -> Iterator[LiveStore]:
     """The server, as `pos-plugin serve` builds it; `indirect` parametrisation may pass a
-    `PrinterSettings` to print with."""
+    `PrinterSettings` to print with, or a dict of `[store]` settings (a German store's
+    `{"locale": "de_DE", "timezone": "Europe/Berlin"}`)."""
     home = tmp_path / "home"
-    settings = settings_for(home, f"sqlite:///{tmp_path / 'store.db'}", currency="GBP")
-    printer = getattr(request, "param", None)
+    option = getattr(request, "param", None)
+    store_keys = option if isinstance(option, dict) else {}
+    settings = settings_for(
+        home, f"sqlite:///{tmp_path / 'store.db'}", **{"currency": "GBP", **store_keys}
+    )
+    printer = None if isinstance(option, dict) else option
     if printer is not None:
         settings = dataclasses.replace(settings, printer=printer)
     app = create_app({"SETTINGS": settings})

@@ -40,6 +40,7 @@ CHROMIUM_FLAGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "e2e"
 TABLET = {"width": 800, "height": 1280}  # a 10" tablet, portrait
+DESK = {"width": 1280, "height": 900}  # the manager's console
 
 pytestmark = pytest.mark.e2e
 
@@ -197,6 +198,18 @@ def tap_pin(page: Any, pin: str, pad: str = ".pinpad") -> None:
     page.wait_for_load_state("domcontentloaded")
     for digit in pin:
         page.locator(f'{pad} [data-key="{digit}"]').click()
+
+
+@pytest.fixture
+def console(live: LiveStore, cafe: dict[str, Any], new_page: Callable[..., Any]) -> Any:
+    """A desk browser signed in as Maya on /manage."""
+    page = new_page(DESK)
+    page.goto(f"{live.url}/manage")
+    page.locator(".tile", has_text="Maya").click()
+    tap_pin(page, "9999")
+    page.get_by_role("button", name="OK").click()
+    page.wait_for_url(f"{live.url}/manage")
+    return page
 
 
 @pytest.fixture

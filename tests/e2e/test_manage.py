@@ -20,26 +20,10 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.comps import CompRequest
 from pos_plugin.services.store import get_store
 
-from .conftest import tap_pin
-
 # Waits for the page (a form posts and the page reloads); `is_visible()` would not.
 expect = pytest.importorskip("playwright.sync_api").expect
 
-DESK = {"width": 1280, "height": 900}
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def console(live, cafe, new_page) -> Any:
-    """A desk browser signed in as Maya on /manage."""
-    page = new_page(DESK)
-    page.goto(f"{live.url}/manage")
-    page.locator(".tile", has_text="Maya").click()
-    tap_pin(page, "9999")
-    page.get_by_role("button", name="OK").click()
-    page.wait_for_url(f"{live.url}/manage")
-    return page
 
 
 def _give(live, cafe, name: str, item: str, at: datetime, **fields: Any) -> Comp:

@@ -21,13 +21,16 @@ def clock(moment: datetime | time | None, *, seconds: bool = False) -> str:
     return dates.format_time(moment, "medium" if seconds else "short", locale=get_locale())
 
 
-def day(value: date | None) -> str:
-    """A date ("Mon, 7 Dec 2026", "Mo., 7. Dez. 2026"); a moment's in the store's zone."""
-    if value is None:
+def day(value: date | str | None) -> str:
+    """A date ("Mon, 7 Dec 2026", "Mo., 7. Dez. 2026"); a moment's in the store's zone; an
+    ISO date as the audit log keeps it ("2026-12-07")."""
+    if not value:
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
-    return dates.format_skeleton("yMMMEd", value, locale=get_locale())
+        shown: date = to_user_timezone(value).date()
+    else:
+        shown = date.fromisoformat(value) if isinstance(value, str) else value
+    return dates.format_skeleton("yMMMEd", shown, locale=get_locale())
 
 
 def when(moment: datetime | None) -> str:

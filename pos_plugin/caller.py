@@ -124,7 +124,7 @@ def current_actor() -> Actor:
     if scheme.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated(
             _l(
-                "Send “Authorization: Bearer <token>” (`pos-plugin token create` makes one), "
+                "Send 'Authorization: Bearer <token>' (`pos-plugin token create` makes one), "
                 "or sign in on the tablet."
             )
         )

@@ -162,7 +162,7 @@ def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFi
         same_name = same_name.where(CatalogItem.id != editing)
     if db.session.scalars(same_name).first() is not None:
         raise InvalidInput(
-            _l("There is already an item called “%(name)s”.", name=name), field="name"
+            _l("There is already an item called '%(name)s'.", name=name), field="name"
         )
     return ItemFields(
         name=name,

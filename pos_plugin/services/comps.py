@@ -322,7 +322,7 @@ def _active_item(item_id: int) -> CatalogItem:
         raise InvalidInput(_l("There is no catalog item %(id)s.", id=item_id), field="item_id")
     if not item.active:
         raise InvalidInput(
-            _l("“%(name)s” is not on the catalog any more.", name=item.name), field="item_id"
+            _l("'%(name)s' is not on the catalog any more.", name=item.name), field="item_id"
         )
     return item
 

@@ -66,7 +66,7 @@ def enrol(actor: Actor, name: str, now: datetime) -> tuple[Device, str]:
         name,
         field="name",
         max_length=DEVICE_NAME_MAX,
-        empty=_l("Name the tablet, e.g. “Front till”."),
+        empty=_l("Name the tablet, e.g. 'Front till'."),
     )
     token = new_token()
     device = Device(name=name, token_hash=digest(token), enrolled_at=now, enrolled_by=actor.label)

@@ -156,7 +156,7 @@ def _checked_title(title: str, *, editing: int | None) -> str:
         same = same.where(Breakdown.id != editing)
     if db.session.scalars(same).first() is not None:
         raise InvalidInput(
-            _l("There is already a breakdown called “%(title)s”.", title=title), field="title"
+            _l("There is already a breakdown called '%(title)s'.", title=title), field="title"
         )
     return title
 

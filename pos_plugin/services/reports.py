@@ -137,7 +137,7 @@ def report(actor: Actor, store: Store, name: str, days: int, now: datetime) -> R
     if name not in REPORTS:
         raise NotFound(
             _l(
-                "There is no report “%(name)s”; try one of %(known)s.",
+                "There is no report '%(name)s'; try one of %(known)s.",
                 name=name,
                 known=", ".join(REPORTS),
             )

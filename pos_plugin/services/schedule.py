@@ -176,7 +176,7 @@ def _checked(store: Store, fields: TemplateFields, *, editing: int | None) -> Te
         start, end = _window(store, other.starts, other.ends)
         if new_start < end and start < new_end:
             raise InvalidInput(
-                _l("Overlaps the “%(name)s” shift.", name=other.name), field="starts"
+                _l("Overlaps the '%(name)s' shift.", name=other.name), field="starts"
             )
     return TemplateFields(
         name,

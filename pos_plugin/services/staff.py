@@ -64,7 +64,7 @@ def add_staff(
         _check_password(role, password)
     if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
         raise InvalidInput(
-            _l("There is already a staff member called “%(name)s”.", name=name), field="name"
+            _l("There is already a staff member called '%(name)s'.", name=name), field="name"
         )
     staff = Staff(
         name=name,
@@ -114,7 +114,7 @@ def find_staff(actor: Actor, name_or_id: str) -> Staff:
         query = select(Staff).where(Staff.id == int(name_or_id))
     found = db.session.scalars(query).first()
     if found is None:
-        raise NotFound(_l("No staff member “%(name)s”.", name=name_or_id), field="staff")
+        raise NotFound(_l("No staff member '%(name)s'.", name=name_or_id), field="staff")
     return found
 
 

@@ -48,8 +48,8 @@ def apply_settings(settings: Settings, actor: Actor, now: datetime) -> Store:
     if store.id != settings.store.id:
         raise InvalidInput(
             _l(
-                "The database belongs to store “%(stored)s” but the configuration says "
-                "“%(configured)s”; a store's id cannot change.",
+                "The database belongs to store '%(stored)s' but the configuration says "
+                "'%(configured)s'; a store's id cannot change.",
                 stored=store.id,
                 configured=settings.store.id,
             ),

@@ -30,7 +30,7 @@ def create_token(
     """
     actor.require(Permission.MANAGE)
     name = required_text(
-        name, field="name", max_length=80, empty=_l("Say what the token is for, e.g. “front till”.")
+        name, field="name", max_length=80, empty=_l("Say what the token is for, e.g. 'front till'.")
     )
     if role not in (Role.TILL, Role.BARISTA, Role.MANAGER):
         raise InvalidInput(_l("A token is for a till, a barista or a manager."), field="role")

@@ -48,7 +48,7 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https"):
         raise InvalidInput(
             _l(
-                "“%(url)s” is not an http:// or https:// URL; webhooks are sent over HTTP(S).",
+                "'%(url)s' is not an http:// or https:// URL; webhooks are sent over HTTP(S).",
                 url=url,
             ),
             field="url",
@@ -59,7 +59,7 @@ def check_url(url: str) -> str:
         port = -1
     if not parts.hostname or port == -1 or port == 0:
         raise InvalidInput(
-            _l("“%(url)s” names no host (and valid port) to send to.", url=url), field="url"
+            _l("'%(url)s' names no host (and valid port) to send to.", url=url), field="url"
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(
@@ -83,7 +83,7 @@ def parse_events(given: str | list[str]) -> list[str]:
     if unknown:
         raise InvalidInput(
             _l(
-                "Unknown event “%(event)s”; choose from: %(events)s.",
+                "Unknown event '%(event)s'; choose from: %(events)s.",
                 event=unknown[0],
                 events=", ".join(EVENTS),
             ),

@@ -84,7 +84,10 @@ def _refusal(char: str, multiline: bool, at: int = 0) -> LazyString | None:
     if char == "\n":
         if multiline:
             return None
-        return _l("Contains a line break at character %(at)s (this field holds one line).", at=at)
+        return _l(
+            "Contains a line break (this field holds one line) at character %(at)s; remove it.",
+            at=at,
+        )
     if code == 0:
         return _l("Contains a NUL character (U+0000) at character %(at)s; remove it.", at=at)
     if 0xD800 <= code <= 0xDFFF:

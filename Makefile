@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
 .PHONY: install bytecode fonts demo test check pytest services bench bench-quick bench-backup \
-	bench-passthrough bench-tablet bench-ho-reports bench-headoffice bench-headoffice-quick clean
+	bench-passthrough bench-tablet bench-ho-reports bench-headoffice bench-headoffice-quick clean \
+	translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +92,18 @@ bench-headoffice: install services bytecode
 
 bench-headoffice-quick: install services bytecode
 	cd benchmarks && ../$(BIN)/python headoffice.py --quick $(BENCH_ARGS)
+
+# Every word a person reads (babel.cfg): extract it, merge it into each language's catalogue
+# (fill the new msgstr in each .po, then run this again), and compile the catalogues.
+I18N_SOURCES := pos_plugin/web pos_plugin/checks pos_plugin/services pos_plugin/api \
+	pos_plugin/printing pos_plugin/webhooks pos_plugin/sync pos_plugin/labels.py \
+	pos_plugin/problems.py pos_plugin/caller.py pos_plugin/text.py pos_plugin/json_bodies.py
+I18N_DIR := pos_plugin/web/translations
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _ln:1,2 --no-location --sort-output \
+		-o $(I18N_DIR)/messages.pot $(I18N_SOURCES)
+	$(BIN)/pybabel -q update -i $(I18N_DIR)/messages.pot -d $(I18N_DIR) --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d $(I18N_DIR)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

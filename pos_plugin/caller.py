@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, g, request, session
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.models import Role, Staff
 from pos_plugin.services import devices, sessions, signin, tokens
@@ -122,8 +123,10 @@ def current_actor() -> Actor:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated(
-            "Send 'Authorization: Bearer <token>' (`pos-plugin token create` makes one), "
-            "or sign in on the tablet."
+            _l(
+                "Send 'Authorization: Bearer <token>' (`pos-plugin token create` makes one), "
+                "or sign in on the tablet."
+            )
         )
     return tokens.authenticate(secret.strip(), now())
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo
+from flask_babel import force_locale
 from sqlalchemy.exc import DBAPIError
 
 from pos_plugin import backups, create_app, demo, lifecycle, logging_setup
@@ -84,7 +85,9 @@ def _in_app() -> Iterator[Flask]:
         try:
             yield app
         except DomainError as exc:
-            raise click.ClickException(exc.detail) from None
+            # The command line speaks English, whatever the store's locale.
+            with force_locale("en"):
+                raise click.ClickException(str(exc.detail)) from None
         except DBAPIError as exc:
             db.session.rollback()
             fault = fault_of(exc)

@@ -15,6 +15,7 @@ leaves the body alone, for the view to refuse the stranger without it.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.api import gate
 from pos_plugin.caller import session_actor
@@ -47,24 +48,30 @@ def init_app(app: Flask) -> None:
         except TooDeep:
             return problem(
                 400,
-                "JSON nested too deeply",
-                f"The body nests arrays and objects more than {MAX_DEPTH} levels deep; "
-                "no request to this service needs more than a few.",
+                _l("JSON nested too deeply"),
+                _l(
+                    "The body nests arrays and objects more than %(max)s levels deep; "
+                    "no request to this service needs more than a few.",
+                    max=MAX_DEPTH,
+                ),
                 "json-too-deep",
                 max_depth=MAX_DEPTH,
             )
         except DuplicateKey as error:
             key = scrub_text(error.key)[:KEY_SHOWN]
-            reason = "This key appears more than once in one object; send it once."
+            reason = str(_l("This key appears more than once in one object; send it once."))
             return problem(
                 400,
-                "Duplicate key in JSON",
+                _l("Duplicate key in JSON"),
                 f"{key}: {reason}",
                 "duplicate-json-key",
                 invalid_params=[{"name": key, "in": "json", "reason": reason}],
             )
         except ValueError:
             return problem(
-                400, "Malformed JSON", "The request body is not valid JSON.", "malformed-json"
+                400,
+                _l("Malformed JSON"),
+                _l("The request body is not valid JSON."),
+                "malformed-json",
             )
         return None

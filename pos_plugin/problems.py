@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -40,13 +42,18 @@ STATUS_FOR: dict[type[domain.DomainError], int] = {
 
 
 def problem(
-    status: int, title: str, detail: str, slug: str | None = None, **extra: Any
+    status: int,
+    title: str | LazyString,
+    detail: str | LazyString,
+    slug: str | None = None,
+    **extra: Any,
 ) -> Response:
+    """The answer; a lazy `title` or `detail` is read now, in the store's language."""
     body = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",
-        "title": title,
+        "title": str(title),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         **extra,
     }
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
@@ -77,27 +84,31 @@ def error_page(error: HTTPException, fault: Fault | None = None) -> Response | N
 def handle_domain_error(error: domain.DomainError) -> Response:
     extra = dict(error.extra)
     if error.field:
-        extra["invalid_params"] = [{"name": error.field, "reason": error.detail}]
+        extra["invalid_params"] = [{"name": error.field, "reason": str(error.detail)}]
     return problem(status_for(error), error.title, error.detail, error.slug, **extra)
 
 
 # Title, detail and problem type of each fault worth telling apart.
 UNAVAILABLE = {
     Fault.BUSY: (
-        "Database busy",
-        "The database stayed busy with other work; nothing was recorded. Try again in a moment.",
+        _l("Database busy"),
+        _l(
+            "The database stayed busy with other work; nothing was recorded. Try again in a moment."
+        ),
         "database-busy",
     ),
     Fault.CONNECTION_LOST: (
-        "Database unreachable",
-        "The connection to the database was lost; nothing was recorded. Try again in a moment.",
+        _l("Database unreachable"),
+        _l("The connection to the database was lost; nothing was recorded. Try again in a moment."),
         "database-unreachable",
     ),
     Fault.DISK_FULL: (
-        "Disk full",
-        "The disk that holds the store's data is full, so nothing was recorded. "
-        "Ask the manager to free some space on the till PC; trying again will not help "
-        "until then.",
+        _l("Disk full"),
+        _l(
+            "The disk that holds the store's data is full, so nothing was recorded. "
+            "Ask the manager to free some space on the till PC; trying again will not help "
+            "until then."
+        ),
         "disk-full",
     ),
 }
@@ -127,9 +138,11 @@ def internal_error() -> Response:
         return page
     return problem(
         500,
-        "Internal error",
-        "Something went wrong on our side; nothing was recorded by this "
-        "request. Try again, and tell the manager if it keeps happening.",
+        _l("Internal error"),
+        _l(
+            "Something went wrong on our side; nothing was recorded by this "
+            "request. Try again, and tell the manager if it keeps happening."
+        ),
     )
 
 

@@ -28,6 +28,8 @@ import re
 import unicodedata
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
@@ -61,28 +63,58 @@ TEXT_RULES = (
 
 
 class TextError(ValueError):
-    """The text holds a character that no field accepts; the message says which and where."""
+    """The text holds a character that no field accepts; the message says which and where.
+
+    `message` is a lazy string: a door shows it in the store's language.
+    """
+
+    def __init__(self, message: LazyString) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _is_noncharacter(code: int) -> bool:
     return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
-def _refusal(char: str, multiline: bool) -> str | None:
-    """Why `char` may not stand in a field, or None when it may."""
+def _refusal(char: str, multiline: bool, at: int = 0) -> LazyString | None:
+    """Why `char` (the `at`-th character) may not stand in a field, or None when it may."""
     code = ord(char)
+    point = f"U+{code:04X}"
     if char == "\n":
-        return None if multiline else "a line break (this field holds one line)"
+        if multiline:
+            return None
+        return _l(
+            "Contains a line break (this field holds one line) at character %(at)s; remove it.",
+            at=at,
+        )
     if code == 0:
-        return "a NUL character (U+0000)"
+        return _l("Contains a NUL character (U+0000) at character %(at)s; remove it.", at=at)
     if 0xD800 <= code <= 0xDFFF:
-        return f"a lone surrogate (U+{code:04X}, not valid Unicode)"
+        return _l(
+            "Contains a lone surrogate (%(code)s, not valid Unicode) at character %(at)s; "
+            "remove it.",
+            code=point,
+            at=at,
+        )
     if unicodedata.category(char) == "Cc":
-        return f"a control character (U+{code:04X})"
+        return _l(
+            "Contains a control character (%(code)s) at character %(at)s; remove it.",
+            code=point,
+            at=at,
+        )
     if char in _BIDI_CONTROLS:
-        return f"a bidirectional control character (U+{code:04X})"
+        return _l(
+            "Contains a bidirectional control character (%(code)s) at character %(at)s; remove it.",
+            code=point,
+            at=at,
+        )
     if _is_noncharacter(code):
-        return f"a Unicode noncharacter (U+{code:04X})"
+        return _l(
+            "Contains a Unicode noncharacter (%(code)s) at character %(at)s; remove it.",
+            code=point,
+            at=at,
+        )
     return None
 
 
@@ -129,8 +161,9 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     value = _normalise(value).strip(_TRIM)
     refused = _REFUSED[multiline].search(value)
     if refused is not None:
-        reason = _refusal(refused.group(), multiline)
-        raise TextError(f"Contains {reason} at character {refused.start() + 1}; remove it.")
+        reason = _refusal(refused.group(), multiline, refused.start() + 1)
+        assert reason is not None  # the class holds only refused characters
+        raise TextError(reason)
     return "" if looks_empty(value) else value
 
 

@@ -8,12 +8,14 @@ collide; where no PostgreSQL answers, those runs are skipped with the reason.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -441,3 +443,82 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+# -- English left on a translated page ---------------------------------------------------------
+
+_CATALOGUES = Path(__file__).parent.parent / "pos_plugin" / "web" / "translations"
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+# Not prose in any language: scripts, styles, and codes (tokens, commands, stored keys).
+_HIDDEN = re.compile(r"<(script|style|code)\b.*?</\1>", re.S | re.I)
+_READ_ATTRIBUTES = re.compile(
+    r"""\b(?:aria-label|title|placeholder|alt)="([^"]*)"|\bdata-strings='([^']*)'"""
+)
+
+
+def _english_phrases(language: str) -> list[tuple[str, re.Pattern[str]]]:
+    """Each English message the catalogue translates differently, as the pieces of it between
+    placeholders that the language's own messages never use (so "Tablet" or "Barista", the same
+    in German, is no finding)."""
+    from babel.messages.pofile import read_po
+
+    with (_CATALOGUES / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        catalogue = read_po(file)
+    pairs = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        pairs += [(english, said) for english in ids for said in strings]
+    translated = _PLACEHOLDER.sub(" ", "\n".join(said for _, said in pairs))
+    pairs = [(english, said) for english, said in pairs if said != english]
+    phrases = {}
+    for english, _ in pairs:
+        for piece in _PLACEHOLDER.split(english):
+            piece = piece.strip(" .,:;()“”\"'\u2013-·")
+            if len(piece) < 3 or not re.search("[A-Za-z]{2}", piece):
+                continue
+            # A whole word or phrase; "comp.voided" is a code, not the word "comp".
+            pattern = re.compile(r"(?<![\w.-])" + re.escape(piece) + r"(?![\w-]|\.\w)")
+            if not pattern.search(translated):
+                phrases[piece] = pattern
+    return sorted(phrases.items())
+
+
+def _values(found: Any) -> Iterator[str]:
+    """The strings of a JSON document, without its keys (codes)."""
+    if isinstance(found, dict):
+        found = list(found.values())
+    if isinstance(found, list):
+        for value in found:
+            yield from _values(value)
+    elif isinstance(found, str):
+        yield found
+
+
+@pytest.fixture(scope="session")
+def english_left() -> Callable[..., list[str]]:
+    """`english_left(language, html_or_text)`: each of the catalogue's English messages (or
+    their pieces between placeholders) still in what a person reads of it, with the words
+    around it: its text, the attributes read aloud or shown (aria-label, title, placeholder,
+    alt) and the tablet script's strings. Codes (<code>) are not prose in any language."""
+    phrases = {language: _english_phrases(language) for language in ("de", "fr")}
+
+    def run(language: str, page: str, data: Iterable[str] = ()) -> list[str]:
+        """`data`: the store's own text (names, notes), which is in whatever language it was
+        typed in, and is blanked out first."""
+        read = _HIDDEN.sub(" ", page)
+        attributes = [
+            " | ".join(_values(json.loads(html.unescape(strings)))) if strings else said
+            for said, strings in _READ_ATTRIBUTES.findall(read)
+        ]
+        text = html.unescape(re.sub(r"<[^>]+>", " ", read)) + " | " + " | ".join(attributes)
+        text = _PLACEHOLDER.sub(" ", text)  # a script's own {placeholders}
+        for typed in sorted(data, key=len, reverse=True):
+            text = text.replace(typed, " ")
+        text = re.sub(r"\s+", " ", text)
+        found = ((piece, pattern.search(text)) for piece, pattern in phrases[language])
+        return [f"{piece}: …{text[m.start() - 30 : m.end() + 30]}…" for piece, m in found if m]
+
+    return run

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from pos_plugin.api.errors import (
@@ -70,7 +71,7 @@ def create(headers: dict[str, Any], body: dict[str, Any]) -> tuple[Comp, int, di
     with write_transaction():
         if over_allowance and not actor.can(Permission.MANAGE):
             raise PermissionDenied(
-                "Only a manager may give a comp over the allowance; ask a manager.",
+                _l("Only a manager may give a comp over the allowance; ask a manager."),
                 field="over_allowance",
             )
         result = comps.record_comp(

@@ -9,12 +9,14 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api, Blueprint
 from marshmallow import INCLUDE, Schema, fields
 from marshmallow.validate import OneOf
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pos_plugin import problems
+from pos_plugin.api.reasons import translated
 from pos_plugin.problems import PROBLEM_MIMETYPE, problem
 from pos_plugin.services.limits import Limit
 from pos_plugin.text import scrub_text
@@ -37,7 +39,8 @@ def _invalid_params(messages: Any, location: str = "", prefix: str = "") -> list
                 out += _invalid_params(value, location, f"{prefix}.{name}" if prefix else name)
         return out
     reasons = messages if isinstance(messages, list) else [messages]
-    return [{"name": prefix or "(body)", "in": location, "reason": " ".join(map(str, reasons))}]
+    reason = " ".join(translated(str(reason)) for reason in reasons)
+    return [{"name": prefix or "(body)", "in": location, "reason": reason}]
 
 
 class ProblemSchema(Schema):
@@ -134,9 +137,14 @@ class ProblemApi(Api):
             detail = "; ".join(f"{p['name']}: {p['reason']}" for p in params)
             if status == 400 and any("Invalid JSON" in p["reason"] for p in params):
                 return problem(
-                    400, "Malformed JSON", "The request body is not valid JSON.", "malformed-json"
+                    400,
+                    _l("Malformed JSON"),
+                    _l("The request body is not valid JSON."),
+                    "malformed-json",
                 )
-            return problem(status, "Invalid input", detail, "invalid-input", invalid_params=params)
+            return problem(
+                status, _l("Invalid input"), detail, "invalid-input", invalid_params=params
+            )
         response = problem(status, error.name, error.description or error.name)
         for name, value in error.get_headers():  # e.g. Allow on a 405
             if name.lower() != "content-type":

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Flask, Response, g, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from pos_plugin.caller import current_actor
@@ -44,8 +45,8 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
         if request.method in BODY_METHODS and request.content_length and not request.is_json:
             return problem(
                 415,
-                "Unsupported media type",
-                "Send the body as JSON with Content-Type: application/json.",
+                _l("Unsupported media type"),
+                _l("Send the body as JSON with Content-Type: application/json."),
                 "unsupported-media-type",
             )
         return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.models import Store
 from pos_plugin.printing import queue as print_queue
@@ -86,11 +87,11 @@ def printer_status(actor: Actor) -> PrinterStatus:
     worker: PrintWorker | None = current_app.extensions.get(WORKER)
     state = worker.state if worker is not None else PrinterState()
     if kind == "none":
-        state = PrinterState("none", "no receipt printer is configured")
+        state = PrinterState("none", _l("no receipt printer is configured"))
     return PrinterStatus(
         kind=kind,
         state=state.state,
-        detail=state.detail,
+        detail=str(state.detail),
         waiting=print_queue.waiting_count(),
         unconfirmed=print_queue.unconfirmed_count(),
         last_printed_at=state.last_printed_at,
@@ -104,4 +105,4 @@ def receipt(actor: Actor, store: Store, comp_id: uuid.UUID, fmt: Format) -> byte
     try:
         return receipts().render(store, comp, fmt)
     except (TemplateError, ProfileError) as error:
-        raise InvalidInput(f"The note cannot be drawn: {error}") from None
+        raise InvalidInput(_l("The note cannot be drawn: %(error)s", error=str(error))) from None

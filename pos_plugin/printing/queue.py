@@ -16,6 +16,7 @@ import random
 import threading
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from pos_plugin.database import after_commit, db
@@ -161,13 +162,13 @@ def retry(actor: Actor, job_id: int, now: datetime) -> PrintJob:
     actor.require(Permission.MANAGE)
     job = db.session.get(PrintJob, job_id)
     if job is None:
-        raise NotFound(f"No print job {job_id}.")
+        raise NotFound(_l("No print job %(id)s.", id=job_id))
     if job.status is PrintJobStatus.QUEUED:
-        raise InvalidInput("This note is already waiting to print.", field="id")
+        raise InvalidInput(_l("This note is already waiting to print."), field="id")
     if job.status is PrintJobStatus.SENDING:
-        raise InvalidInput("This note is being sent to the printer right now.", field="id")
+        raise InvalidInput(_l("This note is being sent to the printer right now."), field="id")
     if job.status is PrintJobStatus.CANCELLED:
-        raise InvalidInput("This comp was voided; its note is not printed.", field="id")
+        raise InvalidInput(_l("This comp was voided; its note is not printed."), field="id")
     before = job.status.value
     job.status = PrintJobStatus.QUEUED
     job.queued_at = now

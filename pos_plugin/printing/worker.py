@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import Flask
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import PrintJob
@@ -39,7 +41,7 @@ class PrinterState:
     note went out whole but was not confirmed) or "not_running"."""
 
     state: str = "not_running"
-    detail: str = ""
+    detail: str | LazyString = ""  # lazy for the worker's own words, read in the store's language
     last_printed_at: datetime | None = None
     checked_at: datetime | None = None
 
@@ -73,7 +75,7 @@ class PrintWorker:
                 db.session.remove()
         if cut_off:
             log.warning("%s note(s) were being sent when the service stopped: unconfirmed", cut_off)
-        self.state = replace(self.state, state="idle", detail="no note sent yet")
+        self.state = replace(self.state, state="idle", detail=_l("no note sent yet"))
         self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
         self._thread.start()
 

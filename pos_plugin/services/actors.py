@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from pos_plugin.labels import label
 from pos_plugin.models import Role
 from pos_plugin.services.errors import PermissionDenied
 
@@ -16,6 +21,19 @@ class Permission(enum.Enum):
     VOID_OWN_RECENT = "undo their own recent comps"
     MANAGE = "manage the store"
 
+
+# One whole sentence per permission, so each language can word it its own way.
+_REFUSED: dict[Permission, Callable[[LazyString | str], LazyString]] = {
+    Permission.TAP: lambda role: _l("The role %(role)s may not give comps.", role=role),
+    Permission.READ_CATALOG: lambda role: _l(
+        "The role %(role)s may not read the catalog and the current shift.", role=role
+    ),
+    Permission.READ_COMPS: lambda role: _l("The role %(role)s may not read comps.", role=role),
+    Permission.VOID_OWN_RECENT: lambda role: _l(
+        "The role %(role)s may not undo their own recent comps.", role=role
+    ),
+    Permission.MANAGE: lambda role: _l("The role %(role)s may not manage the store.", role=role),
+}
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.BARISTA: frozenset({Permission.TAP, Permission.READ_CATALOG, Permission.VOID_OWN_RECENT}),
@@ -43,9 +61,7 @@ class Actor:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise PermissionDenied(
-                f"A {self.role.value} may not {permission.value}.", role=self.role.value
-            )
+            raise PermissionDenied(_REFUSED[permission](label(self.role)), role=self.role.value)
 
 
 SYSTEM = Actor(role=Role.MANAGER, label="system")

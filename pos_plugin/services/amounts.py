@@ -7,6 +7,8 @@ with the range in the store's own money rather than kept.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from pos_plugin.money import Money
 from pos_plugin.services.errors import InvalidInput
 
@@ -26,5 +28,8 @@ def check_amount(value: Money, locale: str, *, field: str) -> None:
     if not in_range(value.amount):
         low, high = amount_range(value.currency, locale)
         raise InvalidInput(
-            f"Use an amount between {low} and {high}.", field=field, low=low, high=high
+            _l("Use an amount between %(low)s and %(high)s.", low=low, high=high),
+            field=field,
+            low=low,
+            high=high,
         )

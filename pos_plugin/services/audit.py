@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
@@ -66,7 +67,7 @@ def search(
     """The log newest first; dates are the store's local calendar days, both ends included."""
     actor.require(Permission.MANAGE)
     if where.start and where.end and where.start > where.end:
-        raise InvalidInput("The start date is after the end date.", field="start")
+        raise InvalidInput(_l("The start date is after the end date."), field="start")
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if where.action:
         query = query.where(AuditEvent.action == where.action)

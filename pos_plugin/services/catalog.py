@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
@@ -25,7 +26,7 @@ from pos_plugin.services.text_input import required_text
 NAME_MAX = 80
 ICON_MAX = 16
 NOTES_MAX = 6
-ONE_EMOJI = "Use one emoji as the icon (such as 🍪 or ☕), not text or several emoji."
+ONE_EMOJI = _l("Use one emoji as the icon (such as 🍪 or ☕), not text or several emoji.")
 
 # What makes a grapheme cluster an emoji (UTS #51): a pictograph (with any skin tone,
 # variation selector or ZWJ sequence around it), a flag's two regional indicators, or
@@ -148,23 +149,27 @@ def get_item(actor: Actor, item_id: int) -> CatalogItem:
 def _get(item_id: int) -> CatalogItem:
     item = db.session.get(CatalogItem, item_id)
     if item is None:
-        raise NotFound(f"No catalog item {item_id}.")
+        raise NotFound(_l("No catalog item %(id)s.", id=item_id))
     return item
 
 
 def _checked(store: Store, fields: ItemFields, *, editing: int | None) -> ItemFields:
-    name = required_text(fields.name, field="name", max_length=NAME_MAX, empty="Name the item.")
+    name = required_text(fields.name, field="name", max_length=NAME_MAX, empty=_l("Name the item."))
     icon = _checked_icon(fields.icon)
     if fields.value.currency != store.currency:
-        raise InvalidInput(f"The store counts in {store.currency}.", field="value.currency")
+        raise InvalidInput(
+            _l("The store counts in %(currency)s.", currency=store.currency), field="value.currency"
+        )
     check_amount(fields.value, store.locale, field="value.amount")
     if fields.per_shift_limit is not None and fields.per_shift_limit < 1:
-        raise InvalidInput("Use at least 1, or no limit.", field="per_shift_limit")
+        raise InvalidInput(_l("Use at least 1, or no limit."), field="per_shift_limit")
     same_name = select(CatalogItem.id).where(CatalogItem.name == name)
     if editing is not None:
         same_name = same_name.where(CatalogItem.id != editing)
     if db.session.scalars(same_name).first() is not None:
-        raise InvalidInput(f"There is already an item called {name!r}.", field="name")
+        raise InvalidInput(
+            _l("There is already an item called '%(name)s'.", name=name), field="name"
+        )
     return ItemFields(
         name=name,
         value=fields.value,
@@ -179,7 +184,7 @@ def _checked_icon(text: str) -> str:
     """One emoji, as the tablet's tile has room for one; the same rule for every door."""
     import regex  # here, not at the top: only saving an item needs it, not every start
 
-    icon = required_text(text, field="icon", max_length=None, empty="Pick an icon.")
+    icon = required_text(text, field="icon", max_length=None, empty=_l("Pick an icon."))
     one = len(regex.findall(r"\X", icon)) == 1 and regex.fullmatch(_EMOJI, icon) is not None
     if not one or len(icon) > ICON_MAX:
         raise InvalidInput(ONE_EMOJI, field="icon")
@@ -193,12 +198,14 @@ def _checked_notes(notes: list[str]) -> list[str]:
         if not note.strip():
             continue
         cleaned = required_text(
-            note, field="suggested_notes", max_length=NOTE_MAX, empty="A note cannot be blank."
+            note, field="suggested_notes", max_length=NOTE_MAX, empty=_l("A note cannot be blank.")
         )
         if cleaned not in kept:
             kept.append(cleaned)
     if len(kept) > NOTES_MAX:
-        raise InvalidInput(f"Suggest at most {NOTES_MAX} notes.", field="suggested_notes")
+        raise InvalidInput(
+            _l("Suggest at most %(max)s notes.", max=NOTES_MAX), field="suggested_notes"
+        )
     return kept
 
 

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select
 
 from pos_plugin.database import db
@@ -92,8 +93,10 @@ def record_comp(
         approver.require(Permission.MANAGE)
     if idempotency_key is None and actor.role is Role.TILL:
         raise IdempotencyKeyRequired(
-            "A till must send an Idempotency-Key header with every tap, so a retry "
-            "after a dropped connection cannot give the comp twice.",
+            _l(
+                "A till must send an Idempotency-Key header with every tap, so a retry "
+                "after a dropped connection cannot give the comp twice."
+            ),
             field="Idempotency-Key",
         )
     # Everything after this runs one tap at a time per shift: the key lookup too, so
@@ -179,17 +182,17 @@ def void_comp(actor: Actor, comp_id: uuid.UUID, reason: str, now: datetime) -> C
         .execution_options(populate_existing=True)
     ).first()
     if comp is None:
-        raise NotFound(f"No comp with id {comp_id}.")
+        raise NotFound(_l("No comp with id %(id)s.", id=comp_id))
     _check_may_void(actor, comp, now)
     reason = required_text(
         reason,
         field="reason",
         max_length=NOTE_MAX,
-        empty="Say why the comp is being voided.",
+        empty=_l("Say why the comp is being voided."),
         multiline=True,
     )
     if comp.status is CompStatus.VOIDED:
-        raise AlreadyVoided(f"This comp was already voided by {comp.voided_by}.")
+        raise AlreadyVoided(_l("This comp was already voided by %(who)s.", who=comp.voided_by))
     comp.status = CompStatus.VOIDED
     comp.voided_at = now
     comp.voided_by = actor.label
@@ -250,7 +253,7 @@ def comps_page(
     if limit is None:
         return CompsPage(list(db.session.scalars(query)), None)
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"Ask for 1 to {MAX_PAGE} comps at a time.", field="limit")
+        raise InvalidInput(_l("Ask for 1 to %(max)s comps at a time.", max=MAX_PAGE), field="limit")
     found = list(db.session.scalars(query.limit(limit + 1)))
     if len(found) <= limit:
         return CompsPage(found, None)
@@ -276,7 +279,7 @@ def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return at, uuid.UUID(id_text)
     except ValueError:
         raise InvalidInput(
-            "This cursor is not one the API gave out; follow the Link header.", field="cursor"
+            _l("This cursor is not one the API gave out; follow the Link header."), field="cursor"
         ) from None
 
 
@@ -284,7 +287,7 @@ def get_comp(actor: Actor, comp_id: uuid.UUID) -> Comp:
     actor.require(Permission.READ_COMPS)
     comp = db.session.get(Comp, comp_id)
     if comp is None:
-        raise NotFound(f"No comp with id {comp_id}.")
+        raise NotFound(_l("No comp with id %(id)s.", id=comp_id))
     return comp
 
 
@@ -304,8 +307,10 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
         return None
     if found.request_hash != request.fingerprint():
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different comp; "
-            "send a new key for a new comp.",
+            _l(
+                "This Idempotency-Key was already used for a different comp; "
+                "send a new key for a new comp."
+            ),
             field="Idempotency-Key",
         )
     return found.comp
@@ -314,10 +319,10 @@ def _replay(actor: Actor, key: str, request: CompRequest, now: datetime) -> Comp
 def _active_item(item_id: int) -> CatalogItem:
     item = db.session.get(CatalogItem, item_id)
     if item is None:
-        raise InvalidInput(f"There is no catalog item {item_id}.", field="item_id")
+        raise InvalidInput(_l("There is no catalog item %(id)s.", id=item_id), field="item_id")
     if not item.active:
         raise InvalidInput(
-            limits.DETAILS[Limit.ITEM_RETIRED].format(item=item.name),
+            limits.detail(Limit.ITEM_RETIRED, item=item.name),
             field="item_id",
             limit=Limit.ITEM_RETIRED.value,
         )
@@ -329,10 +334,14 @@ def _giving_staff(actor: Actor, staff_id: int | None) -> int | None:
     if staff_id is None:
         return actor.staff_id
     if actor.role is Role.BARISTA and actor.staff_id not in (None, staff_id):
-        raise PermissionDenied("A barista gives comps in their own name only.", field="staff_id")
+        raise PermissionDenied(
+            _l("A barista gives comps in their own name only."), field="staff_id"
+        )
     staff = db.session.get(Staff, staff_id)
     if staff is None or not staff.active:
-        raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
+        raise InvalidInput(
+            _l("There is no active staff member %(id)s.", id=staff_id), field="staff_id"
+        )
     return staff.id
 
 
@@ -340,7 +349,8 @@ def _approved_breakdown(breakdown_id: int) -> None:
     breakdown = db.session.get(Breakdown, breakdown_id)
     if breakdown is None or breakdown.status is not BreakdownStatus.APPROVED:
         raise InvalidInput(
-            f"There is no approved playbook breakdown {breakdown_id}.", field="breakdown_id"
+            _l("There is no approved playbook breakdown %(id)s.", id=breakdown_id),
+            field="breakdown_id",
         )
 
 
@@ -372,7 +382,7 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
         "per_shift_limit": item.per_shift_limit,
     }
     raise AllowanceExceeded(
-        limits.DETAILS[limit].format(**words),
+        limits.detail(limit, **words),
         limit=limit.value,
         shift_id=shift.id,
         max_comps=shift.max_comps,
@@ -390,11 +400,14 @@ def _check_may_void(actor: Actor, comp: Comp, now: datetime) -> None:
         actor.staff_id is not None and comp.staff_id == actor.staff_id
     )
     if not own:
-        raise PermissionDenied("A barista may undo only their own comps; ask a manager.")
+        raise PermissionDenied(_l("A barista may undo only their own comps; ask a manager."))
     if now - comp.created_at > UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         raise UndoWindowClosed(
-            f"The {minutes}-minute undo window has passed; ask a manager to void it."
+            _l(
+                "The %(minutes)s-minute undo window has passed; ask a manager to void it.",
+                minutes=minutes,
+            )
         )
 
 

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from pos_plugin.database import db
@@ -87,7 +88,7 @@ def unstar(actor: Actor, comp_id: uuid.UUID, now: datetime) -> Comp:
 def _story(comp_id: uuid.UUID) -> Comp:
     comp = db.session.get(Comp, comp_id)
     if comp is None:
-        raise NotFound(f"No comp with id {comp_id}.")
+        raise NotFound(_l("No comp with id %(id)s.", id=comp_id))
     if comp.note is None and comp.customer_name is None:
-        raise InvalidInput("Only a comp with a note or a customer's name is a story.")
+        raise InvalidInput(_l("Only a comp with a note or a customer's name is a story."))
     return comp

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pos_plugin.database import db
@@ -62,7 +63,10 @@ def enrol(actor: Actor, name: str, now: datetime) -> tuple[Device, str]:
     """Enrol a tablet; returns it and the token for its cookie (never stored in clear)."""
     actor.require(Permission.MANAGE)
     name = required_text(
-        name, field="name", max_length=DEVICE_NAME_MAX, empty="Name the tablet, e.g. 'Front till'."
+        name,
+        field="name",
+        max_length=DEVICE_NAME_MAX,
+        empty=_l("Name the tablet, e.g. 'Front till'."),
     )
     token = new_token()
     device = Device(name=name, token_hash=digest(token), enrolled_at=now, enrolled_by=actor.label)
@@ -110,5 +114,5 @@ def touch(device: Device, now: datetime) -> None:
 def _get(device_id: int) -> Device:
     device = db.session.get(Device, device_id)
     if device is None:
-        raise NotFound(f"No enrolled tablet {device_id}.")
+        raise NotFound(_l("No enrolled tablet %(id)s.", id=device_id))
     return device

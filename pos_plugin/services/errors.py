@@ -1,15 +1,25 @@
-"""Domain errors: what went wrong in the shop's words; doors map them to status codes."""
+"""Domain errors: what went wrong in the shop's words; doors map them to status codes.
+
+Every title and detail is a flask-babel lazy string (`lazy_gettext`, imported as
+`_l`, with named parameters): a service raises it without knowing who asks, and
+the door that shows it (problem+json, a page, a form) reads it in the store's
+language at that moment. `pos-plugin` on the command line reads it in English.
+Services stay free of the request: a lazy string looks nothing up until shown.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 
 class DomainError(Exception):
     slug: ClassVar[str] = "domain-error"
-    title: ClassVar[str] = "Request refused"
+    title: ClassVar[LazyString] = _l("Request refused")
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: LazyString, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
@@ -18,58 +28,58 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     slug = "not-found"
-    title = "Not found"
+    title = _l("Not found")
 
 
 class InvalidInput(DomainError):
     """A value that parsed but makes no sense here (unknown item, inactive staff...)."""
 
     slug = "invalid-input"
-    title = "Invalid input"
+    title = _l("Invalid input")
 
 
 class NotAuthenticated(DomainError):
     slug = "not-authenticated"
-    title = "Sign-in required"
+    title = _l("Sign-in required")
 
 
 class WrongCredentials(NotAuthenticated):
     slug = "wrong-credentials"
-    title = "Wrong PIN or password"
+    title = _l("Wrong PIN or password")
 
 
 class SignInLocked(DomainError):
     """Too many wrong tries: `locked` ("staff" or "device") and `locked_until` say which, when."""
 
     slug = "sign-in-locked"
-    title = "Signing in is locked for a while"
+    title = _l("Signing in is locked for a while")
 
 
 class PermissionDenied(DomainError):
     slug = "forbidden"
-    title = "Not allowed"
+    title = _l("Not allowed")
 
 
 class UndoWindowClosed(PermissionDenied):
     slug = "undo-window-closed"
-    title = "Undo window has passed"
+    title = _l("Undo window has passed")
 
 
 class AllowanceExceeded(DomainError):
     slug = "allowance-exceeded"
-    title = "Shift allowance used up"
+    title = _l("Shift allowance used up")
 
 
 class AlreadyVoided(DomainError):
     slug = "already-voided"
-    title = "Comp already voided"
+    title = _l("Comp already voided")
 
 
 class IdempotencyKeyRequired(DomainError):
     slug = "idempotency-key-required"
-    title = "Idempotency-Key header required"
+    title = _l("Idempotency-Key header required")
 
 
 class IdempotencyKeyReused(DomainError):
     slug = "idempotency-key-reused"
-    title = "Idempotency-Key reused with a different request"
+    title = _l("Idempotency-Key reused with a different request")

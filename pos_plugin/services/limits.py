@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 from pos_plugin.money import Money
 
 
@@ -59,14 +62,31 @@ def blocking(value: Money, standing: Standing) -> Limit | None:
 
 
 # The refusal in words, from the refusal's own fields (`str.format` names).
-DETAILS = {
-    Limit.ALLOWANCE: "{item} ({value}) is more than the {left} left in the {shift} shift's "
-    "allowance.",
-    Limit.MAX_COMPS: "The {shift} shift has given all {max_comps} comps it may; {left} of its "
-    "money is left, but no comp can be given without a manager.",
-    Limit.MAX_COMPS_PER_STAFF: "You have given your own {max_comps_per_staff} comps for the "
-    "{shift} shift; the shift still has {left} left.",
-    Limit.PER_ITEM: "{item} has reached its limit of {per_shift_limit} a shift; other items are "
-    "still fine.",
-    Limit.ITEM_RETIRED: "{item} is not on the catalog any more.",
-}
+def detail(limit: Limit, **words: object) -> LazyString:
+    """The refusal's sentence for `limit`, in the store's language when shown; `words` fill
+    it: item, value, left, shift, max_comps, max_comps_per_staff, per_shift_limit."""
+    if limit is Limit.ALLOWANCE:
+        return _l(
+            "%(item)s (%(value)s) is more than the %(left)s left in the %(shift)s shift's "
+            "allowance.",
+            **words,
+        )
+    if limit is Limit.MAX_COMPS:
+        return _l(
+            "The %(shift)s shift has given all %(max_comps)s comps it may; %(left)s of its "
+            "money is left, but no comp can be given without a manager.",
+            **words,
+        )
+    if limit is Limit.MAX_COMPS_PER_STAFF:
+        return _l(
+            "You have given your own %(max_comps_per_staff)s comps for the %(shift)s shift; "
+            "the shift still has %(left)s left.",
+            **words,
+        )
+    if limit is Limit.PER_ITEM:
+        return _l(
+            "%(item)s has reached its limit of %(per_shift_limit)s a shift; other items are "
+            "still fine.",
+            **words,
+        )
+    return _l("%(item)s is not on the catalog any more.", **words)

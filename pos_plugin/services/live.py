@@ -46,7 +46,7 @@ def today(actor: Actor, store: Store, now: datetime) -> Today:
     day = running.shift.business_date
     by_item = _counts(store, day, CatalogItem.name, CatalogItem, CatalogItem.id == Comp.item_id)
     by_barista = [
-        Count(c.label or NO_STAFF, c.comps, c.value)
+        Count(c.label or str(NO_STAFF), c.comps, c.value)
         for c in _counts(store, day, Staff.name, Staff, Staff.id == Comp.staff_id)
     ]
     overrides = db.session.scalars(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 
 from pos_plugin.database import db
@@ -36,9 +37,9 @@ class Page(Generic[T]):
 
 def check(offset: int, limit: int) -> None:
     if offset < 0:
-        raise InvalidInput("Start at 0 or later.", field="offset")
+        raise InvalidInput(_l("Start at 0 or later."), field="offset")
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"Ask for 1 to {MAX_LIMIT} rows at a time.", field="limit")
+        raise InvalidInput(_l("Ask for 1 to %(max)s rows at a time.", max=MAX_LIMIT), field="limit")
 
 
 def fetch(query: Select[Any], *, offset: int, limit: int) -> Page[Any]:

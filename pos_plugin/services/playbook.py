@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
@@ -55,7 +56,7 @@ def decline(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
     """Say no to a proposal; it stays on record, out of the playbook."""
     actor.require(Permission.MANAGE)
     if _get(breakdown_id).status is not BreakdownStatus.PROPOSED:
-        raise InvalidInput("Only a proposal can be declined; retire a breakdown instead.")
+        raise InvalidInput(_l("Only a proposal can be declined; retire a breakdown instead."))
     return _move(actor, breakdown_id, BreakdownStatus.DECLINED, "breakdown.declined", now)
 
 
@@ -63,7 +64,7 @@ def retire(actor: Actor, breakdown_id: int, now: datetime) -> Breakdown:
     """Take a breakdown out of the playbook; comps that used it keep pointing at it."""
     actor.require(Permission.MANAGE)
     if _get(breakdown_id).status is not BreakdownStatus.APPROVED:
-        raise InvalidInput("Only a breakdown in the playbook can be retired.")
+        raise InvalidInput(_l("Only a breakdown in the playbook can be retired."))
     return _move(actor, breakdown_id, BreakdownStatus.RETIRED, "breakdown.retired", now)
 
 
@@ -145,17 +146,21 @@ def _move(
 def _get(breakdown_id: int) -> Breakdown:
     breakdown = db.session.get(Breakdown, breakdown_id)
     if breakdown is None:
-        raise NotFound(f"No breakdown {breakdown_id}.")
+        raise NotFound(_l("No breakdown %(id)s.", id=breakdown_id))
     return breakdown
 
 
 def _checked_title(title: str, *, editing: int | None) -> str:
-    title = required_text(title, field="title", max_length=TITLE_MAX, empty="Name the breakdown.")
+    title = required_text(
+        title, field="title", max_length=TITLE_MAX, empty=_l("Name the breakdown.")
+    )
     same = select(Breakdown.id).where(Breakdown.title == title)
     if editing is not None:
         same = same.where(Breakdown.id != editing)
     if db.session.scalars(same).first() is not None:
-        raise InvalidInput(f"There is already a breakdown called {title!r}.", field="title")
+        raise InvalidInput(
+            _l("There is already a breakdown called '%(title)s'.", title=title), field="title"
+        )
     return title
 
 
@@ -164,7 +169,9 @@ def _check_item(item_id: int | None) -> None:
         return
     item = db.session.get(CatalogItem, item_id)
     if item is None or not item.active:
-        raise InvalidInput(f"There is no catalog item {item_id}.", field="suggested_item_id")
+        raise InvalidInput(
+            _l("There is no catalog item %(id)s.", id=item_id), field="suggested_item_id"
+        )
 
 
 def _described(breakdown: Breakdown) -> dict[str, object]:
@@ -181,6 +188,8 @@ def list_breakdowns(
     """The playbook by title: staff see the approved entries, a manager any status."""
     actor.require(Permission.READ_CATALOG)
     if status is not BreakdownStatus.APPROVED and not actor.can(Permission.MANAGE):
-        raise PermissionDenied("Only a manager sees breakdowns waiting or retired.", field="status")
+        raise PermissionDenied(
+            _l("Only a manager sees breakdowns waiting or retired."), field="status"
+        )
     query = select(Breakdown).where(Breakdown.status == status).order_by(Breakdown.title)
     return list(db.session.scalars(query))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from pos_plugin import csv_cells
@@ -23,7 +25,7 @@ from pos_plugin.services.business_day import business_date_of
 from pos_plugin.services.errors import InvalidInput, NotFound
 
 PERIODS = (7, 30)
-NO_STAFF = "(till, no barista)"
+NO_STAFF = _l("(till, no barista)")
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,8 @@ class Row:
 @dataclass(frozen=True)
 class Report:
     name: str
-    title: str
-    key: str
+    title: LazyString
+    key: LazyString
     start: date
     end: date
     currency: str
@@ -58,9 +60,16 @@ class Report:
 
     def csv(self) -> bytes:
         """The report as CSV (formula-safe cells): the value in major units ("49.00", as
-        the page shows it), its currency in a column of its own, each header with its unit."""
-        value = f"value ({self.currency})"
-        header = (self.key, "currency", "comps (count)", value, "voids (count)")
+        the page shows it), its currency in a column of its own, each header with its unit,
+        in the store's language."""
+        names = (
+            self.key,
+            _l("currency"),
+            _l("comps (count)"),
+            _l("value (%(currency)s)", currency=self.currency),
+            _l("voids (count)"),
+        )
+        header = [str(name) for name in names]
         rows = (
             (r.label, self.currency, r.comps, Money(r.value, self.currency).plain(), r.voids)
             for r in self.rows
@@ -82,7 +91,12 @@ _SUMS = (func.sum(_active), func.sum(_active_value), func.sum(_voided))
 def period(store: Store, now: datetime, days: int) -> tuple[date, date]:
     """The last `days` business days, today's included."""
     if days not in PERIODS:
-        raise InvalidInput(f"Choose the last {' or '.join(map(str, PERIODS))} days.", field="days")
+        raise InvalidInput(
+            _l(
+                "Choose the last %(first)s or %(second)s days.", first=PERIODS[0], second=PERIODS[1]
+            ),
+            field="days",
+        )
     today = business_date_of(now, store.zone, store.business_day_starts)
     return today - timedelta(days=days - 1), today
 
@@ -116,7 +130,7 @@ def _by_item(start: date, end: date) -> list[Row]:
 
 def _by_barista(start: date, end: date) -> list[Row]:
     rows = _grouped(Staff.name, start, end, (Staff, Staff.id == Comp.staff_id))
-    return [Row(r.label or NO_STAFF, r.comps, r.value, r.voids) for r in rows]
+    return [Row(r.label or str(NO_STAFF), r.comps, r.value, r.voids) for r in rows]
 
 
 def _by_breakdown(start: date, end: date) -> list[Row]:
@@ -125,19 +139,25 @@ def _by_breakdown(start: date, end: date) -> list[Row]:
 
 
 # name: (title, what a row is, the query)
-REPORTS: dict[str, tuple[str, str, Callable[[date, date], list[Row]]]] = {
-    "day": ("Comps by day", "business day", _by_day),
-    "shift": ("Comps by shift", "shift", _by_shift),
-    "item": ("Comps by item", "item", _by_item),
-    "barista": ("Comps by barista", "barista", _by_barista),
-    "breakdown": ("Comps by playbook breakdown", "breakdown", _by_breakdown),
+REPORTS: dict[str, tuple[LazyString, LazyString, Callable[[date, date], list[Row]]]] = {
+    "day": (_l("Comps by day"), _l("business day"), _by_day),
+    "shift": (_l("Comps by shift"), _l("shift"), _by_shift),
+    "item": (_l("Comps by item"), _l("item"), _by_item),
+    "barista": (_l("Comps by barista"), _l("barista"), _by_barista),
+    "breakdown": (_l("Comps by playbook breakdown"), _l("breakdown"), _by_breakdown),
 }
 
 
 def report(actor: Actor, store: Store, name: str, days: int, now: datetime) -> Report:
     actor.require(Permission.MANAGE)
     if name not in REPORTS:
-        raise NotFound(f"There is no report {name!r}; try one of {', '.join(REPORTS)}.")
+        raise NotFound(
+            _l(
+                "There is no report '%(name)s'; try one of %(known)s.",
+                name=name,
+                known=", ".join(REPORTS),
+            )
+        )
     start, end = period(store, now, days)
     title, key, make = REPORTS[name]
     return Report(name, title, key, start, end, store.currency, make(start, end))

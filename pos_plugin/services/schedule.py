@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from babel.dates import format_time
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pos_plugin.database import db
@@ -76,7 +78,7 @@ def edit_template(
     actor.require(Permission.MANAGE)
     template = _get(template_id)
     if not template.active:
-        raise InvalidInput("This shift was taken off the schedule; add it again instead.")
+        raise InvalidInput(_l("This shift was taken off the schedule; add it again instead."))
     checked = _checked(store, fields, editing=template.id)
     before = _described(template)
     _apply(template, checked)
@@ -132,7 +134,7 @@ def week(actor: Actor, store: Store) -> list[tuple[str, list[ShiftTemplate]]]:
 def _get(template_id: int) -> ShiftTemplate:
     template = db.session.get(ShiftTemplate, template_id)
     if template is None:
-        raise NotFound(f"No shift template {template_id}.")
+        raise NotFound(_l("No shift template %(id)s.", id=template_id))
     return template
 
 
@@ -143,15 +145,20 @@ def _window(store: Store, starts: time, ends: time) -> tuple[datetime, datetime]
 
 def _checked(store: Store, fields: TemplateFields, *, editing: int | None) -> TemplateFields:
     name = required_text(
-        fields.name, field="name", max_length=NAME_MAX, empty="Name the shift, e.g. Morning."
+        fields.name, field="name", max_length=NAME_MAX, empty=_l("Name the shift, e.g. Morning.")
     )
     if not 0 <= fields.weekday <= 6:
-        raise InvalidInput("Use 0 (Monday) to 6 (Sunday).", field="weekday")
+        raise InvalidInput(_l("Use 0 (Monday) to 6 (Sunday)."), field="weekday")
     starts, ends = fields.starts, fields.ends
     if not fits_in_business_day(starts, ends, store.business_day_starts):
         raise InvalidInput(
-            f"{starts:%H:%M}-{ends:%H:%M} must end after it starts and stay inside one "
-            f"business day (which starts at {store.business_day_starts:%H:%M}).",
+            _l(
+                "%(starts)s to %(ends)s must end after it starts and stay inside one "
+                "business day (which starts at %(day_starts)s).",
+                starts=format_time(starts, "short", locale=store.locale),
+                ends=format_time(ends, "short", locale=store.locale),
+                day_starts=format_time(store.business_day_starts, "short", locale=store.locale),
+            ),
             field="ends",
         )
     check_allowance_values(
@@ -169,7 +176,9 @@ def _checked(store: Store, fields: TemplateFields, *, editing: int | None) -> Te
     for other in db.session.scalars(others):
         start, end = _window(store, other.starts, other.ends)
         if new_start < end and start < new_end:
-            raise InvalidInput(f"Overlaps the {other.name!r} shift.", field="starts")
+            raise InvalidInput(
+                _l("Overlaps the '%(name)s' shift.", name=other.name), field="starts"
+            )
     return TemplateFields(
         name,
         fields.weekday,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select, update
 
 from pos_plugin.database import db, write_aside
@@ -106,7 +107,7 @@ def end_for(actor: Actor, staff_id: int, now: datetime) -> int:
     actor.require(Permission.MANAGE)
     member = db.session.get(Staff, staff_id)
     if member is None:
-        raise NotFound(f"No staff member {staff_id}.")
+        raise NotFound(_l("No staff member %(id)s.", id=staff_id))
     ended = end_all(staff_id, now, "ended by a manager")
     audit.record(actor, "staff.sessions_ended", "staff", staff_id, now, sessions=ended)
     return ended

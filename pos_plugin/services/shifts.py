@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -279,18 +280,26 @@ def override_history(actor: Actor, *, offset: int = 0, limit: int = 20) -> Page[
 def check_allowance_values(store: Store, allowance: Money, **caps: int | None) -> None:
     if allowance.currency != store.currency:
         raise InvalidInput(
-            f"The store counts in {store.currency}, not {allowance.currency}.",
+            _l(
+                "The store counts in %(store)s, not %(given)s.",
+                store=store.currency,
+                given=allowance.currency,
+            ),
             field="allowance.currency",
         )
     check_amount(allowance, store.locale, field="allowance.amount")
     for name, cap in caps.items():
         if cap is not None and cap < 1:
-            raise InvalidInput("Use at least 1, or no cap.", field=name)
+            raise InvalidInput(_l("Use at least 1, or no cap."), field=name)
     shift_cap, own_cap = caps.get("max_comps"), caps.get("max_comps_per_staff")
     if shift_cap is not None and own_cap is not None and own_cap > shift_cap:
         raise InvalidInput(
-            f"A barista's own cap ({own_cap}) cannot be above the shift's {shift_cap} comps; "
-            f"use {shift_cap} or less.",
+            _l(
+                "A barista's own cap (%(own)s) cannot be above the shift's %(shift)s comps; "
+                "use %(shift)s or less.",
+                own=own_cap,
+                shift=shift_cap,
+            ),
             field="max_comps_per_staff",
         )
 

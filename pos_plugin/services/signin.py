@@ -28,6 +28,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.dates import format_time
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import ColumnElement, func, select
 
 from pos_plugin.database import db
@@ -88,11 +92,14 @@ def sign_in(
     """Check one try of `pin` (or `password`) for `staff_id` from `place`; record it."""
     staff = db.session.get(Staff, staff_id, with_for_update=True, populate_existing=True)
     if staff is None or not staff.active:
-        return SignInOutcome(None, InvalidInput("Pick your name from the list.", field="staff_id"))
-    if staff.role not in roles:
-        allowed = " or ".join(sorted(role.value for role in roles))
         return SignInOutcome(
-            None, PermissionDenied(f"Only a {allowed} may sign in here.", field="staff_id")
+            None, InvalidInput(_l("Pick your name from the list."), field="staff_id")
+        )
+    if staff.role not in roles:
+        only = _l("Only a manager may sign in here.") if set(roles) == {Role.MANAGER} else None
+        return SignInOutcome(
+            None,
+            PermissionDenied(only or _l("Only staff may sign in here."), field="staff_id"),
         )
     _lock_place(place)
     counted = _Counted.of(staff, place)
@@ -123,17 +130,21 @@ def sign_in(
             until=locked.extra["locked_until"],
         )
         return SignInOutcome(None, locked)
-    what = "password" if password is not None else "PIN"
     left = _tries_left(counted, now)
-    tries = "1 try" if left == 1 else f"{left} tries"
-    return SignInOutcome(
-        None,
-        WrongCredentials(
-            f"That {what} is not right; {tries} left before signing in is locked.",
-            field=what.lower(),
-            tries_left=left,
-        ),
-    )
+    if password is not None:
+        wrong = _ln(
+            "That password is not right; %(num)s try left before signing in is locked.",
+            "That password is not right; %(num)s tries left before signing in is locked.",
+            left,
+        )
+    else:
+        wrong = _ln(
+            "That PIN is not right; %(num)s try left before signing in is locked.",
+            "That PIN is not right; %(num)s tries left before signing in is locked.",
+            left,
+        )
+    field = "password" if password is not None else "pin"
+    return SignInOutcome(None, WrongCredentials(wrong, field=field, tries_left=left))
 
 
 def unlock_staff(actor: Actor, staff_id: int, now: datetime) -> Staff:
@@ -141,7 +152,7 @@ def unlock_staff(actor: Actor, staff_id: int, now: datetime) -> Staff:
     actor.require(Permission.MANAGE)
     staff = db.session.get(Staff, staff_id)
     if staff is None:
-        raise NotFound(f"No staff member {staff_id}.")
+        raise NotFound(_l("No staff member %(id)s.", id=staff_id))
     staff.unlocked_at = now
     audit.record(actor, "staff.unlocked", "staff", staff.id, now, name=staff.name)
     db.session.flush()
@@ -205,15 +216,40 @@ def _lock_in_force(
     """The lock in force for this person here, or for this place, if any."""
     until = _lock_end(counted.person, STAFF_MAX_FAILURES, now)
     if until is not None:
-        where = "on this tablet" if place.enrolled else "from browsers that are not a shop tablet"
-        why = f"Too many wrong tries for {staff.name} {where}"
-        return _locked(store, "staff", until, now, why)
+        shown = _shown(store, until)
+        why = (
+            _l(
+                "Too many wrong tries for %(name)s on this tablet: signing in is locked until "
+                "%(until)s. A manager can help meanwhile.",
+                name=staff.name,
+                until=shown,
+            )
+            if place.enrolled
+            else _l(
+                "Too many wrong tries for %(name)s from browsers that are not a shop tablet: "
+                "signing in is locked until %(until)s. A manager can help meanwhile.",
+                name=staff.name,
+                until=shown,
+            )
+        )
+        return _locked("staff", until, now, why)
     until = _lock_end(counted.place, counted.place_limit, now)
     if until is not None:
-        why = "Too many wrong tries " + (
-            "on this tablet" if place.enrolled else "from this browser's address"
+        shown = _shown(store, until)
+        why = (
+            _l(
+                "Too many wrong tries on this tablet: signing in is locked until %(until)s. "
+                "A manager can help meanwhile.",
+                until=shown,
+            )
+            if place.enrolled
+            else _l(
+                "Too many wrong tries from this browser's address: signing in is locked until "
+                "%(until)s. A manager can help meanwhile.",
+                until=shown,
+            )
         )
-        return _locked(store, "device", until, now, why)
+        return _locked("device", until, now, why)
     return None
 
 
@@ -237,10 +273,14 @@ def _lock_end(where: ColumnElement[bool], limit: int, now: datetime) -> datetime
     return lock_end(recent, limit, now)
 
 
-def _locked(store: Store, what: str, until: datetime, now: datetime, why: str) -> SignInLocked:
-    shown = until.astimezone(store.zone).strftime("%H:%M")
+def _shown(store: Store, until: datetime) -> str:
+    """The lock's end as the store reads a time of day."""
+    return format_time(until.astimezone(store.zone), "short", locale=store.locale)
+
+
+def _locked(what: str, until: datetime, now: datetime, why: LazyString) -> SignInLocked:
     return SignInLocked(
-        f"{why}: signing in is locked until {shown}. A manager can help meanwhile.",
+        why,
         locked=what,
         locked_until=until.isoformat(),
         retry_after=max(1, int((until - now).total_seconds())),

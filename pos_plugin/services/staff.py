@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from pos_plugin.database import db
@@ -37,15 +38,17 @@ def add_staff(
     """Add a barista or manager with a PIN; a manager may also get a console password."""
     actor.require(Permission.MANAGE)
     name = required_text(
-        name, field="name", max_length=NAME_MAX, empty="Give the staff member a name."
+        name, field="name", max_length=NAME_MAX, empty=_l("Give the staff member a name.")
     )
     if role not in (Role.BARISTA, Role.MANAGER):
-        raise InvalidInput("Staff are baristas or managers.", field="role")
+        raise InvalidInput(_l("Staff are baristas or managers."), field="role")
     _check_pin(pin, role, manager_pin_digits)
     if password:
         _check_password(role, password)
     if db.session.scalars(select(Staff.id).where(Staff.name == name)).first() is not None:
-        raise InvalidInput(f"There is already a staff member called {name!r}.", field="name")
+        raise InvalidInput(
+            _l("There is already a staff member called '%(name)s'.", name=name), field="name"
+        )
     staff = Staff(
         name=name,
         role=role,
@@ -86,7 +89,7 @@ def find_staff(actor: Actor, name_or_id: str) -> Staff:
         query = select(Staff).where(Staff.id == int(name_or_id))
     found = db.session.scalars(query).first()
     if found is None:
-        raise NotFound(f"No staff member {name_or_id!r}.", field="staff")
+        raise NotFound(_l("No staff member '%(name)s'.", name=name_or_id), field="staff")
     return found
 
 
@@ -133,7 +136,7 @@ def set_active(actor: Actor, staff_id: int, active: bool, now: datetime) -> Staf
         return member
     if not active and member.role is Role.MANAGER and _active_managers() <= 1:
         raise InvalidInput(
-            "This is the last active manager; add another manager first.", field="active"
+            _l("This is the last active manager; add another manager first."), field="active"
         )
     member.active = active
     revoked: list[int] = []
@@ -153,7 +156,7 @@ def set_active(actor: Actor, staff_id: int, active: bool, now: datetime) -> Staf
 def _get(staff_id: int) -> Staff:
     member = db.session.get(Staff, staff_id)
     if member is None:
-        raise NotFound(f"No staff member {staff_id}.")
+        raise NotFound(_l("No staff member %(id)s.", id=staff_id))
     return member
 
 
@@ -164,15 +167,19 @@ def _active_managers() -> int:
 
 def _check_pin(pin: str, role: Role, manager_pin_digits: int) -> None:
     if not PIN_PATTERN.fullmatch(pin):
-        raise InvalidInput("A PIN is 4 to 8 digits.", field="pin")
+        raise InvalidInput(_l("A PIN is 4 to 8 digits."), field="pin")
     if role is Role.MANAGER and len(pin) < manager_pin_digits:
         raise InvalidInput(
-            f"A manager's PIN is at least {manager_pin_digits} digits here.", field="pin"
+            _l("A manager's PIN is at least %(digits)s digits here.", digits=manager_pin_digits),
+            field="pin",
         )
 
 
 def _check_password(role: Role, password: str) -> None:
     if role is not Role.MANAGER:
-        raise InvalidInput("Only managers sign in with a password.", field="password")
+        raise InvalidInput(_l("Only managers sign in with a password."), field="password")
     if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
+        raise InvalidInput(
+            _l("Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            field="password",
+        )

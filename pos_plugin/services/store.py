@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pos_plugin.database import db
@@ -13,7 +14,7 @@ from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import InvalidInput, NotFound
 from pos_plugin.settings import Settings
 
-_NOT_SET_UP = "This store is not set up yet: run `pos-plugin init`."
+_NOT_SET_UP = _l("This store is not set up yet: run `pos-plugin init`.")
 
 
 def get_store() -> Store:
@@ -46,14 +47,22 @@ def apply_settings(settings: Settings, actor: Actor, now: datetime) -> Store:
         return store
     if store.id != settings.store.id:
         raise InvalidInput(
-            f"The database belongs to store {store.id!r} but the configuration says "
-            f"{settings.store.id!r}; a store's id cannot change.",
+            _l(
+                "The database belongs to store '%(stored)s' but the configuration says "
+                "'%(configured)s'; a store's id cannot change.",
+                stored=store.id,
+                configured=settings.store.id,
+            ),
             field="store.id",
         )
     if settings.store.currency != store.currency and _money_recorded():
         raise InvalidInput(
-            f"The store already has comps and catalog items in {store.currency}; "
-            f"its currency cannot change to {settings.store.currency}.",
+            _l(
+                "The store already has comps and catalog items in %(stored)s; "
+                "its currency cannot change to %(configured)s.",
+                stored=store.currency,
+                configured=settings.store.currency,
+            ),
             field="store.currency",
         )
     changed = {k: v for k, v in wanted.items() if getattr(store, k) != v}

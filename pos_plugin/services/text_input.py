@@ -7,6 +7,9 @@ door gets the same rule and the same message.
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 from pos_plugin.services.errors import InvalidInput
 from pos_plugin.text import TextError, clean_text
 
@@ -18,9 +21,9 @@ def optional_text(
     try:
         cleaned = clean_text(value, multiline=multiline)
     except TextError as error:
-        raise InvalidInput(str(error), field=field) from None
+        raise InvalidInput(error.message, field=field) from None
     if max_length is not None and len(cleaned) > max_length:
-        raise InvalidInput(f"Use at most {max_length} characters.", field=field)
+        raise InvalidInput(_l("Use at most %(max)s characters.", max=max_length), field=field)
     return cleaned
 
 
@@ -29,7 +32,7 @@ def required_text(
     *,
     field: str,
     max_length: int | None,
-    empty: str,
+    empty: LazyString,
     multiline: bool = False,
 ) -> str:
     """As `optional_text`, and `empty` is the message when nothing is left once cleaned."""

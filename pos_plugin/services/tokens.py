@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from pos_plugin.database import db, write_aside
@@ -33,16 +34,18 @@ def create_token(
         name,
         field="name",
         max_length=NAME_MAX,
-        empty="Say what the token is for, e.g. 'front till'.",
+        empty=_l("Say what the token is for, e.g. 'front till'."),
     )
     if role not in (Role.TILL, Role.BARISTA, Role.MANAGER):
-        raise InvalidInput("A token is for a till, a barista or a manager.", field="role")
+        raise InvalidInput(_l("A token is for a till, a barista or a manager."), field="role")
     if staff_id is not None:
         member = db.session.get(Staff, staff_id)
         if member is None or not member.active:
-            raise InvalidInput(f"There is no active staff member {staff_id}.", field="staff_id")
+            raise InvalidInput(
+                _l("There is no active staff member %(id)s.", id=staff_id), field="staff_id"
+            )
         if role is Role.MANAGER and member.role is not Role.MANAGER:
-            raise InvalidInput(f"{member.name} is not a manager.", field="role")
+            raise InvalidInput(_l("%(name)s is not a manager.", name=member.name), field="role")
     secret = new_token(TOKEN_PREFIX)
     token = ApiToken(
         name=name, role=role, token_hash=digest(secret), staff_id=staff_id, created_at=now
@@ -87,7 +90,7 @@ def revoke_token(actor: Actor, token_id: int, now: datetime) -> ApiToken:
     actor.require(Permission.MANAGE)
     token = db.session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"No API token {token_id}.")
+        raise NotFound(_l("No API token %(id)s.", id=token_id))
     if token.revoked_at is None:
         token.revoked_at = now
         audit.record(actor, "token.revoked", "api_token", token.id, now, name=token.name)
@@ -100,7 +103,7 @@ def authenticate(secret: str, now: datetime) -> Actor:
         select(ApiToken).where(ApiToken.token_hash == digest(secret))
     ).first()
     if token is None or token.revoked_at is not None:
-        raise NotAuthenticated("The API token is unknown or revoked.")
+        raise NotAuthenticated(_l("The API token is unknown or revoked."))
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         # At most one write per token every few minutes, not one per tap.
         write_aside(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))

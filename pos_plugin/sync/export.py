@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from pos_plugin import csv_cells
@@ -156,8 +157,11 @@ def export_day(
     last = last_closed_day(store, now)
     if day > last:
         raise InvalidInput(
-            f"{day.isoformat()} has not closed yet: the last closed business day is "
-            f"{last.isoformat()}.",
+            _l(
+                "%(day)s has not closed yet: the last closed business day is %(last)s.",
+                day=day.isoformat(),
+                last=last.isoformat(),
+            ),
             field="date",
         )
     files = build_day(store, day, now)

@@ -47,9 +47,11 @@ def init_app(app: Flask) -> None:
         if not is_page_request() or request.is_json:  # a page's fetch wants JSON back
             return problem(
                 403,
-                "CSRF check failed",
-                "A request made with the browser session needs the page's CSRF token "
-                "in the X-CSRFToken header; reload the page and try again.",
+                _("CSRF check failed"),
+                _(
+                    "A request made with the browser session needs the page's CSRF token "
+                    "in the X-CSRFToken header; reload the page and try again."
+                ),
                 "csrf-failed",
             )
         html = render_template(

@@ -80,7 +80,7 @@ def _refused(
     form: SignInForm, staff: Staff, role: str | None, refusal: DomainError
 ) -> ResponseReturnValue:
     field = form.password if refusal.field == "password" else form.pin
-    field.errors = [refusal.detail]
+    field.errors = [str(refusal.detail)]
     headers = {}
     if "retry_after" in refusal.extra:
         headers["Retry-After"] = str(refusal.extra["retry_after"])

@@ -14,8 +14,10 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
+from pos_plugin.api.reasons import translated
 from pos_plugin.api.schemas import CompCreateSchema, CompSchema, IdempotencyHeaderSchema
 from pos_plugin.caller import now, place, session_actor, signed_in_staff
 from pos_plugin.database import write_transaction
@@ -96,14 +98,17 @@ def approve() -> ResponseReturnValue:
     """One comp over the allowance, approved by a manager's PIN on this tablet (JSON)."""
     actor = session_actor()
     if actor is None:
-        raise NotAuthenticated("Sign in on the tablet first.")
+        raise NotAuthenticated(_l("Sign in on the tablet first."))
     try:
         headers = IdempotencyHeaderSchema().load(dict(request.headers))
         body = ApprovalSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:
         name, reasons = next(iter(error.normalized_messages().items()))
-        reason = " ".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons)
-        raise InvalidInput(f"{name}: {reason}", field=str(name)) from None
+        listed = reasons if isinstance(reasons, list) else [reasons]
+        reason = " ".join(translated(str(said)) for said in listed)
+        raise InvalidInput(
+            _l("%(field)s: %(reason)s", field=name, reason=reason), field=str(name)
+        ) from None
     manager_id, pin = body.pop("manager_id"), body.pop("pin")
     with write_transaction():
         outcome = approvals.give_with_approval(

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import click
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from pos_plugin.cli import CLI_ACTOR, with_app
 from pos_plugin.database import write_transaction
@@ -86,8 +87,12 @@ def _endpoint_id(given: str) -> int:
     found = [e for e in endpoints.list_endpoints(CLI_ACTOR) if e.url == given]
     if len(found) > 1:
         ids = ", ".join(str(e.id) for e in found)
-        raise InvalidInput(f"Webhooks {ids} all send to {given}; remove one by its id.")
+        raise InvalidInput(
+            _l("Webhooks %(ids)s all send to %(url)s; remove one by its id.", ids=ids, url=given)
+        )
     if not found:
-        raise InvalidInput(f"No webhook sends to {given}; `pos-plugin webhook list` shows them.")
+        raise InvalidInput(
+            _l("No webhook sends to %(url)s; `pos-plugin webhook list` shows them.", url=given)
+        )
     endpoint: WebhookEndpoint = found[0]
     return endpoint.id

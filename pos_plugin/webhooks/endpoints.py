@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from pos_plugin.database import db
@@ -34,17 +35,22 @@ def check_url(url: str) -> str:
     try:
         url = clean_text(url).strip()
     except TextError as error:
-        raise InvalidInput(f"The URL {error}", field="url") from None
+        raise InvalidInput(_l("The URL: %(error)s", error=error.message), field="url") from None
     if not url:
         raise InvalidInput(
-            "Give the receiver's URL, e.g. https://loyalty.example/hooks.", field="url"
+            _l("Give the receiver's URL, e.g. https://loyalty.example/hooks."), field="url"
         )
     if len(url) > URL_MAX or any(c.isspace() for c in url):
-        raise InvalidInput(f"A URL has no spaces and at most {URL_MAX} characters.", field="url")
+        raise InvalidInput(
+            _l("A URL has no spaces and at most %(max)s characters.", max=URL_MAX), field="url"
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise InvalidInput(
-            f"{url!r} is not an http:// or https:// URL; webhooks are sent over HTTP(S).",
+            _l(
+                "'%(url)s' is not an http:// or https:// URL; webhooks are sent over HTTP(S).",
+                url=url,
+            ),
             field="url",
         )
     try:
@@ -52,14 +58,16 @@ def check_url(url: str) -> str:
     except ValueError:
         port = -1
     if not parts.hostname or port == -1 or port == 0:
-        raise InvalidInput(f"{url!r} names no host (and valid port) to send to.", field="url")
+        raise InvalidInput(
+            _l("'%(url)s' names no host (and valid port) to send to.", url=url), field="url"
+        )
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(
-            "Put no user name or password in the URL: deliveries are signed instead.",
+            _l("Put no user name or password in the URL: deliveries are signed instead."),
             field="url",
         )
     if parts.fragment:
-        raise InvalidInput("A webhook URL has no #fragment.", field="url")
+        raise InvalidInput(_l("A webhook URL has no #fragment."), field="url")
     return url
 
 
@@ -68,11 +76,17 @@ def parse_events(given: str | list[str]) -> list[str]:
     names = given.split(",") if isinstance(given, str) else given
     chosen = list(dict.fromkeys(name.strip() for name in names if name.strip()))
     if not chosen:
-        raise InvalidInput("Choose at least one event: " + ", ".join(EVENTS) + ".", field="events")
+        raise InvalidInput(
+            _l("Choose at least one event: %(events)s.", events=", ".join(EVENTS)), field="events"
+        )
     unknown = [name for name in chosen if name not in EVENTS]
     if unknown:
         raise InvalidInput(
-            f"Unknown event {unknown[0]!r}; choose from: " + ", ".join(EVENTS) + ".",
+            _l(
+                "Unknown event '%(event)s'; choose from: %(events)s.",
+                event=unknown[0],
+                events=", ".join(EVENTS),
+            ),
             field="events",
         )
     return chosen
@@ -111,7 +125,9 @@ def remove_endpoint(actor: Actor, endpoint_id: int, now: datetime) -> WebhookEnd
     actor.require(Permission.MANAGE)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound(f"There is no webhook {endpoint_id}; `pos-plugin webhook list` shows them.")
+        raise NotFound(
+            _l("There is no webhook %(id)s; `pos-plugin webhook list` shows them.", id=endpoint_id)
+        )
     db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
     db.session.delete(endpoint)
     audit.record(actor, "webhook.removed", "webhook_endpoint", endpoint_id, now, url=endpoint.url)

@@ -40,6 +40,7 @@ CHROMIUM_FLAGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "e2e"
 TABLET = {"width": 800, "height": 1280}  # a 10" tablet, portrait
+DESK = {"width": 1280, "height": 900}  # the manager's console
 
 pytestmark = pytest.mark.e2e
 
@@ -82,10 +83,15 @@ def live(
     request: pytest.FixtureRequest, tmp_path: Path, settings_for: Callable[..., Any]
 ) -> Iterator[LiveStore]:
     """The server, as `pos-plugin serve` builds it; `indirect` parametrisation may pass a
-    `PrinterSettings` to print with."""
+    `PrinterSettings` to print with, or a dict of `[store]` settings (a German store's
+    `{"locale": "de_DE", "timezone": "Europe/Berlin"}`)."""
     home = tmp_path / "home"
-    settings = settings_for(home, f"sqlite:///{tmp_path / 'store.db'}", currency="GBP")
-    printer = getattr(request, "param", None)
+    option = getattr(request, "param", None)
+    store_keys = option if isinstance(option, dict) else {}
+    settings = settings_for(
+        home, f"sqlite:///{tmp_path / 'store.db'}", **{"currency": "GBP", **store_keys}
+    )
+    printer = None if isinstance(option, dict) else option
     if printer is not None:
         settings = dataclasses.replace(settings, printer=printer)
     app = create_app({"SETTINGS": settings})
@@ -201,6 +207,12 @@ def sign_in_console(page: Any, url: str, name: str = "Maya", pin: str = "9999") 
     tap_pin(page, pin)
     page.get_by_role("button", name="OK").click()
     page.wait_for_url(f"{url}/manage")
+
+
+@pytest.fixture
+def console(console_at: Callable[[dict[str, int]], Any]) -> Any:
+    """A desk browser signed in as Maya on /manage."""
+    return console_at(DESK)
 
 
 @pytest.fixture

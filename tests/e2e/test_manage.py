@@ -23,15 +23,7 @@ from pos_plugin.services.store import get_store
 # Waits for the page (a form posts and the page reloads); `is_visible()` would not.
 expect = pytest.importorskip("playwright.sync_api").expect
 
-DESK = {"width": 1280, "height": 900}
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def console(console_at) -> Any:
-    """A desk browser signed in as Maya on /manage."""
-    return console_at(DESK)
 
 
 def _give(live, cafe, name: str, item: str, at: datetime, **fields: Any) -> Comp:

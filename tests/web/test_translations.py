@@ -1,15 +1,16 @@
-"""The pages speak the store's language: German is complete, and its compiled .mo is fresh."""
+"""The product speaks the store's language: German and French are complete for every message
+`make translations` extracts, and their compiled .mo files are fresh."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-import pos_plugin.checks
 import pos_plugin.web
 from pos_plugin import create_app
 from pos_plugin.database import db, write_transaction
@@ -20,38 +21,64 @@ from pos_plugin.services.actors import SYSTEM
 from pos_plugin.services.store import apply_settings
 
 WEB = Path(pos_plugin.web.__file__).parent
-# The health checks' messages, which the console's Health page shows.
-CHECKS = Path(pos_plugin.checks.__file__).parent
-GERMAN = WEB / "translations" / "de" / "LC_MESSAGES"
-# Every page: the tablet, sign-in, the shared templates and the manager console.
-METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+ROOT = WEB.parent.parent
+TRANSLATIONS = WEB / "translations"
+LANGUAGES = ("de", "fr")
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "_ln": (1, 2), "ngettext": (1, 2)}
 
 
-def _messages(catalog) -> dict[str, str]:
+def _sources() -> list[Path]:
+    """The folders and files `make translations` extracts from (the Makefile's I18N_SOURCES)."""
+    makefile = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^I18N_SOURCES := ((?:.*\\\n)*.*)$", makefile, re.M)
+    assert listed, "the Makefile names no I18N_SOURCES"
+    return [ROOT / name for name in listed.group(1).replace("\\", " ").split()]
+
+
+def _wanted() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    for source in _sources():
+        if source.is_dir():
+            messages = extract_from_dir(str(source), METHODS, keywords=KEYWORDS)
+            found |= {_key(message) for _, _, message, *_ in messages}
+        else:
+            messages = extract_from_file("python", str(source), keywords=KEYWORDS)
+            found |= {_key(message) for _, message, *_ in messages}
+    return found
+
+
+def _key(message: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...]:
+    return message if isinstance(message, str) else tuple(message)
+
+
+def _messages(catalog) -> dict[str | tuple[str, ...], str | tuple[str, ...]]:
     """Translated messages only: an empty or fuzzy one falls back to English and is not compiled."""
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-
-
-def test_every_string_on_the_pages_has_a_german_translation():
-    wanted = {
-        message
-        for folder in (WEB, CHECKS)
-        for _, _, message, *_ in extract_from_dir(
-            str(folder), METHODS, keywords={"_": None, "_l": None, "gettext": None}
-        )
+    return {
+        _key(m.id): _key(m.string)
+        for m in catalog
+        if m.id and m.string and all(_key(m.string)) and not m.fuzzy
     }
-    with (GERMAN / "messages.po").open("rb") as file:
-        german = _messages(read_po(file))
-    missing = sorted(m for m in wanted if not german.get(m))
-    assert missing == [], "run pybabel extract/update (see babel.cfg) and translate these"
 
 
-def test_the_compiled_german_catalog_matches_its_po_file():
-    with (GERMAN / "messages.po").open("rb") as file:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_people_read_has_a_translation(language):
+    wanted = _wanted()
+    assert len(wanted) > 600
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        translated = _messages(read_po(file))
+    missing = sorted(map(str, (m for m in wanted if m not in translated)))
+    assert missing == [], "run `make translations` and translate these"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalog_matches_its_po_file(language):
+    folder = TRANSLATIONS / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as file:
         source = _messages(read_po(file))
-    with (GERMAN / "messages.mo").open("rb") as file:
+    with (folder / "messages.mo").open("rb") as file:
         compiled = _messages(read_mo(file))
-    assert compiled == source, "stale .mo: run `pybabel compile -d pos_plugin/web/translations`"
+    assert compiled == source, "stale .mo: run `make translations`"
 
 
 @pytest.fixture

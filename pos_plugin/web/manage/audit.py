@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
+from pos_plugin.labels import action_name, entity_name
 from pos_plugin.models import AuditEvent
 from pos_plugin.services import audit
 from pos_plugin.services.audit import AuditFilter
@@ -39,8 +40,8 @@ def audit_page() -> ResponseReturnValue:
     actor = manager()
     form = AuditFilterForm(request.args)
     actions, entities = audit.choices(actor)
-    form.action.choices = options([("", _("any")), *((a, a) for a in actions)])
-    form.entity.choices = options([("", _("any")), *((e, e) for e in entities)])
+    form.action.choices = options([("", _("any")), *((a, action_name(a)) for a in actions)])
+    form.entity.choices = options([("", _("any")), *((e, entity_name(e)) for e in entities)])
     found: Page[AuditEvent] | None = None
     if form.validate():
         where = AuditFilter(

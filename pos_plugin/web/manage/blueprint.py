@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from pos_plugin.caller import now, session_actor
@@ -40,7 +40,7 @@ def manager_page(view: F) -> F:
 def manager() -> Actor:
     actor = session_actor()
     if actor is None:  # manager_page let the view run, so this cannot happen
-        raise PermissionDenied("Sign in as a manager.")
+        raise PermissionDenied(_l("Sign in as a manager."))
     return actor
 
 
@@ -63,11 +63,11 @@ def show_refusal(form: FlaskForm | None, error: InvalidInput) -> None:
     """The service's words next to the field it names, else above the form (or flashed)."""
     field = _field(form, error.field)
     if field is not None:
-        field.errors = [*field.errors, error.detail]
+        field.errors = [*field.errors, str(error.detail)]
     elif form is not None:
-        form.form_errors.append(error.detail)
+        form.form_errors.append(str(error.detail))
     else:
-        flash(error.detail, "error")
+        flash(str(error.detail), "error")
 
 
 def _field(form: FlaskForm | None, name: str | None) -> Any:
@@ -97,15 +97,9 @@ def money(amount: int | None) -> str:
     return Money(amount, store.currency).format(store.locale)
 
 
-def local(moment: datetime | None, pattern: str = "%a %d %b %H:%M") -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(_store_settings().timezone)).strftime(pattern)
-
-
 @bp.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"money": money, "local": local, "now_utc": clock}
+    return {"money": money, "now_utc": clock}
 
 
 @bp.errorhandler(NotFound)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from pos_plugin import charts
 from pos_plugin.services import reports
 from pos_plugin.services.shifts import UNSCHEDULED
 from pos_plugin.services.store import get_store
+from pos_plugin.web import dates
 from pos_plugin.web.manage.blueprint import bp, clock, manager, manager_page, money, page
 
 
@@ -18,13 +22,24 @@ def _chosen() -> reports.Report:
     return reports.report(manager(), get_store(), name, days, clock())
 
 
+def _shown(report: reports.Report, label: str) -> str:
+    """A row's label as a person reads it: a business day in the store's locale."""
+    return dates.short_day(date.fromisoformat(label)) if report.name == "day" else label
+
+
 @bp.get("/reports")
 @manager_page
 def reports_page() -> ResponseReturnValue:
     report = _chosen()
+    labels = [_shown(report, row.label) for row in report.rows]
     chart = charts.bar_chart(
-        f"{report.title}: value, {report.start} to {report.end}",
-        [row.label for row in report.rows],
+        _(
+            "%(title)s: value, %(start)s to %(end)s",
+            title=report.title,
+            start=dates.day(report.start),
+            end=dates.day(report.end),
+        ),
+        labels,
         [row.value for row in report.rows],
         fmt=money,
     )
@@ -32,6 +47,7 @@ def reports_page() -> ResponseReturnValue:
         "reports.html",
         report=report,
         chart=chart,
+        labels=labels,
         names={name: title for name, (title, _, _) in reports.REPORTS.items()},
         periods=reports.PERIODS,
         unscheduled=UNSCHEDULED,

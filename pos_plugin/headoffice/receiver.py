@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask_babel import Babel
 from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -55,6 +56,9 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.headoffice.max_upload_bytes,
     )
     app.extensions[ENGINE] = engine
+    # Head office reads English; the refusals it shares with the store (a name's rules, say)
+    # are lazy strings, which Flask-Babel renders.
+    Babel(app, locale_selector=lambda: "en", timezone_selector=lambda: "UTC")
     ho = settings.headoffice
     app.extensions[QUOTA] = Quota(ho.max_waiting_files, ho.max_waiting_bytes)
     from pos_plugin.headoffice import access

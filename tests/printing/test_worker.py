@@ -90,7 +90,7 @@ def test_a_hundred_notes_on_a_printer_that_answers_every_status_late_print_a_hun
     worker = PrintWorker(app, dataclasses.replace(receipts, printer=fast), clock)
     printer.answer_delay = 0.075  # every answer 1.5 times the timeout, as 4.5 s against 3 s
     printer.start()
-    roomy = {"allowance": {"amount": 10**6, "currency": "EUR"}, "max_comps": None}
+    roomy = {"allowance": {"amount": 999_999, "currency": "EUR"}, "max_comps": None}
     raised = client.patch(
         "/api/v1/shifts/current", json={**roomy, "reason": "Busy"}, headers=auth("manager")
     )

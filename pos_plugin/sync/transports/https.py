@@ -108,6 +108,8 @@ class HttpsTransport:
         connection = self._connection()
         broke: OSError | http.client.HTTPException | None = None
         try:
+            # Not reached at all: nothing was sent, and there is no answer to read.
+            connection.connect()
             try:
                 with body_path.open("rb") if body_path else nullcontext() as body:
                     connection.request(method, target, body=body, headers=headers)

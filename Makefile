@@ -40,9 +40,11 @@ check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# pytest exits 5 when it collects nothing; say so instead of failing obscurely.
+# pytest exits 5 when it collects nothing; say so instead of failing obscurely. Four workers on
+# two cores: a quarter of the suite's time is waiting (servers starting, Chromium, sockets), so
+# four keep both cores busy (5:17 against 5:56 with two, measured on a quiet machine).
 pytest: install services bytecode
-	@$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/pytest -n 4 --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 # The tests use the PostgreSQL on 127.0.0.1:5432 when there is one; start it if it stopped.

@@ -23,8 +23,11 @@ Figures on this shared 2-core machine vary from run to run: read the ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
+import re
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -39,7 +42,8 @@ import headoffice_chain
 import psycopg
 import sqlalchemy as sa
 
-from pos_plugin.headoffice import database, ingest, partitions, stores
+from pos_plugin.headoffice import database, distribute, ingest, partitions, stores, users
+from pos_plugin.headoffice.models import UserRole
 from pos_plugin.settings import Settings
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,6 +70,9 @@ def fresh_schema(url: str) -> Iterator[str]:
 def prepare(url: str, chain: headoffice_chain.Chain, months: list[Any]) -> None:
     """Head office's schema, the chain's stores registered, and its months' partitions."""
     engine = database.open_database(url)
+    # On a Citus coordinator the tables are split by store first; one PostgreSQL keeps them.
+    with database.write_session(engine) as session, contextlib.suppress(distribute.NoCitus):
+        distribute.distribute(session)
     with database.write_session(engine) as session:
         stores.add_stores(session, chain.stores, datetime.now(UTC))
     partitions.create(engine, months)
@@ -146,7 +153,7 @@ def overview(url: str, tmp: Path, first: Any, last: Any, repeat: int) -> tuple[f
 
     engine = database.make_engine(url)
     app = create_app(Settings(home=tmp, source=None, database_url=url), engine)
-    client = app.test_client()
+    client = _signed_in(app.test_client(), engine)
     page, bare = [], []
     for _ in range(repeat + 1):
         began = time.perf_counter()
@@ -163,6 +170,21 @@ def overview(url: str, tmp: Path, first: Any, last: Any, repeat: int) -> tuple[f
         bare.append(time.perf_counter() - began)
     engine.dispose()
     return statistics.median(page[1:]), statistics.median(bare[1:])
+
+
+def _signed_in(client: Any, engine: Any) -> Any:
+    """A browser signed in as a viewer, as head office's pages require."""
+    password = secrets.token_urlsafe(16)
+    with database.write_session(engine) as session:
+        users.add_user(session, "bench", UserRole.VIEWER, password, datetime.now(UTC))
+    form = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
+    if form is None:
+        raise SystemExit("the sign-in page has no CSRF token")
+    data = {"name": "bench", "password": password, "csrf_token": form[1]}
+    answer = client.post("/signin", data=data)
+    if answer.status_code != 302:
+        raise SystemExit(f"signing in answered {answer.status_code}")
+    return client
 
 
 def totals(url: str) -> list[tuple[Any, ...]]:

@@ -376,7 +376,7 @@ def _check_allowance(store: Store, shift: Shift, item: CatalogItem, staff_id: in
         "item": item.name,
         "value": item.value.format(store.locale),
         "left": standing.remaining.format(store.locale),
-        "shift": shift.name,
+        "shift": shifts.shown_name(shift.name),
         "max_comps": shift.max_comps,
         "max_comps_per_staff": cap,
         "per_shift_limit": item.per_shift_limit,

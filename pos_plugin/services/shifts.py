@@ -30,6 +30,14 @@ from pos_plugin.services.paging import Page
 from pos_plugin.services.text_input import optional_text
 
 UNSCHEDULED = "Unscheduled"
+
+
+def shown_name(name: str) -> str:
+    """A shift's name as a person reads it: the product's own (Unscheduled) in the store's
+    language, a name the manager typed as it is."""
+    return str(_l("Unscheduled")) if name == UNSCHEDULED else name
+
+
 OVERRIDDEN = "shift.overridden"
 REASON_MAX = 280
 

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask_babel import Babel
 
 from pos_plugin import labels
+from pos_plugin.services import shifts
 from pos_plugin.web import dates
 
 LANGUAGES = ("en", "de", "fr")
@@ -53,4 +54,5 @@ def init_app(app: Flask) -> None:
         action_name=labels.action_name,
         entity_name=labels.entity_name,
         actor_name=labels.actor_name,
+        shift_name=shifts.shown_name,
     )

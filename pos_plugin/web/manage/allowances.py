@@ -163,7 +163,13 @@ def override() -> ResponseReturnValue:
             ),
         )
         if done is not None:
-            flash(_("The %(name)s shift's allowance is changed.", name=done.shift.name), "ok")
+            flash(
+                _(
+                    "The %(name)s shift's allowance is changed.",
+                    name=shifts.shown_name(done.shift.name),
+                ),
+                "ok",
+            )
             with write_transaction():
                 after = shift_limits.running_limits(manager(), get_store(), clock())
             if after.blocking:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from pos_plugin import charts
 from pos_plugin.services import reports
-from pos_plugin.services.shifts import UNSCHEDULED
+from pos_plugin.services.shifts import UNSCHEDULED, shown_name
 from pos_plugin.services.store import get_store
 from pos_plugin.web import dates
 from pos_plugin.web.manage.blueprint import bp, clock, manager, manager_page, money, page
@@ -24,7 +24,9 @@ def _chosen() -> reports.Report:
 
 def _shown(report: reports.Report, label: str) -> str:
     """A row's label as a person reads it: a business day in the store's locale."""
-    return dates.short_day(date.fromisoformat(label)) if report.name == "day" else label
+    if report.name == "day":
+        return dates.short_day(date.fromisoformat(label))
+    return shown_name(label) if report.name == "shift" else label
 
 
 @bp.get("/reports")
@@ -51,6 +53,7 @@ def reports_page() -> ResponseReturnValue:
         names={name: title for name, (title, _, _) in reports.REPORTS.items()},
         periods=reports.PERIODS,
         unscheduled=UNSCHEDULED,
+        unscheduled_name=shown_name(UNSCHEDULED),
     )
 
 

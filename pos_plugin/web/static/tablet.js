@@ -177,9 +177,14 @@
   }
 
   // -- the meter ---------------------------------------------------------------------------
+  // The shift the product names itself (Unscheduled) reads in the store's language.
+  function shiftName(name) {
+    return strings.shift_names[name] || name;
+  }
+
   function showTally(tally) {
     lastTally = tally;
-    setText("shift-name", tally.name);
+    setText("shift-name", shiftName(tally.name));
     setText("meter-value", shown(tally.remaining));
     setText("meter-of", say(strings.left_of, { allowance: shown(tally.allowance) }));
     var share = tally.allowance.amount ? tally.remaining.amount / tally.allowance.amount : 0;
@@ -218,7 +223,7 @@
       what: item ? item.name : "",
       value: item ? shown(item.value) : "",
       left: remaining ? shown(remaining) : "",
-      shift: tally.name || "",
+      shift: shiftName(tally.name || ""),
       max: { max_comps: source.max_comps, max_comps_per_staff: source.max_comps_per_staff,
              per_item: item ? item.per_shift_limit : "" },
     };

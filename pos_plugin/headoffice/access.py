@@ -26,14 +26,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from pos_plugin import browser_security as security
+from pos_plugin.browser_security import WRITE_METHODS, csrf, safe_next
 from pos_plugin.headoffice import signin
 from pos_plugin.headoffice.database import write_session
 from pos_plugin.headoffice.models import UserRole
 from pos_plugin.headoffice.receiver import engine, problem
 from pos_plugin.problems import status_for
-from pos_plugin.web import security
-from pos_plugin.web.security import WRITE_METHODS, csrf
-from pos_plugin.web.session import safe_next
 
 COOKIE = "ho_session"
 SECRET_KEY_FILE = "headoffice_secret_key"

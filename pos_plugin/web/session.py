@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,18 +16,6 @@ from pos_plugin.caller import session_actor
 from pos_plugin.models import Role
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
-
-
-def safe_next(target: str | None) -> str | None:
-    """A `next` to go back to after signing in: a path on this site, never another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 def signed_in(*roles: Role) -> Callable[[F], F]:

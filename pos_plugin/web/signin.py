@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from pos_plugin import caller
+from pos_plugin.browser_security import safe_next
 from pos_plugin.caller import now
 from pos_plugin.database import db, write_transaction
 from pos_plugin.models import Role, Staff
@@ -13,7 +14,7 @@ from pos_plugin.problems import status_for
 from pos_plugin.services import signin as signin_service
 from pos_plugin.services.errors import DomainError
 from pos_plugin.services.store import get_store
-from pos_plugin.web import assets, session
+from pos_plugin.web import assets
 from pos_plugin.web.forms import SignInForm
 
 # The pages' shared blueprint: sign-in views, base templates and static files (/assets).
@@ -36,7 +37,7 @@ def _roles(choice: str | None) -> tuple[Role, ...]:
 @bp.get("/signin")
 def signin() -> ResponseReturnValue:
     role = request.args.get("role") if request.args.get("role") in ROLE_CHOICES else None
-    target = session.safe_next(request.args.get("next")) or ""
+    target = safe_next(request.args.get("next")) or ""
     form = SignInForm(formdata=None, next=target, role=role or "")
     chosen = request.args.get("staff", type=int)
     if chosen is None:
@@ -73,7 +74,7 @@ def signin_submit() -> ResponseReturnValue:
             caller.start_session(outcome.accepted())
     if outcome.refusal is not None:
         return _refused(form, staff, role, outcome.refusal)
-    return redirect(session.safe_next(form.next.data) or home_for(staff.role))
+    return redirect(safe_next(form.next.data) or home_for(staff.role))
 
 
 def _refused(
@@ -100,7 +101,7 @@ def signout() -> ResponseReturnValue:
 @bp.post("/switch")
 def switch() -> ResponseReturnValue:
     """One tap hands the tablet over: sign out, and come back to the same page."""
-    target = session.safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     with write_transaction():
         caller.end_session()
     return redirect(url_for("web.signin", next=target))

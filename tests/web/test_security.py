@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from pos_plugin import create_app
+from pos_plugin.browser_security import SECRET_KEY_FILE, load_or_create_secret_key
 from pos_plugin.database import db
 from pos_plugin.models import Role
-from pos_plugin.web.security import SECRET_KEY_FILE, load_or_create_secret_key
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_an_empty_secret_key_is_made_anew_with_a_warning_and_the_pages_work(
     before = path.read_text()
     path.write_text(left)  # a disk that filled, or a hand that truncated it
 
-    with caplog.at_level(logging.WARNING, "pos_plugin.web.security"):
+    with caplog.at_level(logging.WARNING, "pos_plugin.browser_security"):
         restarted = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
     try:
         assert restarted.test_client().get("/signin").status_code == 200

@@ -12,13 +12,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from pos_plugin.browser_security import safe_next
 from pos_plugin.caller import now, session_actor
 from pos_plugin.database import write_transaction
 from pos_plugin.models import Role
 from pos_plugin.money import Money
 from pos_plugin.services.actors import Actor
 from pos_plugin.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from pos_plugin.web.session import safe_next, signed_in
+from pos_plugin.web.session import signed_in
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])

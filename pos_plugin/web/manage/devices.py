@@ -12,11 +12,11 @@ from flask import current_app, flash, make_response, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from pos_plugin.browser_security import cookies_secure
 from pos_plugin.caller import TABLET_COOKIE, place
 from pos_plugin.services import devices, sessions, signin
 from pos_plugin.web.manage.blueprint import attempt, back, bp, clock, manager, manager_page, page
 from pos_plugin.web.manage.forms import DeviceForm
-from pos_plugin.web.security import cookies_secure
 
 # A tablet stays enrolled until a manager revokes it, not until a cookie runs out.
 TABLET_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600

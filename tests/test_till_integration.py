@@ -51,19 +51,20 @@ def order_refs(app: Any) -> list[str | None]:
             db.session.remove()
 
 
+def run_example(
+    command: list[str], env: dict[str, str], folder: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run a guide's example as a till's developer would paste it, in `folder`."""
+    return subprocess.run(
+        command, env=env, cwd=folder, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def test_the_curl_examples_record_a_comp_for_the_order_and_fetch_its_note(app, live, tmp_path):
     script = "\n".join(blocks("sh"))
     assert "curl" in script
 
-    ran = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        env=live,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    ran = run_example(["bash", "-euo", "pipefail", "-c", script], live, tmp_path)
 
     assert ran.returncode == 0, ran.stderr
     comp = json.loads((tmp_path / "comp.json").read_text())
@@ -78,15 +79,7 @@ def test_the_curl_examples_record_a_comp_for_the_order_and_fetch_its_note(app, l
 def test_the_python_till_script_records_one_comp_however_often_it_retries(app, live, tmp_path):
     [script] = [block for block in blocks("python") if "def comp_for_order(" in block]
 
-    ran = subprocess.run(
-        [sys.executable, "-c", script],
-        env=live,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    ran = run_example([sys.executable, "-c", script], live, tmp_path)
 
     assert ran.returncode == 0, ran.stderr
     comp_id, order_ref, same, size, unit = ran.stdout.split()

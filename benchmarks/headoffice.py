@@ -83,10 +83,9 @@ def _worker(url: str, manifests: list[Path], quarantine: Path, start: Any) -> tu
     engine = database.make_engine(url)
     start.wait()
     began = time.time()
-    for path in manifests:
-        outcome = ingest.ingest(engine, path, quarantine, datetime.now(UTC))
+    for outcome in ingest.ingest_all(engine, manifests, quarantine, lambda: datetime.now(UTC)):
         if outcome.status != ingest.INGESTED:
-            raise SystemExit(f"{path.name}: {outcome.message}")
+            raise SystemExit(f"{outcome.path.name}: {outcome.message}")
     engine.dispose()
     return began, time.time()
 

@@ -57,7 +57,7 @@ def _fill(engine: sa.Engine, stores: int, days: int, comps: int) -> None:
     every_day = [START + timedelta(days=d) for d in range(days)]
     for store in range(1, stores + 1):
         with database.write_session(engine) as session:
-            rollups.refresh(session, f"store-{store}", every_day)
+            rollups.refresh(session, [(f"store-{store}", day) for day in every_day])
     with engine.begin() as connection:  # only ours: others' schemas come and go meanwhile
         tables = ", ".join(t.name for t in HeadOfficeBase.metadata.sorted_tables)
         connection.exec_driver_sql(f"ANALYZE {tables}")

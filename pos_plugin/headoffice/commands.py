@@ -146,20 +146,20 @@ def ingest_command(
         if not manifests:
             raise click.ClickException("No file sets found (looked for *.manifest.json).")
         with progress.OutcomePrinter(len(manifests), progress.terminal_console()) as printer:
-            for path in manifests:
-                try:
-                    outcome = ingest.ingest(engine, path, folder, datetime.now(UTC))
-                except DBAPIError as error:
-                    raise click.ClickException(
-                        f"The head office database failed at {path.name}: {error.orig}\n"
-                        f"{done} of {len(manifests)} file set(s) were done (listed above); "
-                        "run the same command again for the rest."
-                    ) from None
-                if not outcome.refused:
-                    ingest.archive_set(path, archived)
-                printer.print(outcome)
-                refused += outcome.refused
-                done += 1
+            outcomes = ingest.ingest_all(engine, manifests, folder, lambda: datetime.now(UTC))
+            try:
+                for outcome in outcomes:
+                    if not outcome.refused:
+                        ingest.archive_set(outcome.path, archived)
+                    printer.print(outcome)
+                    refused += outcome.refused
+                    done += 1
+            except DBAPIError as error:  # outcomes come in order: it failed at the next set
+                raise click.ClickException(
+                    f"The head office database failed at {manifests[done].name}: {error.orig}\n"
+                    f"{done} of {len(manifests)} file set(s) were done (listed above); "
+                    "run the same command again for the rest."
+                ) from None
     if refused:
         raise click.ClickException(f"{refused} of {len(manifests)} file set(s) refused.")
 

@@ -13,19 +13,19 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import partitions, rollups, verify
 from pos_plugin.headoffice.database import write_session
-from pos_plugin.headoffice.load import replace_day
+from pos_plugin.headoffice.load import DayRows, replace_days
 from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
 from pos_plugin.headoffice.verify import Refused, SignedManifest
 from pos_plugin.sync.fileset import DATA_KINDS, MANIFEST_SUFFIX, parse_name
@@ -73,64 +73,220 @@ def _oldest_first(path: Path) -> tuple[date, str, int, str]:
 
 
 def ingest(engine: Engine, manifest_path: Path, quarantine: Path, now: datetime) -> Outcome:
-    """Verify and load one set (named by its manifest) in one transaction; its outcome.
+    """Verify and load one set (named by its manifest) in a transaction of its own; its
+    outcome. A refused set is quarantined; a database failure raises (`DBAPIError`) and
+    leaves the set where it is, to be ingested again."""
+    return next(_ingest_batch(engine, [_read(manifest_path)], quarantine, now))
 
-    A refused set is quarantined; a database failure raises (`DBAPIError`) and leaves the
-    set where it is, to be ingested again."""
+
+def ingest_all(
+    engine: Engine, manifest_paths: Iterable[Path], quarantine: Path, clock: Callable[[], datetime]
+) -> Iterator[Outcome]:
+    """Verify and load many sets, in order, a batch of them to a transaction; each set's
+    outcome once its batch has committed (or it was refused).
+
+    One commit and a few statements serve a whole batch of small sets, where a commit a
+    set cost more than loading its rows. The sets are read and checked whole before the
+    batch writes anything, so a refused set costs its neighbours nothing; should the
+    database still refuse the batch, its sets are loaded again one at a time, and the one
+    the database refuses raises as `ingest` does, after its neighbours' outcomes.
+    """
+    for batch in _batches(manifest_paths):
+        yield from _ingest_batch(engine, batch, quarantine, clock())
+
+
+BATCH_SETS = 100
+# A batch's data files, read whole before it writes: sets are checked first, memory stays
+# bounded. A set larger than this is a batch by itself, its rows streamed.
+BATCH_BYTES = 2 * 1024 * 1024
+
+_Read = tuple[Path, SignedManifest | Refused]
+
+
+def _read(path: Path) -> _Read:
     try:
-        signed = verify.read_manifest(manifest_path)
-        loaded = _load_once(engine, signed, now)
+        return path, verify.read_manifest(path)
     except Refused as refusal:
-        moved = quarantine_set(manifest_path, refusal, quarantine, now)
-        reason = refusal.reason if refusal.path == manifest_path else str(refusal)
-        return Outcome(manifest_path, REFUSED, f"{reason}; moved to {moved}")
-    if loaded.analyze:
+        return path, refusal
+
+
+def _batches(paths: Iterable[Path]) -> Iterator[list[_Read]]:
+    """The sets in order, in batches; a store's day at most once in a batch, since a later
+    sequence of it decides on what the earlier one left."""
+    batch: list[_Read] = []
+    size, days = 0, set[tuple[str, date]]()
+    for path in paths:
+        read = _read(path)
+        if isinstance(read[1], SignedManifest):
+            signed = read[1]
+            day = (signed.name.store_id, signed.name.business_date)
+            weight = verify.declared_bytes(signed)
+            if batch and (len(batch) >= BATCH_SETS or size + weight > BATCH_BYTES or day in days):
+                yield batch
+                batch, size, days = [], 0, set()
+            size += weight
+            days.add(day)
+        batch.append(read)
+    if batch:
+        yield batch
+
+
+def _ingest_batch(
+    engine: Engine, batch: list[_Read], quarantine: Path, now: datetime
+) -> Iterator[Outcome]:
+    signed = [read for _, read in batch if isinstance(read, SignedManifest)]
+    try:
+        loaded = _load_once(engine, signed, now)
+    except DBAPIError:
+        if len(signed) <= 1:
+            raise
+        for one in batch:  # one at a time: which set the database refuses, the rest loaded
+            yield from _ingest_batch(engine, [one], quarantine, now)
+        return
+    for month in loaded.analyze:
         try:
-            partitions.analyze(engine, signed.name.business_date)
-        except DBAPIError as error:  # the set is committed; fresher statistics can wait
-            log.warning("ANALYZE after %s failed: %s", manifest_path.name, error.orig)
-    status = REPLAY if loaded.message.startswith(REPLAY) else INGESTED
-    return Outcome(manifest_path, status, loaded.message)
+            partitions.analyze(engine, month)
+        except DBAPIError as error:  # the sets are committed; fresher statistics can wait
+            log.warning("ANALYZE of %s failed: %s", partitions.partition_name(month), error.orig)
+    for path, read in batch:
+        result = read if isinstance(read, Refused) else loaded.results[path]
+        if isinstance(result, Refused):
+            moved = quarantine_set(path, result, quarantine, now)
+            reason = result.reason if result.path == path else str(result)
+            yield Outcome(path, REFUSED, f"{reason}; moved to {moved}")
+        else:
+            yield Outcome(path, REPLAY if result.startswith(REPLAY) else INGESTED, result)
 
 
 @dataclass(frozen=True)
 class _Loaded:
-    message: str
-    analyze: bool = False  # the load changed its month's partition materially
+    results: dict[Path, str | Refused]  # each set's message, or why it was refused
+    analyze: list[date]  # the months whose partitions the batch changed materially
 
 
-def _load_once(engine: Engine, signed: SignedManifest, now: datetime) -> _Loaded:
+def _load_once(engine: Engine, sets: list[SignedManifest], now: datetime) -> _Loaded:
+    if not sets:
+        return _Loaded({}, [])
+    try:
+        return _in_one_transaction(engine, sets, now)
+    except partitions.MissingPartition:
+        # Made in a transaction of its own, so the lock it takes is held only that long.
+        partitions.create(engine, [s.name.business_date for s in sets])
+    return _in_one_transaction(engine, sets, now)
+
+
+def _in_one_transaction(engine: Engine, sets: list[SignedManifest], now: datetime) -> _Loaded:
     try:
         with write_session(engine) as session:
-            return _load(session, signed, now)
-    except partitions.MissingPartition as missing:
-        # Made in a transaction of its own, so the lock it takes is held only that long.
-        partitions.create(engine, [missing.day])
-    with write_session(engine) as session:
-        return _load(session, signed, now)
+            return _load(session, sets, now)
+    except Refused as refusal:
+        # Only streamed rows are refused this late, and only a batch's one set streams.
+        assert len(sets) == 1
+        return _Loaded({sets[0].manifest_path: refusal}, [])
+    except IntegrityError as error:
+        if len(sets) > 1:
+            raise  # the caller loads them one at a time to find which
+        # A set's own rows broke a constraint (a comp twice, say): the set is at fault.
+        reason = f"the database refused its rows: {str(error.orig).strip()}"
+        return _Loaded({sets[0].manifest_path: Refused(sets[0].manifest_path, reason)}, [])
 
 
-def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
-    name = signed.name
-    # One ingest per store at a time; ingests of other stores go on in parallel. On
-    # PostgreSQL the same query reads the state of the month's partition.
-    locked = select(RegisteredStore.public_key).where(RegisteredStore.id == name.store_id)
+def _load(session: Session, sets: list[SignedManifest], now: datetime) -> _Loaded:
+    """Decide each set against what is ingested (holding its store's row lock: one ingest
+    per store at a time, ingests of other stores in parallel), then load the batch."""
+    store_ids = sorted({s.name.store_id for s in sets})
+    locked = session.execute(  # in one order, so two batches never deadlock
+        select(RegisteredStore.id, RegisteredStore.public_key)
+        .where(RegisteredStore.id.in_(store_ids))
+        .order_by(RegisteredStore.id)
+        .with_for_update()
+    )
+    keys: dict[str, str] = dict(locked.all())
     on_postgresql = session.get_bind().dialect.name == "postgresql"
-    if on_postgresql:
-        locked = locked.add_columns(*partitions.state_columns(name.business_date))
-    found = session.execute(locked.with_for_update(of=RegisteredStore)).first()
-    store: tuple[Any, ...] | None = None if found is None else tuple(found)
-    verify.check_signature(signed, None if store is None else store[0])
-    assert store is not None  # check_signature refused a store that is not registered
-    verify.check_files(signed)
-    partition = partitions.state_of(name.business_date, *store[1:]) if on_postgresql else None
-    earlier = session.scalars(
-        select(IngestedSet)
-        .where(
-            IngestedSet.store_id == name.store_id, IngestedSet.business_date == name.business_date
+    days = [s.name.business_date for s in sets]
+    states = partitions.states(session, days) if on_postgresql else {}
+    earlier: dict[tuple[str, date], list[IngestedSet]] = {}
+    pairs = {(s.name.store_id, s.name.business_date) for s in sets}
+    keyed = tuple_(IngestedSet.store_id, IngestedSet.business_date)
+    for done in session.scalars(
+        select(IngestedSet).where(keyed.in_(list(pairs))).order_by(IngestedSet.sequence)
+    ):
+        earlier.setdefault((done.store_id, done.business_date), []).append(done)
+    results: dict[Path, str | Refused] = {}
+    loads: list[tuple[SignedManifest, DayRows, IngestedSet | None]] = []
+    stream = len(sets) == 1
+    for signed in sets:
+        name = signed.name
+        try:
+            told = _decide(
+                signed,
+                keys.get(name.store_id),
+                earlier.get((name.store_id, name.business_date), []),
+            )
+            if told is not None:
+                results[signed.manifest_path] = told
+                continue
+            rows: dict[str, Iterable[tuple[Any, ...]]] = {
+                kind: verify.rows(signed, kind) for kind in DATA_KINDS
+            }
+            if not stream:  # read and checked whole now: a late refusal writes nothing
+                rows = {kind: list(found) for kind, found in rows.items()}
+        except Refused as refusal:
+            results[signed.manifest_path] = refusal
+            continue
+        before = earlier.get((name.store_id, name.business_date))
+        loads.append(
+            (
+                signed,
+                DayRows(name.store_id, name.business_date, name.sequence, rows),
+                before[-1] if before else None,
+            )
         )
-        .order_by(IngestedSet.sequence)
-    ).all()
+    replacing = [(day.store_id, day.day) for _, day, newest in loads if newest is not None]
+    counts = replace_days(session, [day for _, day, _ in loads], replacing=replacing)
+    # The batch's rows are all loaded and checked here, the transaction still open: their
+    # days' rollups are rewritten from them in the same commit.
+    rollups.refresh(session, [(day.store_id, day.day) for _, day, _ in loads])
+    changed = dict.fromkeys(states, 0)
+    for (signed, day, newest), loaded in zip(loads, counts, strict=True):
+        for done in earlier.get((day.store_id, day.day), []):
+            done.state = SetState.SUPERSEDED
+        session.add(
+            IngestedSet(
+                store_id=day.store_id,
+                business_date=day.day,
+                sequence=day.sequence,
+                manifest_sha256=signed.manifest_sha256,
+                exported_at=signed.exported_at,
+                ingested_at=now,
+                state=SetState.CURRENT,
+                comps_rows=loaded["comps"],
+                shifts_rows=loaded["shifts"],
+                stories_rows=loaded["stories"],
+                format_version=signed.format_version,
+                totals=signed.totals,
+            )
+        )
+        if states:
+            month = partitions.month_of(day.day)
+            changed[month] += loaded["comps"] + (newest.comps_rows if newest is not None else 0)
+        results[signed.manifest_path] = _told(signed, loaded, newest)
+    analyze = [
+        month
+        for month, state in states.items()
+        if changed[month]
+        and partitions.needs_analyze(state.changed_rows + changed[month], state.estimated_rows)
+    ]
+    return _Loaded(results, analyze)
+
+
+def _decide(
+    signed: SignedManifest, public_key: str | None, earlier: list[IngestedSet]
+) -> str | None:
+    """None when the set is to be loaded; what to tell of a replay; `Refused` otherwise."""
+    name = signed.name
+    verify.check_signature(signed, public_key)
+    verify.check_files(signed)
     for done in earlier:
         if done.sequence == name.sequence:
             if done.manifest_sha256 != signed.manifest_sha256:
@@ -142,7 +298,7 @@ def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
             for kind in DATA_KINDS:  # the files must still be the ones signed
                 for _ in verify.rows(signed, kind):
                     pass
-            return _Loaded(f"{REPLAY} on {done.ingested_at:%Y-%m-%d %H:%M} UTC: nothing changed")
+            return f"{REPLAY} on {done.ingested_at:%Y-%m-%d %H:%M} UTC: nothing changed"
     newest = earlier[-1] if earlier else None
     if newest is not None and newest.sequence > name.sequence:
         raise Refused(
@@ -150,40 +306,7 @@ def _load(session: Session, signed: SignedManifest, now: datetime) -> _Loaded:
             f"out of order: sequence {newest.sequence} of {name.business_date} is already "
             f"ingested, and this older sequence {name.sequence} would undo it",
         )
-    loaded = replace_day(
-        session,
-        name.store_id,
-        name.business_date,
-        name.sequence,
-        {kind: verify.rows(signed, kind) for kind in DATA_KINDS},
-        replacing=newest is not None,
-    )
-    # The set's rows are all loaded and checked here, the transaction still open: the day's
-    # rollups are rewritten from them in the same commit.
-    rollups.refresh(session, name.store_id, [name.business_date])
-    for done in earlier:
-        done.state = SetState.SUPERSEDED
-    session.add(
-        IngestedSet(
-            store_id=name.store_id,
-            business_date=name.business_date,
-            sequence=name.sequence,
-            manifest_sha256=signed.manifest_sha256,
-            exported_at=signed.exported_at,
-            ingested_at=now,
-            state=SetState.CURRENT,
-            comps_rows=loaded["comps"],
-            shifts_rows=loaded["shifts"],
-            stories_rows=loaded["stories"],
-            format_version=signed.format_version,
-            totals=signed.totals,
-        )
-    )
-    changed = loaded["comps"] + (newest.comps_rows if newest is not None else 0)
-    analyze = partition is not None and partitions.needs_analyze(
-        partition.changed_rows + changed, partition.estimated_rows
-    )
-    return _Loaded(_told(signed, loaded, newest), analyze)
+    return None
 
 
 def _told(signed: SignedManifest, loaded: dict[str, int], newest: IngestedSet | None) -> str:

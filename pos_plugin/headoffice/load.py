@@ -1,82 +1,87 @@
-"""Writing a set's rows as they stream: COPY on PostgreSQL, bounded executemany elsewhere.
+"""Writing sets' rows: one COPY per kind for many store-days on PostgreSQL, bounded
+executemany elsewhere.
 
-The rows come from `verify.rows`, one at a time; nothing here holds more than one
-batch of them, so a set of any size loads in the same memory.
+The rows come as iterables, a store-day's from its own set; nothing here holds
+more than one batch of them, so a set of any size loads in the same memory when
+its rows stream (`verify.rows`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import chain, islice
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete, insert, tuple_
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.cells import ROW_COLUMNS
 from pos_plugin.headoffice.models import ROW_TABLES
 
 BATCH_ROWS = 1000  # rows per executemany where there is no COPY
-# A file of fewer rows goes in one multi-row INSERT: one round trip, where COPY takes two.
+# Fewer rows than this go in one multi-row INSERT: one round trip, where COPY takes two.
 COPY_FROM_ROWS = 50
 
 
-def replace_day(
-    session: Session,
-    store_id: str,
-    day: date,
-    sequence: int,
-    rows: Mapping[str, Iterable[tuple[Any, ...]]],
-    *,
-    replacing: bool,
-) -> dict[str, int]:
-    """The day's rows of this store become exactly `rows` (`replacing`: the day had rows of an
-    earlier sequence, deleted first); the number of rows loaded of each kind."""
-    loaded: dict[str, int] = {}
+@dataclass(frozen=True)
+class DayRows:
+    """A store's business day as one set has it: the set's sequence and its rows of each
+    kind (`ROW_COLUMNS` order)."""
+
+    store_id: str
+    day: date
+    sequence: int
+    rows: Mapping[str, Iterable[tuple[Any, ...]]]
+
+
+def replace_days(
+    session: Session, days: Sequence[DayRows], *, replacing: Collection[tuple[str, date]] = ()
+) -> list[dict[str, int]]:
+    """Each store-day of `days` gets exactly its rows (`replacing`: the (store, day) pairs
+    that hold rows of an earlier sequence, deleted first); for each, the rows loaded of
+    each kind."""
+    counts = [dict.fromkeys(ROW_TABLES, 0) for _ in days]
     for kind, model in ROW_TABLES.items():
         table = cast(Table, model.__table__)
         if replacing:
-            session.execute(
-                delete(table).where(table.c.store_id == store_id, table.c.business_date == day)
-            )
+            keys = tuple_(table.c.store_id, table.c.business_date)
+            session.execute(delete(table).where(keys.in_(list(replacing))))
         columns = ROW_COLUMNS[kind]
-        extra: dict[str, Any] = {"store_id": store_id, "sequence": sequence}
-        if "business_date" not in columns:
-            extra["business_date"] = day
-        loaded[kind] = _insert(session, table, columns, rows[kind], extra)
-    return loaded
+        dated = "business_date" in columns  # else each row is given its day
+        names = (*columns, "store_id", "sequence", *(() if dated else ("business_date",)))
+
+        def tagged(kind: str = kind, dated: bool = dated) -> Iterator[tuple[Any, ...]]:
+            for count, day in zip(counts, days, strict=True):
+                tail = (
+                    (day.store_id, day.sequence) if dated else (day.store_id, day.sequence, day.day)
+                )
+                for row in day.rows[kind]:
+                    count[kind] += 1
+                    yield row + tail
+
+        _insert(session, table, names, tagged())
+    return counts
 
 
 def _insert(
-    session: Session,
-    table: Table,
-    columns: tuple[str, ...],
-    rows: Iterable[tuple[Any, ...]],
-    extra: dict[str, Any],
-) -> int:
+    session: Session, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
     found = iter(rows)
-    names = (*columns, *extra)
-    tail = tuple(extra.values())
-    first = list(islice(found, COPY_FROM_ROWS))  # all of a small file's rows
+    first = list(islice(found, COPY_FROM_ROWS))
     connection = session.connection()
     if len(first) < COPY_FROM_ROWS or connection.dialect.name != "postgresql":
-        count = 0
         for batch in _batches(chain(first, found)):
-            batch_rows = [dict(zip(names, row + tail, strict=True)) for row in batch]
-            session.execute(insert(table), batch_rows)
-            count += len(batch)
-        return count
+            session.execute(insert(table), [dict(zip(names, row, strict=True)) for row in batch])
+        return
     # COPY is psycopg's own API: SQLAlchemy hands out the driver's connection for it.
     driver = connection.connection.driver_connection
     assert driver is not None
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-    count = 0
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in chain(first, found):
-            copy.write_row(row + tail)
-            count += 1
-    return count
+            copy.write_row(row)
 
 
 def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:

@@ -17,11 +17,13 @@ ANALYZE are material.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, column, func, select, table, text
+from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.models import StoreComp
 
@@ -59,19 +61,26 @@ def month_of(day: date, months_later: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def state_columns(day: date) -> tuple[Any, Any]:
-    """The month's partition's estimated rows and rows changed since its last ANALYZE, as
-    two columns to add to a query (NULL, NULL when it is missing): no round trip of its own."""
-    partition = func.to_regclass(partition_name(day))
+def states(session: Session, days: Collection[date]) -> dict[date, PartitionState]:
+    """The partitions of the months of `days`, by month, as the statistics know them: one
+    query however many months; `MissingPartition` when a month has none."""
+    months = sorted({month_of(day) for day in days})
+    found = session.execute(select(*(c for m in months for c in _state_columns(m)))).one()
+    result: dict[date, PartitionState] = {}
+    for n, month in enumerate(months):
+        estimated, changed = found[2 * n], found[2 * n + 1]
+        if estimated is None:
+            raise MissingPartition(month)
+        result[month] = PartitionState(partition_name(month), float(estimated), int(changed or 0))
+    return result
+
+
+def _state_columns(month: date) -> tuple[Any, Any]:
+    """The partition's estimated rows and rows changed since its last ANALYZE, as two
+    columns (NULL, NULL when it is missing)."""
+    partition = func.to_regclass(partition_name(month))
     estimated = select(_PG_CLASS.c.reltuples).where(_PG_CLASS.c.oid == partition)
     return estimated.scalar_subquery(), func.pg_stat_get_mod_since_analyze(partition)
-
-
-def state_of(day: date, estimated: float | None, changed: int | None) -> PartitionState:
-    """`state_columns`' values as a `PartitionState`; `MissingPartition` when there is none."""
-    if estimated is None:
-        raise MissingPartition(day)
-    return PartitionState(partition_name(day), float(estimated), int(changed or 0))
 
 
 def create(engine: Engine, months: list[date]) -> list[str]:

@@ -1,6 +1,6 @@
 """Rollups: each store's business days of comps summed, in all and by item, barista, breakdown.
 
-`refresh` rewrites a store's days from the raw rows already in the database,
+`refresh` rewrites store-days from the raw rows already in the database,
 inside the transaction that loaded them (INSERT ... SELECT ... GROUP BY, so it
 does not matter how the rows were loaded). A superseding sequence therefore
 replaces the day's rollups with its own, and a replay, which loads nothing,
@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice.models import (
@@ -43,23 +43,25 @@ ROLLUPS: dict[type[Any], tuple[Any, ...]] = {
 }
 
 
-def raw_totals(rollup: type[Any], store_id: str, days: Collection[date]) -> Any:
-    """The SELECT that sums a store's raw comps on those days as `rollup` holds them."""
+def raw_totals(rollup: type[Any], store_days: Collection[tuple[str, date]]) -> Any:
+    """The SELECT that sums the raw comps of those (store, day) pairs as `rollup` holds them."""
     keys = (StoreComp.business_date, StoreComp.store_id, StoreComp.currency, *ROLLUPS[rollup])
-    query = select(*keys, *RAW_SUMS).where(
-        StoreComp.store_id == store_id, StoreComp.business_date.in_(days)
-    )
+    query = select(*keys, *RAW_SUMS).where(_of(StoreComp, store_days))
     if rollup is BreakdownRollup:
         query = query.where(StoreComp.breakdown_title.is_not(None))
     return query.group_by(*keys)
 
 
-def refresh(session: Session, store_id: str, days: Collection[date]) -> None:
-    """The store's rollups for these days become the sums of its raw rows on them now."""
+def refresh(session: Session, store_days: Collection[tuple[str, date]]) -> None:
+    """The rollups of these (store, day) pairs become the sums of their raw rows now."""
+    if not store_days:
+        return
     for rollup in ROLLUPS:
-        session.execute(
-            delete(rollup).where(rollup.store_id == store_id, rollup.business_date.in_(days))
-        )
+        session.execute(delete(rollup).where(_of(rollup, store_days)))
         columns = ["business_date", "store_id", "currency"] + (["name"] if ROLLUPS[rollup] else [])
-        query = raw_totals(rollup, store_id, days)
+        query = raw_totals(rollup, store_days)
         session.execute(insert(rollup).from_select([*columns, *SUM_COLUMNS], query))
+
+
+def _of(model: type[Any], store_days: Collection[tuple[str, date]]) -> Any:
+    return tuple_(model.store_id, model.business_date).in_(list(store_days))

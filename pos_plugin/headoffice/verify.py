@@ -19,15 +19,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from pos_plugin import json_limits
 from pos_plugin.csv_cells import read_cell
-from pos_plugin.headoffice.cells import ROW_COLUMNS, SPECS, Parser, instant
+from pos_plugin.headoffice.cells import ROW_COLUMNS, SPECS, Cell, instant
 from pos_plugin.sync import manifest, signing
 from pos_plugin.sync.fileset import DATA_KINDS, SetName, parse_name, sha256_hex
 
@@ -122,6 +124,15 @@ def check_files(signed: SignedManifest) -> None:
             raise Refused(path, f"{word}: {size} bytes, the manifest says {stated}")
 
 
+def declared_bytes(signed: SignedManifest) -> int:
+    """The bytes the manifest says its data files hold: what reading the set whole takes
+    (`check_files` holds the files to it before any is read)."""
+    files = signed.body.get("files")
+    entries = files.values() if isinstance(files, dict) else ()
+    sizes = (entry.get("bytes") for entry in entries if isinstance(entry, dict))
+    return sum(size for size in sizes if type(size) is int and size > 0)
+
+
 class _HashingReader(io.RawIOBase):
     """The file's bytes as they are read, each counted and hashed once."""
 
@@ -189,6 +200,10 @@ _COMPS = ROW_COLUMNS["comps"]
 _CURRENCY, _VALUE, _STATUS = (_COMPS.index(c) for c in ("currency", "value_amount", "status"))
 
 
+CHUNK_ROWS = 500  # rows typed at a time, a column at a time
+_FIRST = itemgetter(slice(0, 1))
+
+
 def _parse(
     path: Path, version: int, kind: str, text: io.TextIOWrapper, day: date
 ) -> Iterator[tuple[Any, ...]]:
@@ -202,35 +217,75 @@ def _parse(
     header = next(reader, None)
     if header is None or [read_cell(c) for c in header] != list(columns):
         raise Refused(path, f"the header is not the {kind} columns of format version {version}")
-    for number, cells in enumerate(reader, start=2):
+    first = 2  # the line number of the chunk's first row, as a person counts rows
+    while chunk := list(islice(reader, CHUNK_ROWS)):
         if unread:
             raise Refused(
-                path, f"line {number}: format version {version} has no {kind} rows to read"
+                path, f"line {first}: format version {version} has no {kind} rows to read"
             )
-        row = _parse_row(path, spec, cells, number)
-        if dated is not None and row[dated] != day:
-            raise Refused(path, f"line {number}: business_date {row[dated]} is not {day}")
+        rows = _by_columns(spec, chunk)
+        if rows is None or (dated is not None and {row[dated] for row in rows} != {day}):
+            rows = []  # something is off: read it row by row, which says where and what
+            for number, cells in enumerate(chunk, start=first):
+                row = _parse_row(path, spec, cells, number)
+                if dated is not None and row[dated] != day:
+                    raise Refused(path, f"line {number}: business_date {row[dated]} is not {day}")
+                rows.append(row)
+        first += len(chunk)
         if older:
-            by_column = dict(zip((column for column, _, _ in spec), row, strict=True))
-            row = tuple(by_column.get(column) for column in ROW_COLUMNS[kind])
-        yield row
+            names = [column for column, _, _ in spec]
+            rows = [
+                tuple(dict(zip(names, row, strict=True)).get(c) for c in ROW_COLUMNS[kind])
+                for row in rows
+            ]
+        yield from rows
+
+
+def _by_columns(
+    spec: list[tuple[str, Cell, bool]], chunk: list[list[str]]
+) -> list[tuple[Any, ...]] | None:
+    """The chunk's rows typed as `_parse_row` types them, a column at a time; None when any
+    cell is one `_parse_row` refuses."""
+    if set(map(len, chunk)) != {len(spec)}:
+        return None
+    typed: list[list[Any]] = []
+    for (_, cell, required), found in zip(spec, zip(*chunk, strict=True), strict=True):
+        cells: Sequence[str] = found
+        if "'" in set(map(_FIRST, cells)):
+            cells = [read_cell(c) for c in cells]
+        if "" not in cells:
+            values = cell.column(cells)
+        elif required:
+            return None
+        elif not any(cells):
+            values = [None] * len(cells)
+        else:
+            present = cell.column([c for c in cells if c])
+            if present is None:
+                return None
+            given = iter(present)
+            values = [next(given) if c else None for c in cells]
+        if values is None:
+            return None
+        typed.append(values)
+    return list(zip(*typed, strict=True))
 
 
 def _parse_row(
-    path: Path, spec: list[tuple[str, Parser, bool]], cells: list[str], number: int
+    path: Path, spec: list[tuple[str, Cell, bool]], cells: list[str], number: int
 ) -> tuple[Any, ...]:
     if len(cells) != len(spec):
         raise Refused(path, f"line {number} has {len(cells)} cells, not {len(spec)}")
     values: list[Any] = []
-    for (column, parse, required), cell in zip(spec, cells, strict=True):
-        raw = cell[1:] if cell[:1] == "'" else cell  # `read_cell`, inlined: once per cell
+    for (column, cell, required), found in zip(spec, cells, strict=True):
+        raw = read_cell(found)
         if not raw:
             if required:
                 raise Refused(path, f"line {number}: {column} is empty")
             values.append(None)
             continue
         try:
-            values.append(parse(raw))
+            values.append(cell.parse(raw))
         except ValueError as error:
             raise Refused(path, f"line {number}: {column} {raw[:40]!r} is {error}") from None
     return tuple(values)

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import Engine
@@ -70,24 +71,27 @@ class IngestWorker:
             self._wake.wait(POLL_SECONDS)
 
     def run_once(self) -> list[ingest.Outcome]:
-        """One round: sweep each store's folder, then ingest its queued sets, oldest first."""
-        outcomes: list[ingest.Outcome] = []
+        """One round: sweep each store's folder, then ingest every queued set, each store's
+        oldest first, many to a transaction."""
+        queued: list[Path] = []
         stores = self.inbox.iterdir() if self.inbox.is_dir() else iter(())
         for folder in sorted(p for p in stores if p.is_dir()):
             removed = sweep(folder, self.clock())
             if removed:
                 log.info("Removed from %s, waiting over a day: %s", folder, ", ".join(removed))
-            for manifest in ingest.manifests_in([folder]):
-                if self._stop.is_set():
-                    return outcomes
-                outcome = ingest.ingest(self.engine, manifest, self.quarantine, self.clock())
-                # Recorded before the set leaves the inbox, so a store asking always finds one.
-                told = SetOutcome(outcome.status, self.for_store(outcome.message))
-                record_outcome(folder, manifest.name, told)
-                if not outcome.refused:
-                    ingest.archive_set(manifest, self.archive)
-                log.info("%s: %s", manifest.name, outcome.message)
-                outcomes.append(outcome)
+            queued += ingest.manifests_in([folder])
+        outcomes: list[ingest.Outcome] = []
+        for outcome in ingest.ingest_all(self.engine, queued, self.quarantine, self.clock):
+            manifest = outcome.path
+            # Recorded before the set leaves the inbox, so a store asking always finds one.
+            told = SetOutcome(outcome.status, self.for_store(outcome.message))
+            record_outcome(manifest.parent, manifest.name, told)
+            if not outcome.refused:
+                ingest.archive_set(manifest, self.archive)
+            log.info("%s: %s", manifest.name, outcome.message)
+            outcomes.append(outcome)
+            if self._stop.is_set():  # a set committed but not yet told is a replay next time
+                break
         return outcomes
 
     def for_store(self, message: str) -> str:

@@ -55,7 +55,7 @@ def seed_comps(url: str) -> None:
                 )
             session.flush()
             for store in ("cafe-north", "cafe-south"):
-                rollups.refresh(session, store, [DAY])
+                rollups.refresh(session, [(store, DAY)])
     finally:
         engine.dispose()
 

@@ -10,10 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, inspect, select
 
+from pos_plugin.headoffice import ingest
 from pos_plugin.headoffice.database import read_session
 from pos_plugin.headoffice.models import DayTotal, IngestedSet, SetState, StoreComp
 
-from .conftest import DAY, StoreKeys, comp_row
+from .conftest import DAY, NOW, StoreKeys, comp_row
 
 
 def comps_of(engine, store_id="cafe-001", day=DAY):
@@ -243,3 +244,73 @@ def test_sets_of_different_stores_ingest_side_by_side(register, make_set, ingest
     with read_session(ho_engine) as session:
         by_store = session.execute(select(DayTotal.store_id, DayTotal.comps)).all()
     assert sorted(by_store) == [(f"cafe-{n}", 2) for n in range(4)]
+
+
+def ingest_all(engine, paths, quarantine):
+    return list(ingest.ingest_all(engine, paths, quarantine, lambda: NOW))
+
+
+def test_a_run_of_many_sets_tells_each_in_order_and_loads_them_in_batches(
+    register, make_set, ho_engine, quarantine, tmp_path
+):
+    ana, ben = register("cafe-001"), register("cafe-002")
+    unknown = StoreKeys("cafe-009", Ed25519PrivateKey.generate())
+    later = DAY + timedelta(days=1)
+    paths = [
+        make_set(ana, [comp_row()], folder=tmp_path / "1"),
+        make_set(ben, [comp_row(), comp_row()], folder=tmp_path / "2"),
+        make_set(unknown, [comp_row()], folder=tmp_path / "3"),
+        make_set(ana, [comp_row(later)], day=later, folder=tmp_path / "4"),
+        # The same day again, later: it decides on what the first left, so a batch of its own.
+        make_set(ana, [comp_row(), comp_row(), comp_row()], sequence=2, folder=tmp_path / "5"),
+    ]
+    tampered = paths[1].with_name(paths[1].name.replace("manifest.json", "comps.csv"))
+    tampered.write_bytes(tampered.read_bytes().replace(b"Free", b"Fre3"))
+
+    outcomes = ingest_all(ho_engine, paths, quarantine)
+
+    assert [(o.path, o.status) for o in outcomes] == [
+        (paths[0], "ingested"),
+        (paths[1], "refused"),
+        (paths[2], "refused"),
+        (paths[3], "ingested"),
+        (paths[4], "ingested"),
+    ]
+    assert "tampered" in outcomes[1].message
+    assert "unknown store 'cafe-009'" in outcomes[2].message
+    assert (
+        outcomes[4].message == "ingested: 3 comps of cafe-001 on 2026-11-23, replacing sequence 1"
+    )
+    assert sets_of(ho_engine) == [
+        ("cafe-001", DAY, 1, SetState.SUPERSEDED),
+        ("cafe-001", DAY, 2, SetState.CURRENT),
+        ("cafe-001", later, 1, SetState.CURRENT),
+    ]
+    assert len(comps_of(ho_engine)) == 3
+    with read_session(ho_engine) as session:
+        totals = session.execute(select(DayTotal.store_id, DayTotal.business_date, DayTotal.comps))
+        assert sorted(totals.all()) == [("cafe-001", DAY, 3), ("cafe-001", later, 1)]
+
+
+def test_a_set_the_database_refuses_costs_its_batch_neighbours_nothing(
+    register, make_set, ho_engine, quarantine, tmp_path
+):
+    keys = register()
+    twice = comp_row(DAY + timedelta(days=1))
+    days = [DAY + timedelta(days=n) for n in range(3)]
+    paths = [
+        make_set(keys, [comp_row(days[0])], day=days[0], folder=tmp_path),
+        make_set(keys, [twice, twice], day=days[1], folder=tmp_path),  # one comp id twice
+        make_set(keys, [comp_row(days[2])], day=days[2], folder=tmp_path),
+    ]
+
+    outcomes = ingest_all(ho_engine, paths, quarantine)
+
+    assert [o.status for o in outcomes] == ["ingested", "refused", "ingested"]
+    assert "the database refused its rows" in outcomes[1].message
+    assert [(s[1], s[3]) for s in sets_of(ho_engine)] == [
+        (days[0], SetState.CURRENT),
+        (days[2], SetState.CURRENT),
+    ]
+    assert comps_of(ho_engine, day=days[1]) == []
+    assert len(list(quarantine.iterdir())) == 1

@@ -73,16 +73,17 @@ def test_each_set_is_printed_and_archived_as_it_is_ingested(
 def test_when_the_database_drops_mid_run_the_sets_already_done_are_listed(
     headoffice, three_days, tmp_path, ho_engine, monkeypatch
 ):
-    real = ingest.ingest
+    monkeypatch.setattr(ingest, "BATCH_SETS", 1)  # each set committed by itself
+    real = ingest.replace_days
     calls = []
 
-    def dropping(engine, path, *args):
-        calls.append(path)
-        if len(calls) == 3:
+    def dropping(*args, **kwargs):
+        calls.append(args)
+        if len(calls) >= 3:  # gone, and it stays gone
             raise OperationalError("COPY", {}, Exception("server closed the connection"))
-        return real(engine, path, *args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest, "ingest", dropping)
+    monkeypatch.setattr(ingest, "replace_days", dropping)
 
     result = headoffice("ingest", str(tmp_path / "drop"))
 
@@ -95,6 +96,25 @@ def test_when_the_database_drops_mid_run_the_sets_already_done_are_listed(
     assert "2 of 3 file set(s) were done" in result.output
     assert sets_ingested(ho_engine) == 2
     assert [p.name for p in (tmp_path / "drop").glob("*.manifest.json")] == [three_days[2].name]
+
+
+def test_a_batch_the_database_drops_is_not_counted_done(
+    headoffice, three_days, tmp_path, ho_engine, monkeypatch
+):
+    def dropping(*args, **kwargs):
+        raise OperationalError("COPY", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(ingest, "replace_days", dropping)
+
+    result = headoffice("ingest", str(tmp_path / "drop"))
+
+    assert result.exit_code == 1
+    assert "The head office database failed at cafe-001_2026-11-23_001.manifest.json" in (
+        result.output
+    )
+    assert "0 of 3 file set(s) were done" in result.output
+    assert sets_ingested(ho_engine) == 0
+    assert len(list((tmp_path / "drop").glob("*.manifest.json"))) == 3
 
 
 def test_a_refused_set_is_quarantined_not_archived(headoffice, register, make_set, tmp_path):

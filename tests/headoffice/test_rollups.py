@@ -114,7 +114,7 @@ def test_rollups_equal_the_raw_sums_after_any_ingests_supersedes_and_replays(
             found = session.execute(select(*keys_of, *sums).where(rollup.store_id.in_(stores)))
             written.update(as_counter(table, found.all()))
             for store_id, day in current:
-                query = rollups.raw_totals(rollup, store_id, [day])
+                query = rollups.raw_totals(rollup, [(store_id, day)])
                 raw.update(as_counter(table, session.execute(query).all()))
     assert written == expected_rollups(current)
     assert written == raw

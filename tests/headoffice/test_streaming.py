@@ -73,13 +73,9 @@ def test_the_loader_holds_one_batch_of_rows_at_a_time(ho_engine, register):
             inserted = pulled
 
     with write_session(ho_engine) as session:
-        loaded = load.replace_day(
+        [loaded] = load.replace_days(
             session,
-            "cafe-001",
-            DAY,
-            1,
-            {"comps": rows(), "shifts": [], "stories": []},
-            replacing=False,
+            [load.DayRows("cafe-001", DAY, 1, {"comps": rows(), "shifts": [], "stories": []})],
         )
 
     assert loaded == {"comps": 2 * load.BATCH_ROWS + 7, "shifts": 0, "stories": 0}
@@ -90,7 +86,7 @@ def test_the_loader_holds_one_batch_of_rows_at_a_time(ho_engine, register):
 
 def _typed(row):
     return {
-        column: None if row[column] is None else SPECS["comps"][column][0](str(row[column]))
+        column: None if row[column] is None else SPECS["comps"][column][0].parse(str(row[column]))
         for column in SPECS["comps"]
     }
 

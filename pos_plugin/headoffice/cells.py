@@ -3,11 +3,14 @@ may be empty, and the same parser for a whole column at once.
 
 Text goes through `pos_plugin.text.scrub_text`, as all stored text read back does.
 Each parser raises `ValueError` with a few words that finish "<column> '<cell>' is ...".
-A column parser takes a column's non-empty cells and gives exactly what the parser
-gives for each, or None when any cell is one the parser refuses (the caller then
-reads cell by cell to say which). It checks with loops that run in C (`map` over a
-regex or a C constructor): a set's rows are typed a column at a time, several
-times faster than a Python call per cell.
+
+A column parser takes a column's non-empty cells as the file has them (the CSV
+guard's apostrophe still on) and gives exactly what the parser gives for each
+cell the guard taken off, or None when it cannot vouch for every cell: one the
+parser refuses, or merely one it leaves to the cell-by-cell reading (a guarded
+number, say), which then says which cell and why. Its checks are loops that run
+in C (`map` over a regex or a C constructor), so a set's rows are typed a column
+at a time, several times faster than a Python call per cell.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
+from pos_plugin.csv_cells import read_cell
 from pos_plugin.text import scrub_text
 
 
@@ -111,16 +115,23 @@ def _instant_column(cells: Sequence[str]) -> list[Any] | None:
     return None if any(tz is None for tz in map(_TZINFO, values)) else values
 
 
-# Printable ASCII, not starting or ending with a space: text `scrub_text` keeps as it is
-# (nothing refused, no line break, NFC, nothing to trim, not empty-looking).
-_PLAIN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+# Printable ASCII, neither starting with the CSV guard's apostrophe or a space nor ending
+# with one: text `scrub_text` keeps as it is (nothing refused, no line break, NFC, nothing
+# to trim, not empty-looking) and the guard does not change.
+_PLAIN = re.compile(r"[!-&(-~](?:[ -~]*[!-~])?")
+_PLAIN_READ = re.compile(r"[!-~](?:[ -~]*[!-~])?")  # the same once the guard is off
 
 
 def _text_column(multiline: bool = False) -> ColumnParser:
     scrub = _text(multiline)
 
     def column(cells: Sequence[str]) -> list[Any] | None:
-        return list(cells) if all(map(_PLAIN.fullmatch, cells)) else list(map(scrub, cells))
+        if all(map(_PLAIN.fullmatch, cells)):
+            return list(cells)
+        read = list(map(read_cell, cells))
+        if all(map(_PLAIN_READ.fullmatch, read)):
+            return read
+        return None if "" in read else list(map(scrub, read))  # "'" alone reads as empty
 
     return column
 

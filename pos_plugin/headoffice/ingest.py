@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select, tuple_
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import partitions, rollups, verify
@@ -183,10 +183,11 @@ def _in_one_transaction(engine: Engine, sets: list[SignedManifest], now: datetim
         # Only streamed rows are refused this late, and only a batch's one set streams.
         assert len(sets) == 1
         return _Loaded({sets[0].manifest_path: refusal}, [])
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         if len(sets) > 1:
             raise  # the caller loads them one at a time to find which
-        # A set's own rows broke a constraint (a comp twice, say): the set is at fault.
+        # A set's own rows broke a constraint (a comp twice, a number too large for its
+        # column): the set is at fault, not the database.
         reason = f"the database refused its rows: {str(error.orig).strip()}"
         return _Loaded({sets[0].manifest_path: Refused(sets[0].manifest_path, reason)}, [])
 

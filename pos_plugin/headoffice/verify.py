@@ -19,11 +19,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +200,6 @@ _CURRENCY, _VALUE, _STATUS = (_COMPS.index(c) for c in ("currency", "value_amoun
 
 
 CHUNK_ROWS = 500  # rows typed at a time, a column at a time
-_FIRST = itemgetter(slice(0, 1))
 
 
 def _parse(
@@ -223,9 +221,11 @@ def _parse(
             raise Refused(
                 path, f"line {first}: format version {version} has no {kind} rows to read"
             )
-        rows = _by_columns(spec, chunk)
-        if rows is None or (dated is not None and {row[dated] for row in rows} != {day}):
-            rows = []  # something is off: read it row by row, which says where and what
+        typed = _by_columns(spec, chunk)
+        if typed is not None and (dated is None or set(typed[dated]) == {day}):
+            rows = list(zip(*typed, strict=True))
+        else:  # something is off: read it row by row, which says where and what
+            rows = []
             for number, cells in enumerate(chunk, start=first):
                 row = _parse_row(path, spec, cells, number)
                 if dated is not None and row[dated] != day:
@@ -243,16 +243,13 @@ def _parse(
 
 def _by_columns(
     spec: list[tuple[str, Cell, bool]], chunk: list[list[str]]
-) -> list[tuple[Any, ...]] | None:
-    """The chunk's rows typed as `_parse_row` types them, a column at a time; None when any
-    cell is one `_parse_row` refuses."""
+) -> list[list[Any]] | None:
+    """The chunk's columns typed as `_parse_row` types their cells, or None when a column
+    parser cannot vouch for one of them."""
     if set(map(len, chunk)) != {len(spec)}:
         return None
     typed: list[list[Any]] = []
-    for (_, cell, required), found in zip(spec, zip(*chunk, strict=True), strict=True):
-        cells: Sequence[str] = found
-        if "'" in set(map(_FIRST, cells)):
-            cells = [read_cell(c) for c in cells]
+    for (_, cell, required), cells in zip(spec, zip(*chunk, strict=True), strict=True):
         if "" not in cells:
             values = cell.column(cells)
         elif required:
@@ -268,7 +265,7 @@ def _by_columns(
         if values is None:
             return None
         typed.append(values)
-    return list(zip(*typed, strict=True))
+    return typed
 
 
 def _parse_row(

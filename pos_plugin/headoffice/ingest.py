@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from pos_plugin.headoffice import partitions, rollups, verify
+from pos_plugin.headoffice import partitions, verify
 from pos_plugin.headoffice.database import write_session
 from pos_plugin.headoffice.load import DayRows, replace_days
 from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
@@ -76,7 +78,10 @@ def ingest(engine: Engine, manifest_path: Path, quarantine: Path, now: datetime)
     """Verify and load one set (named by its manifest) in a transaction of its own; its
     outcome. A refused set is quarantined; a database failure raises (`DBAPIError`) and
     leaves the set where it is, to be ingested again."""
-    return next(_ingest_batch(engine, [_read(manifest_path)], quarantine, now))
+    changes = _Changes()
+    outcome = next(_ingest_batch(engine, _Batch([_read(manifest_path)]), quarantine, now, changes))
+    changes.analyze(engine)
+    return outcome
 
 
 def ingest_all(
@@ -86,13 +91,20 @@ def ingest_all(
     outcome once its batch has committed (or it was refused).
 
     One commit and a few statements serve a whole batch of small sets, where a commit a
-    set cost more than loading its rows. The sets are read and checked whole before the
-    batch writes anything, so a refused set costs its neighbours nothing; should the
+    set cost more than loading its rows. A batch's sets are read and checked whole before
+    it writes anything, so a refused set costs its neighbours nothing; should the
     database still refuse the batch, its sets are loaded again one at a time, and the one
-    the database refuses raises as `ingest` does, after its neighbours' outcomes.
+    the database refuses raises as `ingest` does, after its neighbours' outcomes. The
+    next batch is read in a thread of its own while this one is written: reading is
+    Python's work, writing mostly the database's.
     """
-    for batch in _batches(manifest_paths):
-        yield from _ingest_batch(engine, batch, quarantine, clock())
+    batches, changes = _batches(manifest_paths), _Changes()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
+        ahead = reader.submit(_read_ahead, batches)
+        while (batch := ahead.result()) is not None:
+            ahead = reader.submit(_read_ahead, batches)
+            yield from _ingest_batch(engine, batch, quarantine, clock(), changes)
+    changes.analyze(engine)
 
 
 BATCH_SETS = 100
@@ -101,6 +113,19 @@ BATCH_SETS = 100
 BATCH_BYTES = 2 * 1024 * 1024
 
 _Read = tuple[Path, SignedManifest | Refused]
+_Rows = dict[str, Iterable[tuple[Any, ...]]]
+
+
+@dataclass
+class _Batch:
+    reads: list[_Read]
+    # Each set's rows read and checked whole, or why not; empty for a batch of one set,
+    # whose rows stream from its files as they are written.
+    rows: dict[Path, _Rows | Refused] = field(default_factory=dict)
+
+    @property
+    def signed(self) -> list[SignedManifest]:
+        return [read for _, read in self.reads if isinstance(read, SignedManifest)]
 
 
 def _read(path: Path) -> _Read:
@@ -110,7 +135,7 @@ def _read(path: Path) -> _Read:
         return path, refusal
 
 
-def _batches(paths: Iterable[Path]) -> Iterator[list[_Read]]:
+def _batches(paths: Iterable[Path]) -> Iterator[_Batch]:
     """The sets in order, in batches; a store's day at most once in a batch, since a later
     sequence of it decides on what the earlier one left."""
     batch: list[_Read] = []
@@ -122,33 +147,44 @@ def _batches(paths: Iterable[Path]) -> Iterator[list[_Read]]:
             day = (signed.name.store_id, signed.name.business_date)
             weight = verify.declared_bytes(signed)
             if batch and (len(batch) >= BATCH_SETS or size + weight > BATCH_BYTES or day in days):
-                yield batch
+                yield _Batch(batch)
                 batch, size, days = [], 0, set()
             size += weight
             days.add(day)
         batch.append(read)
     if batch:
-        yield batch
+        yield _Batch(batch)
+
+
+def _read_ahead(batches: Iterator[_Batch]) -> _Batch | None:
+    """The next batch, its sets' rows read whole when it has more than one (None: no more)."""
+    batch = next(batches, None)
+    if batch is not None and len(batch.signed) > 1:
+        batch.rows = {signed.manifest_path: _whole(signed) for signed in batch.signed}
+    return batch
+
+
+def _whole(signed: SignedManifest) -> _Rows | Refused:
+    try:
+        verify.check_files(signed)  # the files as large as signed, before any is read whole
+        return {kind: list(verify.rows(signed, kind)) for kind in DATA_KINDS}
+    except Refused as refusal:
+        return refusal
 
 
 def _ingest_batch(
-    engine: Engine, batch: list[_Read], quarantine: Path, now: datetime
+    engine: Engine, batch: _Batch, quarantine: Path, now: datetime, changes: _Changes
 ) -> Iterator[Outcome]:
-    signed = [read for _, read in batch if isinstance(read, SignedManifest)]
     try:
-        loaded = _load_once(engine, signed, now)
+        loaded = _load_once(engine, batch, now)
     except DBAPIError:
-        if len(signed) <= 1:
+        if len(batch.signed) <= 1:
             raise
-        for one in batch:  # one at a time: which set the database refuses, the rest loaded
-            yield from _ingest_batch(engine, [one], quarantine, now)
+        for one in batch.reads:  # one at a time: which set the database refuses, the rest loaded
+            yield from _ingest_batch(engine, _Batch([one]), quarantine, now, changes)
         return
-    for month in loaded.analyze:
-        try:
-            partitions.analyze(engine, month)
-        except DBAPIError as error:  # the sets are committed; fresher statistics can wait
-            log.warning("ANALYZE of %s failed: %s", partitions.partition_name(month), error.orig)
-    for path, read in batch:
+    changes.add(loaded)
+    for path, read in batch.reads:
         result = read if isinstance(read, Refused) else loaded.results[path]
         if isinstance(result, Refused):
             moved = quarantine_set(path, result, quarantine, now)
@@ -161,40 +197,68 @@ def _ingest_batch(
 @dataclass(frozen=True)
 class _Loaded:
     results: dict[Path, str | Refused]  # each set's message, or why it was refused
-    analyze: list[date]  # the months whose partitions the batch changed materially
+    # PostgreSQL: the batch's months' partitions as it found them, and the rows it changed
+    states: dict[date, partitions.PartitionState] = field(default_factory=dict)
+    changed: dict[date, int] = field(default_factory=dict)
 
 
-def _load_once(engine: Engine, sets: list[SignedManifest], now: datetime) -> _Loaded:
-    if not sets:
-        return _Loaded({}, [])
+@dataclass
+class _Changes:
+    """What a run changed in each month's partition, against the partition as the run first
+    found it: once the run is done, each partition changed materially is analysed."""
+
+    states: dict[date, partitions.PartitionState] = field(default_factory=dict)
+    rows: Counter[date] = field(default_factory=Counter)
+
+    def add(self, loaded: _Loaded) -> None:
+        for month, state in loaded.states.items():
+            self.states.setdefault(month, state)
+        self.rows.update(loaded.changed)
+
+    def analyze(self, engine: Engine) -> None:
+        for month, state in self.states.items():
+            changed = state.changed_rows + self.rows[month]
+            if not self.rows[month] or not partitions.needs_analyze(changed, state.estimated_rows):
+                continue
+            try:
+                partitions.analyze(engine, month)
+            except DBAPIError as error:  # the sets are committed; fresher statistics can wait
+                log.warning("ANALYZE of %s failed: %s", state.name, error.orig)
+
+
+def _load_once(engine: Engine, batch: _Batch, now: datetime) -> _Loaded:
+    if not batch.signed:
+        return _Loaded({})
     try:
-        return _in_one_transaction(engine, sets, now)
+        return _in_one_transaction(engine, batch, now)
     except partitions.MissingPartition:
         # Made in a transaction of its own, so the lock it takes is held only that long.
-        partitions.create(engine, [s.name.business_date for s in sets])
-    return _in_one_transaction(engine, sets, now)
+        partitions.create(engine, [s.name.business_date for s in batch.signed])
+    return _in_one_transaction(engine, batch, now)
 
 
-def _in_one_transaction(engine: Engine, sets: list[SignedManifest], now: datetime) -> _Loaded:
+def _in_one_transaction(engine: Engine, batch: _Batch, now: datetime) -> _Loaded:
+    sets = batch.signed
     try:
         with write_session(engine) as session:
-            return _load(session, sets, now)
+            return _load(session, batch, now)
     except Refused as refusal:
         # Only streamed rows are refused this late, and only a batch's one set streams.
         assert len(sets) == 1
-        return _Loaded({sets[0].manifest_path: refusal}, [])
+        return _Loaded({sets[0].manifest_path: refusal})
     except (IntegrityError, DataError) as error:
         if len(sets) > 1:
             raise  # the caller loads them one at a time to find which
         # A set's own rows broke a constraint (a comp twice, a number too large for its
         # column): the set is at fault, not the database.
         reason = f"the database refused its rows: {str(error.orig).strip()}"
-        return _Loaded({sets[0].manifest_path: Refused(sets[0].manifest_path, reason)}, [])
+        return _Loaded({sets[0].manifest_path: Refused(sets[0].manifest_path, reason)})
 
 
-def _load(session: Session, sets: list[SignedManifest], now: datetime) -> _Loaded:
+def _load(session: Session, batch: _Batch, now: datetime) -> _Loaded:
     """Decide each set against what is ingested (holding its store's row lock: one ingest
     per store at a time, ingests of other stores in parallel), then load the batch."""
+    sets = batch.signed
     store_ids = sorted({s.name.store_id for s in sets})
     locked = session.execute(  # in one order, so two batches never deadlock
         select(RegisteredStore.id, RegisteredStore.public_key)
@@ -215,39 +279,29 @@ def _load(session: Session, sets: list[SignedManifest], now: datetime) -> _Loade
         earlier.setdefault((done.store_id, done.business_date), []).append(done)
     results: dict[Path, str | Refused] = {}
     loads: list[tuple[SignedManifest, DayRows, IngestedSet | None]] = []
-    stream = len(sets) == 1
     for signed in sets:
-        name = signed.name
+        name, path = signed.name, signed.manifest_path
+        before = earlier.get((name.store_id, name.business_date), [])
         try:
-            told = _decide(
-                signed,
-                keys.get(name.store_id),
-                earlier.get((name.store_id, name.business_date), []),
-            )
-            if told is not None:
-                results[signed.manifest_path] = told
+            told = _decide(signed, keys.get(name.store_id), before)
+            rows = batch.rows[path] if path in batch.rows else _streamed(signed)
+            if isinstance(rows, Refused):
+                raise rows
+            if told is not None:  # a replay: its files must still be the ones signed
+                for found in rows.values():
+                    for _ in found:
+                        pass
+                results[path] = told
                 continue
-            rows: dict[str, Iterable[tuple[Any, ...]]] = {
-                kind: verify.rows(signed, kind) for kind in DATA_KINDS
-            }
-            if not stream:  # read and checked whole now: a late refusal writes nothing
-                rows = {kind: list(found) for kind, found in rows.items()}
         except Refused as refusal:
-            results[signed.manifest_path] = refusal
+            results[path] = refusal
             continue
-        before = earlier.get((name.store_id, name.business_date))
-        loads.append(
-            (
-                signed,
-                DayRows(name.store_id, name.business_date, name.sequence, rows),
-                before[-1] if before else None,
-            )
-        )
+        day = DayRows(name.store_id, name.business_date, name.sequence, rows)
+        loads.append((signed, day, before[-1] if before else None))
     replacing = [(day.store_id, day.day) for _, day, newest in loads if newest is not None]
+    # Rows and rollups in the one transaction: a set that fails late (a streamed set's
+    # last line) leaves neither.
     counts = replace_days(session, [day for _, day, _ in loads], replacing=replacing)
-    # The batch's rows are all loaded and checked here, the transaction still open: their
-    # days' rollups are rewritten from them in the same commit.
-    rollups.refresh(session, [(day.store_id, day.day) for _, day, _ in loads])
     changed = dict.fromkeys(states, 0)
     for (signed, day, newest), loaded in zip(loads, counts, strict=True):
         for done in earlier.get((day.store_id, day.day), []):
@@ -272,13 +326,12 @@ def _load(session: Session, sets: list[SignedManifest], now: datetime) -> _Loade
             month = partitions.month_of(day.day)
             changed[month] += loaded["comps"] + (newest.comps_rows if newest is not None else 0)
         results[signed.manifest_path] = _told(signed, loaded, newest)
-    analyze = [
-        month
-        for month, state in states.items()
-        if changed[month]
-        and partitions.needs_analyze(state.changed_rows + changed[month], state.estimated_rows)
-    ]
-    return _Loaded(results, analyze)
+    return _Loaded(results, states, changed)
+
+
+def _streamed(signed: SignedManifest) -> _Rows:
+    """The set's rows as they are read: checked as they pass, refused at the first fault."""
+    return {kind: verify.rows(signed, kind) for kind in DATA_KINDS}
 
 
 def _decide(
@@ -296,9 +349,6 @@ def _decide(
                     f"conflict: a different set with sequence {name.sequence} was ingested on "
                     f"{done.ingested_at:%Y-%m-%d %H:%M} UTC",
                 )
-            for kind in DATA_KINDS:  # the files must still be the ones signed
-                for _ in verify.rows(signed, kind):
-                    pass
             return f"{REPLAY} on {done.ingested_at:%Y-%m-%d %H:%M} UTC: nothing changed"
     newest = earlier[-1] if earlier else None
     if newest is not None and newest.sequence > name.sequence:

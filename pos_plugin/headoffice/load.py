@@ -1,5 +1,5 @@
 """Writing sets' rows: one COPY per kind for many store-days on PostgreSQL, bounded
-executemany elsewhere.
+executemany elsewhere, and the days' rollups summed from the rows as they pass.
 
 The rows come as iterables, a store-day's from its own set; nothing here holds
 more than one batch of them, so a set of any size loads in the same memory when
@@ -8,26 +8,24 @@ its rows stream (`verify.rows`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, islice
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, delete, func, insert, select, tuple_
-from sqlalchemy import column as sql_column
-from sqlalchemy import table as sql_table
+from sqlalchemy import Table, delete, insert, tuple_
 from sqlalchemy.orm import Session
 
+from pos_plugin.headoffice import rollups
 from pos_plugin.headoffice.cells import ROW_COLUMNS
 from pos_plugin.headoffice.models import ROW_TABLES
 
 BATCH_ROWS = 1000  # rows per executemany where there is no COPY
 # Fewer rows than this go in one multi-row INSERT: one round trip, where COPY takes two.
 COPY_FROM_ROWS = 50
-_PG_ATTRIBUTE = sql_table(
-    "pg_attribute", sql_column("attrelid"), sql_column("attname"), sql_column("atttypid")
-)
+_LENGTH = re.compile(r"\(\d+\)")  # VARCHAR(16) is varchar to the driver
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,11 @@ class DayRows:
 def replace_days(
     session: Session, days: Sequence[DayRows], *, replacing: Collection[tuple[str, date]] = ()
 ) -> list[dict[str, int]]:
-    """Each store-day of `days` gets exactly its rows (`replacing`: the (store, day) pairs
-    that hold rows of an earlier sequence, deleted first); for each, the rows loaded of
-    each kind."""
+    """Each store-day of `days` gets exactly its rows, and its rollups summed from them
+    as they pass (`replacing`: the (store, day) pairs that hold rows and rollups of an
+    earlier sequence, deleted first); for each, the rows loaded of each kind."""
     counts = [dict.fromkeys(ROW_TABLES, 0) for _ in days]
+    sums = rollups.Sums()
     for kind, model in ROW_TABLES.items():
         table = cast(Table, model.__table__)
         if replacing:
@@ -62,11 +61,15 @@ def replace_days(
                 tail = (
                     (day.store_id, day.sequence) if dated else (day.store_id, day.sequence, day.day)
                 )
+                add = sums.adder(day.store_id, day.day) if kind == "comps" else None
                 for row in day.rows[kind]:
                     count[kind] += 1
+                    if add is not None:
+                        add(row)
                     yield row + tail
 
         _insert(session, table, names, tagged())
+    rollups.write(session, sums, replacing=replacing)
     return counts
 
 
@@ -82,21 +85,17 @@ def _insert(
         return
     # COPY is psycopg's own API: SQLAlchemy hands out the driver's connection for it. In
     # binary: psycopg's C dumpers and the server's receive functions skip the text in
-    # between, a third of text COPY's time on both sides (measured); binary needs each
-    # column's type, as the database has it.
-    types: dict[str, int] = dict(
-        connection.execute(
-            select(_PG_ATTRIBUTE.c.attname, _PG_ATTRIBUTE.c.atttypid.cast(Integer)).where(
-                _PG_ATTRIBUTE.c.attrelid == func.to_regclass(table.name),
-                _PG_ATTRIBUTE.c.attname.in_(names),
-            )
-        ).all()
-    )
+    # between, a third of text COPY's time on both sides (measured). Binary needs each
+    # column's type, named as the database names it (without a length).
+    types = [
+        _LENGTH.sub("", table.c[name].type.compile(dialect=connection.dialect)).lower()
+        for name in names
+    ]
     driver = connection.connection.driver_connection
     assert driver is not None
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types([types[name] for name in names])
+        copy.set_types(types)
         for row in chain(first, found):
             copy.write_row(row)
 

@@ -1,22 +1,27 @@
 """Rollups: each store's business days of comps summed, in all and by item, barista, breakdown.
 
-`refresh` rewrites store-days from the raw rows already in the database,
-inside the transaction that loaded them (INSERT ... SELECT ... GROUP BY, so it
-does not matter how the rows were loaded). A superseding sequence therefore
-replaces the day's rollups with its own, and a replay, which loads nothing,
-leaves them alone. The reports read these rows, a few per store-day, instead
-of every comp.
+An ingest sums a set's comps as they pass on their way to the database (`Sums`)
+and writes the sums (`write`) in the transaction that loads the rows: a
+superseding sequence therefore replaces the day's rollups with its own, and a
+replay, which loads nothing, leaves them alone. Summing in passing spares the
+database a second reading of every row it has just been sent (four GROUP BYs
+over a batch's rows took a third of its time on PostgreSQL). `raw_totals` is the
+same sum as SQL over the raw rows, and `refresh` rewrites rollups from it: for
+rows that came another way (the reports' benchmark makes them in SQL), and for
+the tests, which hold the two sums equal after any sequence of ingests.
+The reports read these rows, a few per store-day, instead of every comp.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from pos_plugin.headoffice.cells import ROW_COLUMNS
 from pos_plugin.headoffice.models import (
     BaristaRollup,
     BreakdownRollup,
@@ -61,6 +66,73 @@ def refresh(session: Session, store_days: Collection[tuple[str, date]]) -> None:
         columns = ["business_date", "store_id", "currency"] + (["name"] if ROLLUPS[rollup] else [])
         query = raw_totals(rollup, store_days)
         session.execute(insert(rollup).from_select([*columns, *SUM_COLUMNS], query))
+
+
+_COMPS = ROW_COLUMNS["comps"]
+_STATUS, _VALUE, _CURRENCY, _ITEM, _STAFF, _BREAKDOWN = (
+    _COMPS.index(column)
+    for column in (
+        "status",
+        "value_amount",
+        "currency",
+        "item_name",
+        "staff_name",
+        "breakdown_title",
+    )
+)
+_Key = tuple[type[Any], date, str, str, str | None]  # rollup, day, store, currency, name
+
+
+class Sums:
+    """Rollup rows summed from comps rows (`ROW_COLUMNS` order) as they pass, as
+    `raw_totals` sums them: [active comps, their value, voided comps] by key."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[_Key, list[int]] = {}
+
+    def adder(self, store_id: str, day: date) -> Callable[[tuple[Any, ...]], None]:
+        """`add(row)` for the comps of this store-day."""
+        by_key = self.by_key
+
+        def add(row: tuple[Any, ...]) -> None:
+            currency, breakdown = row[_CURRENCY], row[_BREAKDOWN]
+            keys = [
+                (DayTotal, day, store_id, currency, None),
+                (ItemRollup, day, store_id, currency, row[_ITEM]),
+                (BaristaRollup, day, store_id, currency, row[_STAFF] or ""),
+            ]
+            if breakdown is not None:
+                keys.append((BreakdownRollup, day, store_id, currency, breakdown))
+            voided = row[_STATUS] == "voided"
+            for key in keys:
+                sums = by_key.get(key)
+                if sums is None:
+                    sums = by_key[key] = [0, 0, 0]
+                if voided:
+                    sums[2] += 1
+                else:
+                    sums[0] += 1
+                    sums[1] += row[_VALUE]
+
+        return add
+
+
+def write(session: Session, sums: Sums, *, replacing: Collection[tuple[str, date]]) -> None:
+    """The rollups of the summed store-days become `sums` (`replacing`: the (store, day)
+    pairs whose earlier rollups are deleted first)."""
+    if replacing:
+        for rollup in ROLLUPS:
+            session.execute(delete(rollup).where(_of(rollup, replacing)))
+    rows: dict[type[Any], list[dict[str, Any]]] = {rollup: [] for rollup in ROLLUPS}
+    for (rollup, day, store_id, currency, name), (comps, value, voids) in sums.by_key.items():
+        row = {"business_date": day, "store_id": store_id, "currency": currency}
+        row.update(zip(SUM_COLUMNS, (comps, value, voids), strict=True))
+        if name is not None:
+            row["name"] = name
+        rows[rollup].append(row)
+    for rollup, found in rows.items():
+        if found:
+            session.execute(insert(rollup), found)
 
 
 def _of(model: type[Any], store_days: Collection[tuple[str, date]]) -> Any:

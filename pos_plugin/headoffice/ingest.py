@@ -1,11 +1,17 @@
-"""Ingesting file sets: each (store, business date, sequence) exactly once, in one transaction.
+"""Ingesting file sets: each (store, business date, sequence) exactly once.
 
 The manifest is checked first (`verify`), then, holding the store's row lock, a
-later sequence replaces the day's rows as they stream from the files (each file
-checked as it is read, the transaction rolled back if any check fails late), the
-same set again is a replay that changes nothing, and an earlier sequence than one
-already loaded is refused. A refused set is moved to the quarantine folder with a
-note saying why; an ingested one, by the caller, to the archive (`archive_set`).
+later sequence replaces the day's rows, the same set again is a replay that
+changes nothing, and an earlier sequence than one already loaded is refused. A
+refused set is moved to the quarantine folder with a note saying why; an
+ingested one, by the caller, to the archive (`archive_set`).
+
+A run of many sets (`ingest_all`) loads them in batches, a transaction each: the
+batch's sets are read and checked whole first, then their rows go in one COPY per
+kind and their rollups in one INSERT per rollup, so a commit and a few statements
+serve up to a hundred small sets. A set larger than a batch streams by itself,
+checked as it is read and rolled back if a check fails late. Once the run is
+done, each month's partition it changed materially is analysed.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -94,16 +99,11 @@ def ingest_all(
     set cost more than loading its rows. A batch's sets are read and checked whole before
     it writes anything, so a refused set costs its neighbours nothing; should the
     database still refuse the batch, its sets are loaded again one at a time, and the one
-    the database refuses raises as `ingest` does, after its neighbours' outcomes. The
-    next batch is read in a thread of its own while this one is written: reading is
-    Python's work, writing mostly the database's.
+    the database refuses raises as `ingest` does, after its neighbours' outcomes.
     """
-    batches, changes = _batches(manifest_paths), _Changes()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
-        ahead = reader.submit(_read_ahead, batches)
-        while (batch := ahead.result()) is not None:
-            ahead = reader.submit(_read_ahead, batches)
-            yield from _ingest_batch(engine, batch, quarantine, clock(), changes)
+    changes = _Changes()
+    for batch in _batches(manifest_paths):
+        yield from _ingest_batch(engine, batch, quarantine, clock(), changes)
     changes.analyze(engine)
 
 
@@ -113,15 +113,11 @@ BATCH_SETS = 100
 BATCH_BYTES = 2 * 1024 * 1024
 
 _Read = tuple[Path, SignedManifest | Refused]
-_Rows = dict[str, Iterable[tuple[Any, ...]]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Batch:
     reads: list[_Read]
-    # Each set's rows read and checked whole, or why not; empty for a batch of one set,
-    # whose rows stream from its files as they are written.
-    rows: dict[Path, _Rows | Refused] = field(default_factory=dict)
 
     @property
     def signed(self) -> list[SignedManifest]:
@@ -154,22 +150,6 @@ def _batches(paths: Iterable[Path]) -> Iterator[_Batch]:
         batch.append(read)
     if batch:
         yield _Batch(batch)
-
-
-def _read_ahead(batches: Iterator[_Batch]) -> _Batch | None:
-    """The next batch, its sets' rows read whole when it has more than one (None: no more)."""
-    batch = next(batches, None)
-    if batch is not None and len(batch.signed) > 1:
-        batch.rows = {signed.manifest_path: _whole(signed) for signed in batch.signed}
-    return batch
-
-
-def _whole(signed: SignedManifest) -> _Rows | Refused:
-    try:
-        verify.check_files(signed)  # the files as large as signed, before any is read whole
-        return {kind: list(verify.rows(signed, kind)) for kind in DATA_KINDS}
-    except Refused as refusal:
-        return refusal
 
 
 def _ingest_batch(
@@ -284,15 +264,17 @@ def _load(session: Session, batch: _Batch, now: datetime) -> _Loaded:
         before = earlier.get((name.store_id, name.business_date), [])
         try:
             told = _decide(signed, keys.get(name.store_id), before)
-            rows = batch.rows[path] if path in batch.rows else _streamed(signed)
-            if isinstance(rows, Refused):
-                raise rows
+            rows: dict[str, Iterable[tuple[Any, ...]]] = {
+                kind: verify.rows(signed, kind) for kind in DATA_KINDS
+            }
             if told is not None:  # a replay: its files must still be the ones signed
                 for found in rows.values():
                     for _ in found:
                         pass
                 results[path] = told
                 continue
+            if len(sets) > 1:  # read and checked whole now: a late refusal writes nothing
+                rows = {kind: list(found) for kind, found in rows.items()}
         except Refused as refusal:
             results[path] = refusal
             continue
@@ -327,11 +309,6 @@ def _load(session: Session, batch: _Batch, now: datetime) -> _Loaded:
             changed[month] += loaded["comps"] + (newest.comps_rows if newest is not None else 0)
         results[signed.manifest_path] = _told(signed, loaded, newest)
     return _Loaded(results, states, changed)
-
-
-def _streamed(signed: SignedManifest) -> _Rows:
-    """The set's rows as they are read: checked as they pass, refused at the first fault."""
-    return {kind: verify.rows(signed, kind) for kind in DATA_KINDS}
 
 
 def _decide(

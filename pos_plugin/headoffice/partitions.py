@@ -10,9 +10,11 @@ have installed, and head office must also run on a PostgreSQL it cannot extend.
 
 A partition's planner statistics go stale as loads change it, and autovacuum
 analyses it only later (and never the partitioned parent), so reports planned in
-between get row estimates far off. An ingest therefore analyses its month's
-partition itself once `needs_analyze` says the rows changed since the last
-ANALYZE are material.
+between get row estimates far off. A run of ingests therefore analyses each
+month's partition it loaded, once the run is done, where `needs_analyze` says the
+rows changed since the last ANALYZE are material: once a run rather than after
+every batch, which cost a night's run of 150,000 comps eight ANALYZEs (a fifth of
+its time).
 """
 
 from __future__ import annotations

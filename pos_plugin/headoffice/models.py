@@ -85,7 +85,6 @@ class IngestedSet(HeadOfficeBase):
 class StoreComp(HeadOfficeBase):
     __tablename__ = "ho_comp"
     __table_args__ = (
-        Index("ix_ho_comp_store_day", "store_id", "business_date"),
         _first_days_of("ix_ho_comp_voided_day", "status = 'voided'"),
         _first_days_of("ix_ho_comp_approved_day", "approved_by_id IS NOT NULL"),
         {"postgresql_partition_by": "RANGE (business_date)"},
@@ -121,7 +120,6 @@ class StoreComp(HeadOfficeBase):
 class StoreShift(HeadOfficeBase):
     __tablename__ = "ho_shift"
     __table_args__ = (
-        Index("ix_ho_shift_store_day", "store_id", "business_date"),
         _first_days_of("ix_ho_shift_overridden_day", "overridden_at IS NOT NULL"),
     )
 
@@ -145,7 +143,6 @@ class StoreShift(HeadOfficeBase):
 
 class StoreStory(HeadOfficeBase):
     __tablename__ = "ho_story"
-    __table_args__ = (Index("ix_ho_story_store_day", "store_id", "business_date"),)
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -63,7 +63,7 @@ def test_sets_ingested_before_version_2_are_marked_format_1_and_the_way_back_wor
         assert "story" in columns
         assert "customer_name" not in columns
         database.upgrade(engine)
-        assert database.current_revision(engine) == "ho_0005_rollups"
+        assert database.current_revision(engine) == "ho_0006_no_store_day_indexes"
     finally:
         engine.dispose()
 

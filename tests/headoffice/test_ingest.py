@@ -23,7 +23,7 @@ def comps_of(engine, store_id="cafe-001", day=DAY):
             session.scalars(
                 select(StoreComp)
                 .where(StoreComp.store_id == store_id, StoreComp.business_date == day)
-                .order_by(StoreComp.created_at)
+                .order_by(StoreComp.created_at, StoreComp.status)  # the rows share a time
             )
         )
 

@@ -314,3 +314,28 @@ def test_a_set_the_database_refuses_costs_its_batch_neighbours_nothing(
     ]
     assert comps_of(ho_engine, day=days[1]) == []
     assert len(list(quarantine.iterdir())) == 1
+
+
+def test_two_runs_that_share_stores_never_deadlock(
+    register, make_set, ho_engine, quarantine, tmp_path
+):
+    ana, ben = register("cafe-001"), register("cafe-002")
+    days = [DAY + timedelta(days=n) for n in range(4)]
+
+    def sets(first, second, day_of, folder):
+        return [
+            make_set(keys, [comp_row(day_of(n))], day=day_of(n), folder=tmp_path / folder)
+            for keys in (first, second)
+            for n in range(2)
+        ]
+
+    # Each run holds both stores' locks for a batch; they ask in opposite orders.
+    runs = [
+        sets(ana, ben, lambda n: days[n], "one"),
+        sets(ben, ana, lambda n: days[n + 2], "two"),
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda paths: ingest_all(ho_engine, paths, quarantine), runs))
+
+    assert [o.status for run in done for o in run] == ["ingested"] * 8
+    assert len(sets_of(ho_engine)) == 8

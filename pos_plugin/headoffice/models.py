@@ -119,9 +119,7 @@ class StoreComp(HeadOfficeBase):
 
 class StoreShift(HeadOfficeBase):
     __tablename__ = "ho_shift"
-    __table_args__ = (
-        _first_days_of("ix_ho_shift_overridden_day", "overridden_at IS NOT NULL"),
-    )
+    __table_args__ = (_first_days_of("ix_ho_shift_overridden_day", "overridden_at IS NOT NULL"),)
 
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(40), primary_key=True)

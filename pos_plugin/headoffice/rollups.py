@@ -93,21 +93,25 @@ class Sums:
     def adder(self, store_id: str, day: date) -> Callable[[tuple[Any, ...]], None]:
         """`add(row)` for the comps of this store-day."""
         by_key = self.by_key
+        # Keyed by (rollup, currency, name) while the day's rows pass: a short key a row.
+        day_sums: dict[tuple[type[Any], str, str | None], list[int]] = {}
 
         def add(row: tuple[Any, ...]) -> None:
             currency, breakdown = row[_CURRENCY], row[_BREAKDOWN]
             keys = [
-                (DayTotal, day, store_id, currency, None),
-                (ItemRollup, day, store_id, currency, row[_ITEM]),
-                (BaristaRollup, day, store_id, currency, row[_STAFF] or ""),
+                (DayTotal, currency, None),
+                (ItemRollup, currency, row[_ITEM]),
+                (BaristaRollup, currency, row[_STAFF] or ""),
             ]
             if breakdown is not None:
-                keys.append((BreakdownRollup, day, store_id, currency, breakdown))
+                keys.append((BreakdownRollup, currency, breakdown))
             voided = row[_STATUS] == "voided"
             for key in keys:
-                sums = by_key.get(key)
+                sums = day_sums.get(key)
                 if sums is None:
-                    sums = by_key[key] = [0, 0, 0]
+                    rollup, _, name = key
+                    sums = [0, 0, 0]
+                    day_sums[key] = by_key[(rollup, day, store_id, currency, name)] = sums
                 if voided:
                     sums[2] += 1
                 else:

@@ -112,9 +112,14 @@ class TotalsBuilder:
         self.totals: dict[str, dict[str, int]] = {}
 
     def add(self, currency: str, amount: int, voided: bool) -> None:
-        entry = self.totals.setdefault(
-            currency, {"comps": 0, "value": 0, "voided_comps": 0, "voided_value": 0}
-        )
+        entry = self.totals.get(currency)  # once a row at head office: no new dict each time
+        if entry is None:
+            entry = self.totals[currency] = {
+                "comps": 0,
+                "value": 0,
+                "voided_comps": 0,
+                "voided_value": 0,
+            }
         if voided:
             entry["voided_comps"] += 1
             entry["voided_value"] += amount

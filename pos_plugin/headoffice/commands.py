@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 from pos_plugin import logging_setup
 from pos_plugin import settings as settings_module
 from pos_plugin.cli import start_logging
-from pos_plugin.headoffice import database, inbox, ingest, partitions, progress, stores, users
+from pos_plugin.headoffice import (
+    database,
+    inbox,
+    ingest,
+    partitions,
+    progress,
+    setfiles,
+    stores,
+    users,
+)
 from pos_plugin.headoffice.models import UserRole
 from pos_plugin.private_files import NotPrivate, secure_data_directory
 from pos_plugin.services.errors import DomainError
@@ -142,7 +151,7 @@ def ingest_command(
         for path in paths:
             if path.is_dir() and (removed := inbox.sweep(path, datetime.now(UTC))):
                 click.echo(f"Removed from {path}, waiting over a day: {', '.join(removed)}")
-        manifests = ingest.manifests_in(paths)
+        manifests = setfiles.manifests_in(paths)
         if not manifests:
             raise click.ClickException("No file sets found (looked for *.manifest.json).")
         with progress.OutcomePrinter(len(manifests), progress.terminal_console()) as printer:
@@ -150,7 +159,7 @@ def ingest_command(
             try:
                 for outcome in outcomes:
                     if not outcome.refused:
-                        ingest.archive_set(outcome.path, archived)
+                        setfiles.archive_set(outcome.path, archived)
                     printer.print(outcome)
                     refused += outcome.refused
                     done += 1

@@ -4,7 +4,7 @@ The manifest is checked first (`verify`), then, holding the store's row lock, a
 later sequence replaces the day's rows, the same set again is a replay that
 changes nothing, and an earlier sequence than one already loaded is refused. A
 refused set is moved to the quarantine folder with a note saying why; an
-ingested one, by the caller, to the archive (`archive_set`).
+ingested one, by the caller, to the archive (`setfiles.archive_set`).
 
 A run of many sets (`ingest_all`) loads them in batches, a transaction each: the
 batch's sets are read and checked whole first, then their rows go in one COPY per
@@ -17,8 +17,6 @@ done, each month's partition it changed materially is analysed.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,8 +32,9 @@ from pos_plugin.headoffice import partitions, verify
 from pos_plugin.headoffice.database import write_session
 from pos_plugin.headoffice.load import DayRows, replace_days
 from pos_plugin.headoffice.models import IngestedSet, RegisteredStore, SetState
+from pos_plugin.headoffice.setfiles import quarantine_set
 from pos_plugin.headoffice.verify import Refused, SignedManifest
-from pos_plugin.sync.fileset import DATA_KINDS, MANIFEST_SUFFIX, parse_name
+from pos_plugin.sync.fileset import DATA_KINDS
 from pos_plugin.sync.manifest import FORMAT_VERSION
 
 log = logging.getLogger(__name__)
@@ -54,29 +53,6 @@ class Outcome:
     @property
     def refused(self) -> bool:
         return self.status == REFUSED
-
-
-def manifests_in(paths: Iterable[Path]) -> list[Path]:
-    """The manifests named by paths (a manifest, any file of a set, or a folder of sets)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(
-                p for p in path.iterdir() if p.name.endswith(MANIFEST_SUFFIX) and p.name[0] != "."
-            )
-            continue
-        parsed = parse_name(path.name)
-        found.append(path.with_name(parsed[0].manifest) if parsed else path)
-    # Oldest first, and each day's sequences in order, so a folder of catch-up sets loads cleanly.
-    return sorted(dict.fromkeys(found), key=_oldest_first)
-
-
-def _oldest_first(path: Path) -> tuple[date, str, int, str]:
-    parsed = parse_name(path.name)
-    if parsed is None:
-        return (date.min, "", 0, path.name)
-    name = parsed[0]
-    return (name.business_date, name.store_id, name.sequence, path.name)
 
 
 def ingest(engine: Engine, manifest_path: Path, quarantine: Path, now: datetime) -> Outcome:
@@ -349,38 +325,3 @@ def _told(signed: SignedManifest, loaded: dict[str, int], newest: IngestedSet | 
         else ""
     )
     return f"{INGESTED}: {told} of {name.store_id} on {name.business_date}{replaced}{older}"
-
-
-def archive_set(manifest_path: Path, archive: Path) -> Path:
-    """Move an ingested set's files into the store's folder of the archive; that folder."""
-    parsed = parse_name(manifest_path.name)
-    target = archive / (parsed[0].store_id if parsed else "unnamed")
-    target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for name in parsed[0].all_files() if parsed else [manifest_path.name]:
-        source = manifest_path.parent / name
-        if source.exists():
-            _move(source, target / name)
-            (target / name).chmod(0o600)  # head office's own copy now, whoever sent it
-    return target
-
-
-def _move(source: Path, target: Path) -> None:
-    try:
-        os.replace(source, target)
-    except OSError:
-        shutil.move(source, target)  # another file system
-
-
-def quarantine_set(manifest_path: Path, refusal: Refused, quarantine: Path, now: datetime) -> Path:
-    """Move the set's files (those that exist) to a folder of their own, with the reason."""
-    parsed = parse_name(manifest_path.name)
-    stem = parsed[0].stem if parsed else manifest_path.name
-    target = quarantine / f"{stem}.{now:%Y%m%dT%H%M%S%f}"
-    target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    names = parsed[0].all_files() if parsed else [manifest_path.name]
-    for name in names:
-        source = manifest_path.parent / name
-        if source.exists():
-            _move(source, target / name)
-    (target / "reason.txt").write_text(f"{refusal}\n", encoding="utf-8")
-    return target

@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 
-from pos_plugin.headoffice import ingest
+from pos_plugin.headoffice import ingest, setfiles
 from pos_plugin.headoffice.inbox import SetOutcome, record_outcome, sweep
 from pos_plugin.settings import Settings
 
@@ -79,7 +79,7 @@ class IngestWorker:
             removed = sweep(folder, self.clock())
             if removed:
                 log.info("Removed from %s, waiting over a day: %s", folder, ", ".join(removed))
-            queued += ingest.manifests_in([folder])
+            queued += setfiles.manifests_in([folder])
         outcomes: list[ingest.Outcome] = []
         for outcome in ingest.ingest_all(self.engine, queued, self.quarantine, self.clock):
             manifest = outcome.path
@@ -87,7 +87,7 @@ class IngestWorker:
             told = SetOutcome(outcome.status, self.for_store(outcome.message))
             record_outcome(manifest.parent, manifest.name, told)
             if not outcome.refused:
-                ingest.archive_set(manifest, self.archive)
+                setfiles.archive_set(manifest, self.archive)
             log.info("%s: %s", manifest.name, outcome.message)
             outcomes.append(outcome)
             if self._stop.is_set():  # a set committed but not yet told is a replay next time

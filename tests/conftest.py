@@ -216,16 +216,19 @@ def app_slot(
     if "app" not in request.fixturenames:
         return None
     if backend not in app_slots:
-        folder = tmp_path_factory.mktemp(f"lent-app-{backend}")
-        if backend == "sqlite":
-            url = f"sqlite:///{folder / 'pos-plugin.db'}"
-        elif postgres.url is None:
+        if backend != "sqlite" and postgres.url is None:
             pytest.skip(postgres.reason)
-        else:
-            url = postgres.url
-        settings = make_settings(folder / "home", url)
-        app_slots[backend] = Slot(backend, folder, settings, sqlite_template)
-    return app_slots[backend]
+
+        def settings_in_new_folder() -> Settings:
+            folder = tmp_path_factory.mktemp(f"lent-app-{backend}")
+            url = f"sqlite:///{folder / 'pos-plugin.db'}" if backend == "sqlite" else postgres.url
+            assert url is not None
+            return make_settings(folder / "home", url)
+
+        app_slots[backend] = Slot(backend, settings_in_new_folder, sqlite_template)
+    slot = app_slots[backend]
+    slot.settle()
+    return slot
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -171,25 +172,41 @@ def open_empty_store(
             apply_settings(settings, SYSTEM, now)
 
 
-@dataclass
 class Slot:
-    """A backend's app for this process, the settings it was built with, and how to lend it."""
+    """A backend's app for this process, the settings it was built with, and how to lend it.
 
-    backend: str
-    folder: Path
-    settings: Settings
-    sqlite_template: Path
-    app: Flask | None = None
-    state: AppState | None = None
-    home_as_built: Path = field(init=False)
+    `settings_in_new_folder()`: settings whose data directory and SQLite file are new."""
 
-    def __post_init__(self) -> None:
-        self.home_as_built = self.folder / "home-as-built"
+    def __init__(
+        self, backend: str, settings_in_new_folder: Callable[[], Settings], sqlite_template: Path
+    ) -> None:
+        self.backend = backend
+        self.settings_in_new_folder = settings_in_new_folder
+        self.sqlite_template = sqlite_template
+        self.settings = settings_in_new_folder()
+        self.app: Flask | None = None
+        self.state: AppState | None = None
+        self.started: set[threading.Thread] = set()
+        self.left_running: set[threading.Thread] = set()
+
+    @property
+    def home_as_built(self) -> Path:
+        return self.settings.home.parent / "home-as-built"
+
+    def settle(self) -> None:
+        """Before a test takes the slot: a thread the last one started and left running (its
+        fixtures all torn down by now) may still write to the SQLite file or the data
+        directory, so this test gets new ones, and a new app."""
+        if any(thread.is_alive() for thread in self.left_running):
+            self.drop()
+            self.settings = self.settings_in_new_folder()
+        self.left_running = set()
 
     def lend(self, settings: Settings, clock: Callable[[], datetime], own: bool) -> Flask:
         """The app for one test: this slot's, or one of its own when the test asked for that
         or brought settings of its own (a printer on a port of its own, say). It tells the
         time by `clock`."""
+        self.started = set(threading.enumerate())
         self._fresh_database(settings)
         config = {"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock}
         if settings is not self.settings:
@@ -211,6 +228,7 @@ class Slot:
     def give_back(self, app: Flask, clock: Callable[[], datetime]) -> None:
         """Close what the test left open. The slot's app, if the test changed it (more than
         the clock it was lent on), is dropped."""
+        self.left_running = set(threading.enumerate()) - self.started
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -4,6 +4,10 @@ Every test that takes `app` runs twice: on SQLite, and on the PostgreSQL at
 127.0.0.1:5432 (database `test`, or POS_PLUGIN_TEST_POSTGRES_URL). Each test
 session gets its own PostgreSQL schema, dropped at the end, so runs never
 collide; where no PostgreSQL answers, those runs are skipped with the reason.
+
+The app is not built anew for each test but lent, one per backend and test process, with
+its database emptied and its data directory put back (tests/lent_apps.py): building one
+took half of a small test's time.
 """
 
 from __future__ import annotations
@@ -211,8 +215,8 @@ def app_slot(
     tmp_path_factory: pytest.TempPathFactory,
     app_slots: dict[str, Slot],
 ) -> Slot | None:
-    """The backend's lent app when the test takes `app` (its settings, clock and database
-    are the app's), else None."""
+    """The backend's lent app when the test takes `app` (the test's settings and database
+    are then the app's), else None."""
     if "app" not in request.fixturenames:
         return None
     if backend not in app_slots:

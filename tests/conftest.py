@@ -4,6 +4,10 @@ Every test that takes `app` runs twice: on SQLite, and on the PostgreSQL at
 127.0.0.1:5432 (database `test`, or POS_PLUGIN_TEST_POSTGRES_URL). Each test
 session gets its own PostgreSQL schema, dropped at the end, so runs never
 collide; where no PostgreSQL answers, those runs are skipped with the reason.
+
+The app is not built anew for each test but lent, one per backend and test process, with
+its database emptied and its data directory put back (tests/lent_apps.py): building one
+took half of a small test's time.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -29,13 +32,14 @@ from flask.testing import FlaskClient, FlaskCliRunner
 # Before the package is imported, and inherited by the servers and commands tests start.
 os.environ["POS_PLUGIN_CHEAP_HASHES_FOR_TESTS"] = "1"
 
-from pos_plugin import create_app
+from lent_apps import Slot, open_empty_store
+
 from pos_plugin.database import db, write_transaction
-from pos_plugin.models import AuditEvent, CatalogItem, Role, ShiftTemplate, Staff
+from pos_plugin.models import CatalogItem, Role, ShiftTemplate, Staff
 from pos_plugin.money import Money
 from pos_plugin.services import catalog, schedule, staff, tokens
 from pos_plugin.services.actors import SYSTEM
-from pos_plugin.services.store import apply_settings, get_store
+from pos_plugin.services.store import get_store
 from pos_plugin.settings import AllowanceSettings, Settings, StoreSettings
 
 POSTGRES_URL = os.environ.get(
@@ -99,7 +103,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, postgres: PostgresSchema) -> str:
+def database_url(
+    backend: str, tmp_path: Path, postgres: PostgresSchema, app_slot: Slot | None
+) -> str:
+    if app_slot is not None:
+        return app_slot.settings.database_url
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'pos-plugin.db'}"
     if postgres.url is None:
@@ -168,44 +176,10 @@ def settings_for() -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, app_slot: Slot | None) -> Settings:
+    if app_slot is not None:
+        return app_slot.settings
     return make_settings(tmp_path / "home", database_url)
-
-
-def _empty_postgres_tables(app: Flask) -> None:
-    """Delete every row and restart every id, as TRUNCATE ... RESTART IDENTITY would, but in
-    a tenth of its time: TRUNCATE makes new files for all the tables, DELETE of a few rows does
-    not. The audit log's own trigger refuses deletes, so it is off for this one statement."""
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    audit = AuditEvent.__tablename__
-    statements = [
-        f'ALTER TABLE "{audit}" DISABLE TRIGGER USER',
-        *(f'DELETE FROM "{name}"' for name in tables),
-        f'ALTER TABLE "{audit}" ENABLE TRIGGER USER',
-        "SELECT setval(format('%%I.%%I', schemaname, sequencename), 1, false) "
-        "FROM pg_sequences WHERE schemaname = current_schema()",
-    ]
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("; ".join(statements))
-
-
-def open_empty_store(
-    app: Flask, backend: str, settings: Settings, now: datetime, *, fresh: bool = False
-) -> None:
-    """Empty every table of `app`'s database and open the store of `settings` in it afresh.
-
-    `fresh`: the database has the tables and not one row yet (a copy of the template on
-    SQLite, the session's new schema on PostgreSQL's first test).
-    """
-    with app.app_context():
-        if not fresh:
-            if backend == "sqlite":
-                db.drop_all()
-                db.create_all()
-            else:
-                _empty_postgres_tables(app)
-        with write_transaction():
-            apply_settings(settings, SYSTEM, now)
 
 
 @pytest.fixture
@@ -226,20 +200,52 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def app_slots() -> dict[str, Slot]:
+    """This test process's lent apps, one per backend (tests/lent_apps.py)."""
+    return {}
+
+
 @pytest.fixture
-def app(settings: Settings, backend: str, clock: Clock, sqlite_template: Path) -> Iterator[Flask]:
-    if backend == "sqlite":
-        database = sa.make_url(settings.database_url).database
-        assert database is not None
-        shutil.copyfile(sqlite_template, database)
-        os.chmod(database, 0o600)  # as `pos-plugin`'s umask makes it, so no start tightens it
-    app = create_app({"SETTINGS": settings, "TESTING": True, "POS_PLUGIN_CLOCK": clock})
-    # The session's schema on PostgreSQL is new for its first test; every later one empties it.
-    open_empty_store(app, backend, settings, clock.now, fresh=backend == "sqlite")
+def app_slot(
+    request: pytest.FixtureRequest,
+    backend: str,
+    postgres: PostgresSchema,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    app_slots: dict[str, Slot],
+) -> Slot | None:
+    """The backend's lent app when the test takes `app` (the test's settings and database
+    are then the app's), else None."""
+    if "app" not in request.fixturenames:
+        return None
+    if backend not in app_slots:
+        if backend != "sqlite" and postgres.url is None:
+            pytest.skip(postgres.reason)
+
+        def settings_in_new_folder() -> Settings:
+            folder = tmp_path_factory.mktemp(f"lent-app-{backend}")
+            url = f"sqlite:///{folder / 'pos-plugin.db'}" if backend == "sqlite" else postgres.url
+            assert url is not None
+            return make_settings(folder / "home", url)
+
+        app_slots[backend] = Slot(backend, settings_in_new_folder, sqlite_template)
+    slot = app_slots[backend]
+    slot.settle()
+    return slot
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, settings: Settings, clock: Clock, app_slot: Slot | None
+) -> Iterator[Flask]:
+    """The backend's app, lent on the test's clock with an empty store (tests/lent_apps.py);
+    `own_app`-marked tests get one of their own."""
+    assert app_slot is not None
+    own = request.node.get_closest_marker("own_app") is not None
+    app = app_slot.lend(settings, clock, own=own)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    app_slot.give_back(app, clock)
 
 
 @pytest.fixture

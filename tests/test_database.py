@@ -229,6 +229,7 @@ def terminate(admin, backend_pids):
     raise AssertionError(f"backends {backend_pids} outlived pg_terminate_backend")
 
 
+@pytest.mark.own_app  # a listener on the engine, which outlives the test
 @pytest.mark.usefixtures("postgresql_only")
 def test_a_tap_after_postgresql_dropped_the_pooled_connections_is_given(
     app, client, auth, make_item, postgres

@@ -72,11 +72,18 @@ def citus_database_url(citus_database: str) -> str:
     """The process's cluster database with every head office table emptied.
 
     Emptied rather than made again for each test: making and distributing the
-    tables takes seconds on a cluster, so the migration tests stay off it."""
+    tables takes seconds on a cluster, so the migration tests stay off it. DELETE
+    of a test's few rows takes a seventh of TRUNCATE's time, which locks and
+    empties every shard; one connection per node, as Citus needs where a
+    distributed table refers to a reference table."""
+    tables = reversed(HeadOfficeBase.metadata.sorted_tables)  # those referred to last
+    statements = [
+        "SET LOCAL citus.multi_shard_modify_mode TO sequential",
+        *(f"DELETE FROM {t.name}" for t in tables),
+    ]
     engine = sa.create_engine(citus_database)
     with engine.begin() as connection:
-        names = ", ".join(t.name for t in HeadOfficeBase.metadata.sorted_tables)
-        connection.exec_driver_sql(f"TRUNCATE {names}")
+        connection.exec_driver_sql("; ".join(statements))
     engine.dispose()
     return citus_database
 

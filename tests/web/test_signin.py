@@ -116,6 +116,7 @@ def test_a_deactivated_staff_members_session_ends(client, app, ana, sign_in):
     assert client.get("/tablet").status_code == 302
 
 
+@pytest.mark.own_app  # a route added: Flask refuses that after an app's first request
 def test_a_page_for_managers_shows_a_barista_a_403_and_no_data(app, client, ana, sign_in):
     app.add_url_rule(
         "/managers-only", view_func=signed_in(Role.MANAGER)(lambda: "the takings"), endpoint="mo"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
@@ -28,7 +30,9 @@ API_CONFIG = {
 
 def init_app(app: Flask) -> None:
     for key, value in API_CONFIG.items():
-        app.config.setdefault(key, value)
+        # A copy each: apispec writes the title and version into API_SPEC_OPTIONS' "info",
+        # which would otherwise be the one dict of every app in the process.
+        app.config.setdefault(key, copy.deepcopy(value))
     api = ProblemApi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "pos-plugin token create"}

@@ -158,7 +158,7 @@ def overview(url: str, tmp: Path, first: Any, last: Any, repeat: int) -> tuple[f
 
     engine = database.make_engine(url)
     app = create_app(Settings(home=tmp, source=None, database_url=url), engine)
-    client = _signed_in(app.test_client(), engine)
+    client = signed_in(app.test_client(), engine)
     page, bare = [], []
     for _ in range(repeat + 1):
         began = time.perf_counter()
@@ -177,7 +177,7 @@ def overview(url: str, tmp: Path, first: Any, last: Any, repeat: int) -> tuple[f
     return statistics.median(page[1:]), statistics.median(bare[1:])
 
 
-def _signed_in(client: Any, engine: Any) -> Any:
+def signed_in(client: Any, engine: Any) -> Any:
     """A browser signed in as a viewer, as head office's pages require."""
     password = secrets.token_urlsafe(16)
     with database.write_session(engine) as session:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from headoffice import signed_in
 
 START = date(2026, 11, 1)
 
@@ -98,7 +99,8 @@ def main() -> None:
         filled = time.perf_counter() - began
         end = START + timedelta(days=args.days - 1)
         now = datetime.combine(end, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
-        client = create_app(settings_module.load(), engine, clock=lambda: now).test_client()
+        app = create_app(settings_module.load(), engine, clock=lambda: now)
+        client = signed_in(app.test_client(), engine)  # the reports are for signed-in users
         page = f"/?from={START}&to={end}"
         bare = sa.text(
             "SELECT count(*), sum(value_amount) FROM ho_comp"

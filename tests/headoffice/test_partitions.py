@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
-from pos_plugin.headoffice import partitions
+from pos_plugin.headoffice import ingest, partitions
 
-from .conftest import DAY, comp_row
+from .conftest import DAY, NOW, comp_row
 
 
 @pytest.fixture
@@ -118,3 +118,24 @@ def test_a_load_that_changes_a_partition_materially_analyses_it_and_a_small_one_
     later = DAY + timedelta(days=1)
     ingest_one(make_set(keys, [comp_row(later) for _ in range(5)], day=later, folder=tmp_path))
     assert estimated_rows(pg_engine, DAY) == 300  # 5 of 300 rows: the statistics still hold
+
+
+def test_a_run_over_two_months_without_partitions_makes_both_and_analyses_once_done(
+    one_server_engine, register, make_set, quarantine, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(partitions, "ANALYZE_MIN_ROWS", 200)
+    keys = register()
+    days = [date(2027, 3, 31), date(2027, 4, 1)]
+    paths = [
+        make_set(keys, [comp_row(day) for _ in range(250)], day=day, folder=tmp_path)
+        for day in days
+    ]
+
+    run = ingest.ingest_all(one_server_engine, paths, quarantine, lambda: NOW)
+    first = next(run)
+    assert first.status == "ingested"  # the batch is committed, the run not yet done
+    assert estimated_rows(one_server_engine, days[0]) == -1
+    assert [o.status for o in run] == ["ingested"]
+
+    assert partition_names(one_server_engine) == ["ho_comp_p2027_03", "ho_comp_p2027_04"]
+    assert [estimated_rows(one_server_engine, day) for day in days] == [250, 250]

@@ -9,13 +9,14 @@ its rows stream (`verify.rows`).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, islice
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, tuple_
+from sqlalchemy import Table, Uuid, delete, insert, tuple_
 from sqlalchemy.orm import Session
 
 from pos_plugin.headoffice import rollups
@@ -76,7 +77,9 @@ def replace_days(
 def _insert(
     session: Session, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    found = iter(rows)
+    found = _with_uuids(
+        rows, [n for n, name in enumerate(names) if isinstance(table.c[name].type, Uuid)]
+    )
     first = list(islice(found, COPY_FROM_ROWS))
     connection = session.connection()
     if len(first) < COPY_FROM_ROWS or connection.dialect.name != "postgresql":
@@ -98,6 +101,18 @@ def _insert(
         copy.set_types(types)
         for row in chain(first, found):
             copy.write_row(row)
+
+
+def _with_uuids(rows: Iterable[tuple[Any, ...]], at: list[int]) -> Iterator[tuple[Any, ...]]:
+    """The rows with their UUID columns (read as text, `cells.UUID`) made UUIDs, as the
+    driver and SQLAlchemy take them: each made as its row is written, and gone with it."""
+    if not at:
+        yield from rows
+        return
+    for row in rows:
+        for n in at:
+            row = (*row[:n], uuid.UUID(row[n]), *row[n + 1 :])
+        yield row
 
 
 def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
